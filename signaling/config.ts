@@ -1,0 +1,163 @@
+/**
+ * Configuration from environment variables, validated once at start.
+ *
+ * Every variable has a safe embedded default for the one-machine demo
+ * (`npm start` with nothing set): in-memory store, in-process chain, random
+ * secrets. A bad value is a `ConfigError` naming the variable and what was
+ * expected; `main.ts` turns it into exit code 2.
+ */
+import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
+import { z } from 'zod';
+import { PlatformError } from '../crypto/errors.ts';
+
+export class ConfigError extends PlatformError<'CONFIG_INVALID'> {
+  /** The environment variable that was rejected. */
+  readonly variable: string;
+  constructor(variable: string, expected: string, options?: { cause?: unknown }) {
+    super('CONFIG_INVALID', `${variable}: ${expected}`, options);
+    this.variable = variable;
+  }
+}
+
+const port = (fallback: number) =>
+  z.coerce.number({ error: 'expected a port number' }).int('expected a whole number')
+    .min(0, 'expected a port from 0 to 65535').max(65535, 'expected a port from 0 to 65535').default(fallback);
+
+const secret = (minBytes: number) =>
+  z.string().refine((s) => Buffer.from(s, 'base64').length >= minBytes && /^[A-Za-z0-9+/_-]+={0,2}$/.test(s), {
+    message: `expected at least ${minBytes} random bytes in base64`,
+  });
+
+const url = (protocols: string[]) =>
+  z.string().refine((s) => {
+    try { return protocols.includes(new URL(s).protocol); } catch { return false; }
+  }, { message: `expected a URL (${protocols.join(' or ')})` });
+
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed 20-byte hex address');
+
+const hostname = z.string().min(1, 'expected a host name or IP address')
+  .regex(/^[A-Za-z0-9.:\-[\]]+$/, 'expected a host name or IP address');
+
+const list = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z.string().transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x !== '')).pipe(z.array(item));
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** The schema of every variable the platform reads. Keys are the variable names. */
+const schema = z.object({
+  /** Interface the HTTP server binds to. */
+  HOST: hostname.default('127.0.0.1'),
+  /** Port of the HTTP server (signaling, client, WHIP/WHEP); 0 picks a free one. */
+  PORT: port(8080),
+  /** Externally visible base URL, used in WHIP/WHEP `Location` and printed at start. */
+  PUBLIC_URL: url(['http:', 'https:']).optional(),
+  /** Minimum level of the structured logs. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  /** JSON-RPC URL of an EVM chain; empty starts the embedded local chain. */
+  RPC_URL: url(['http:', 'https:', 'ws:', 'wss:']).optional(),
+  /** Port on HOST where the embedded chain serves JSON-RPC to browser wallets; 0 picks a free one. */
+  CHAIN_PORT: port(8545),
+  /** LiveToken address on RPC_URL (required with RPC_URL). */
+  LIVE_TOKEN_ADDRESS: address.optional(),
+  /** LiveChannels address on RPC_URL (required with RPC_URL). */
+  LIVE_CHANNELS_ADDRESS: address.optional(),
+  /** Platform fee in basis points used when the embedded chain deploys LiveChannels (contract caps it at 1000). */
+  PLATFORM_FEE_BPS: z.coerce.number({ error: 'expected basis points' }).int('expected a whole number')
+    .min(0, 'expected 0 to 1000 basis points').max(1000, 'expected 0 to 1000 basis points').default(250),
+  /** Challenge period of a sender-requested close, used when the embedded chain deploys LiveChannels. */
+  CHALLENGE_PERIOD_SECONDS: z.coerce.number({ error: 'expected seconds' }).int('expected a whole number')
+    .min(60, 'expected at least 60 seconds').max(30 * 86400, 'expected at most 30 days').default(86400),
+
+  /** Redis URL shared by several signaling nodes; empty uses the in-memory store. */
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+
+  /** TURN server URLs given to private-show peers, comma-separated (turn: or turns:). */
+  TURN_URLS: list(url(['turn:', 'turns:'])).default([]),
+  /** Shared secret of the TURN REST API (coturn `static-auth-secret`). */
+  TURN_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
+  /** Lifetime of per-session TURN credentials. */
+  TURN_TTL_SECONDS: z.coerce.number({ error: 'expected seconds' }).int('expected a whole number')
+    .min(60, 'expected at least 60 seconds').max(86400, 'expected at most 86400 seconds').default(3600),
+
+  /** Number of SFU worker processes; 0 means one per core. */
+  SFU_WORKERS: z.coerce.number({ error: 'expected a count' }).int('expected a whole number')
+    .min(0, 'expected 0 to 64').max(64, 'expected 0 to 64').default(0),
+  /** IP address the SFU announces in its ICE candidates. */
+  SFU_ANNOUNCED_IP: z.union([z.ipv4(), z.ipv6()], { error: 'expected an IPv4 or IPv6 address' }).optional(),
+
+  /** Secret (base64, >= 32 bytes) that signs session and WHIP/WHEP tokens; random when unset. */
+  SESSION_SECRET: secret(32).optional(),
+  /** Master keys that wrap per-user data keys: `id:base64key,...`, the first one wraps new keys; random when unset. */
+  MASTER_KEYS: z.string().regex(/^([A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_-]{43}=?)(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_-]{43}=?)*$/,
+    'expected id:base64 pairs of 32-byte keys, comma-separated').optional(),
+  /** Ed25519 public keys (base64url) of trusted age verifiers, comma-separated. */
+  VERIFIER_PUBLIC_KEYS: list(z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expected base64url Ed25519 public keys')).default([]),
+  /** `required`: only models with a verifier's attestation go live; `off`: demo only. */
+  AGE_VERIFICATION: z.enum(['required', 'off']).optional(),
+  /** Serve the prebuilt client from client/dist (false when a separate web server serves it). */
+  SERVE_CLIENT: bool.default(true),
+});
+
+export type Env = z.infer<typeof schema>;
+
+/** Validated configuration, with defaults resolved. */
+export interface Config extends Omit<Env, 'SESSION_SECRET' | 'MASTER_KEYS' | 'SFU_WORKERS' | 'AGE_VERIFICATION' | 'SFU_ANNOUNCED_IP'> {
+  SESSION_SECRET: Buffer;
+  MASTER_KEYS: { id: string; key: Buffer }[];
+  SFU_WORKERS: number;
+  SFU_ANNOUNCED_IP: string;
+  AGE_VERIFICATION: 'required' | 'off';
+  /** True when no RPC_URL was given: the platform runs its own chain. */
+  embeddedChain: boolean;
+}
+
+/** The variables `loadConfig` reads, for documentation and tests. */
+export const CONFIG_VARIABLES = Object.keys(schema.shape) as (keyof Env)[];
+
+/**
+ * Validate `env` (default `process.env`). Unknown variables are ignored;
+ * empty strings count as unset so `FOO= npm start` means "use the default".
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of CONFIG_VARIABLES) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== '') input[key] = value.trim();
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(variable, issue.message);
+  }
+  const e = parsed.data;
+  if (e.RPC_URL && (!e.LIVE_TOKEN_ADDRESS || !e.LIVE_CHANNELS_ADDRESS)) {
+    throw new ConfigError(e.LIVE_TOKEN_ADDRESS ? 'LIVE_CHANNELS_ADDRESS' : 'LIVE_TOKEN_ADDRESS',
+      'expected the deployed contract address when RPC_URL is set');
+  }
+  if (e.TURN_URLS.length > 0 && !e.TURN_SECRET) {
+    throw new ConfigError('TURN_SECRET', 'expected the TURN REST API secret when TURN_URLS is set');
+  }
+  const ageVerification = e.AGE_VERIFICATION ?? (e.VERIFIER_PUBLIC_KEYS.length > 0 ? 'required' : 'off');
+  if (ageVerification === 'required' && e.VERIFIER_PUBLIC_KEYS.length === 0) {
+    throw new ConfigError('VERIFIER_PUBLIC_KEYS', 'expected at least one verifier key when AGE_VERIFICATION=required');
+  }
+  const masterKeys = (e.MASTER_KEYS ?? `dev:${randomBytes(32).toString('base64')}`).split(',').map((pair) => {
+    const [id, key] = pair.split(':') as [string, string];
+    return { id, key: Buffer.from(key, 'base64') };
+  });
+  if (new Set(masterKeys.map((k) => k.id)).size !== masterKeys.length) {
+    throw new ConfigError('MASTER_KEYS', 'expected each key id only once');
+  }
+  return {
+    ...e,
+    SESSION_SECRET: e.SESSION_SECRET ? Buffer.from(e.SESSION_SECRET, 'base64') : randomBytes(32),
+    MASTER_KEYS: masterKeys,
+    SFU_WORKERS: e.SFU_WORKERS === 0 ? Math.max(1, cpus().length) : e.SFU_WORKERS,
+    SFU_ANNOUNCED_IP: e.SFU_ANNOUNCED_IP ?? e.HOST,
+    AGE_VERIFICATION: ageVerification,
+    embeddedChain: !e.RPC_URL,
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * The project's test command (`npm test`).
+ *
+ * Why not plain `uvu tests`: WebRTC gathers every interface's address, and the
+ * rule here is that tests talk to loopback only. So the runner re-executes
+ * itself inside a fresh network namespace that has nothing but `lo`, then runs
+ * every `*.test.ts` file in its own Node process (one crash or leaked handle
+ * cannot take the others down), with a time limit per file, and prints the
+ * totals as `N passed, N failed`.
+ *
+ * Usage: `npm test [-- substring ...]` runs only files whose path contains one
+ * of the substrings.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const perFileTimeoutMs = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 300_000);
+
+function inLoopbackOnlyNamespace(): boolean {
+  const out = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
+  if (out.status !== 0) return false;
+  const links = out.stdout.split('\n').filter((l) => l.trim() !== '');
+  return links.length === 1 && /\blo\b/.test(links[0] ?? '');
+}
+
+function reexecInNamespace(): never {
+  const isRoot = process.getuid?.() === 0;
+  const unshareArgs = isRoot ? ['-n'] : ['-rn'];
+  const inner = `ip link set lo up && exec "${process.execPath}" --import tsx "${fileURLToPath(import.meta.url)}" "$@"`;
+  const result = spawnSync('unshare', [...unshareArgs, 'bash', '-c', inner, 'run', ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, LIVECAM_TEST_NETNS: '1' },
+  });
+  if (result.error) {
+    console.error(`tests/run: cannot create a loopback-only network namespace (${result.error.message}).`);
+    console.error('Install util-linux and iproute2, run as root or allow user namespaces.');
+    process.exit(2);
+  }
+  process.exit(result.status ?? 1);
+}
+
+function findTests(dir: string): string[] {
+  const found: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found.push(...findTests(path));
+    else if (name.endsWith('.test.ts')) found.push(path);
+  }
+  return found;
+}
+
+interface FileResult { file: string; passed: number; failed: number; skipped: number; ok: boolean; ms: number }
+
+function runFile(file: string): Promise<FileResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+      cwd: root,
+      env: { ...process.env, FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d; process.stdout.write(d); });
+    child.stderr.on('data', (d: Buffer) => { process.stderr.write(d); });
+    const timer = setTimeout(() => {
+      console.error(`\ntests/run: ${relative(root, file)} exceeded ${perFileTimeoutMs} ms, killed`);
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+    }, perFileTimeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      // Kill anything the file left behind (browsers, servers) in its process group.
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* nothing left */ }
+      const num = (label: string) => [...out.matchAll(new RegExp(`${label}:\\s+(\\d+)`, 'g'))]
+        .reduce((sum, m) => sum + Number(m[1]), 0);
+      const total = num('Total');
+      const passed = num('Passed');
+      const skipped = num('Skipped');
+      let failed = Math.max(0, total - passed - skipped);
+      if (code !== 0 && failed === 0) failed = 1; // crashed or timed out before uvu's summary
+      resolve({ file, passed, failed, skipped, ok: code === 0 && failed === 0, ms: Date.now() - started });
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  if (process.env.LIVECAM_TEST_NETNS !== '1' && !inLoopbackOnlyNamespace()) reexecInNamespace();
+
+  const filters = process.argv.slice(2);
+  const files = findTests(join(root, 'tests')).filter(
+    (f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)),
+  );
+  if (files.length === 0) {
+    console.error('tests/run: no test file matched');
+    process.exit(1);
+  }
+  const results: FileResult[] = [];
+  for (const file of files) {
+    console.log(`\n# ${relative(root, file)}`);
+    results.push(await runFile(file));
+  }
+  console.log('\n# summary');
+  for (const r of results) {
+    console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${relative(root, r.file)} (${r.passed} passed, ${r.failed} failed, ${(r.ms / 1000).toFixed(1)} s)`);
+  }
+  const passed = results.reduce((s, r) => s + r.passed, 0);
+  const failed = results.reduce((s, r) => s + r.failed, 0);
+  const skipped = results.reduce((s, r) => s + r.skipped, 0);
+  console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+  process.exit(failed === 0 && results.every((r) => r.ok) ? 0 : 1);
+}
+
+await main();
