@@ -1,0 +1,272 @@
+/**
+ * The signaling wire protocol, shared by the server and the browser client.
+ *
+ * Browser-safe: zod only, no `node:` imports. Every client-to-server event
+ * carries one payload object and an acknowledgement callback; the server
+ * validates the payload with the schema named after the event and answers
+ * `{ ok: true, ...data }` or `{ ok: false, error: { code, message } }`.
+ * Server-to-client events are pushes without an ack.
+ */
+import { z } from 'zod';
+
+/** Protocol version; the client sends it in the socket.io `auth` object. */
+export const PROTOCOL_VERSION = 1;
+
+// ---------------------------------------------------------------------------
+// Limits shared by both sides (the client uses them to pre-validate forms).
+export const LIMITS = {
+  /** Longest chat message, in UTF-16 code units. */
+  chatMaxLength: 500,
+  /** Longest SDP accepted for relay. */
+  sdpMaxLength: 16_384,
+  /** Longest ICE candidate line. */
+  iceMaxLength: 1_024,
+  /** Largest sealed age document, base64 characters (~1.5 MB of binary). */
+  ageDocumentMaxLength: 2_000_000,
+  /** Largest profile field, characters. */
+  profileFieldMaxLength: 2_000,
+  /** Slow mode ceiling, seconds. */
+  slowModeMaxSeconds: 600,
+  /** Longest mute, seconds. */
+  muteMaxSeconds: 86_400,
+  /** Private-show minimum minutes ceiling. */
+  privateMaxMinMinutes: 240,
+} as const;
+
+// ---------------------------------------------------------------------------
+// Error codes: stable strings the client branches on.
+export const ERROR_CODES = [
+  'BAD_REQUEST', // payload failed validation
+  'UNAUTHENTICATED', // event needs a login first
+  'FORBIDDEN', // logged in, but not allowed (wrong role, not the owner)
+  'NOT_FOUND', // model, show or session does not exist
+  'CONFLICT', // state does not allow it (show already open, session already answered)
+  'RATE_LIMITED', // too many events; retry later
+  'SLOW_MODE', // chat slow mode: wait before the next message
+  'MUTED', // muted in this show's chat
+  'BANNED', // banned by this model
+  'LOGIN_FAILED', // challenge expired, replayed or bad signature
+  'SESSION_EXPIRED', // session token invalid or expired
+  'AGE_VERIFICATION_REQUIRED', // model has no valid attestation
+  'CHAIN_UNAVAILABLE', // no chain configured or the RPC failed
+  'CHANNEL_INSUFFICIENT', // channel missing, not to this model, closing, or deposit too small
+  'VOUCHER_INVALID', // bad signature, wrong channel, not monotonic or over the deposit
+  'TURN_UNAVAILABLE', // no TURN server configured
+  'INTERNAL', // bug or dependency failure; details only in the server log
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorBody { code: ErrorCode; message: string }
+export type AckOk<T> = { ok: true } & T;
+export type AckErr = { ok: false; error: ErrorBody };
+export type Ack<T = object> = AckOk<T> | AckErr;
+export type AckFn<T = object> = (res: Ack<T>) => void;
+
+// ---------------------------------------------------------------------------
+// Primitives
+/** Ed25519 public key, 32 bytes in unpadded base64url. */
+export const PublicKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expected a base64url Ed25519 public key');
+/** Ed25519 signature, 64 bytes in unpadded base64url. */
+export const Signature = z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'expected a base64url Ed25519 signature');
+/** Opaque server-issued id (show, session, message). */
+export const Id = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'expected an id');
+/** An amount of LIVE in base units (wei), as a decimal string. */
+export const Amount = z.string().regex(/^(0|[1-9][0-9]{0,77})$/, 'expected a decimal amount in base units');
+export const Address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x address');
+export const Bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected 32 bytes of 0x hex');
+export const HexSignature = z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'expected a 65-byte 0x signature');
+const Base64 = (max: number) => z.string().min(1).max(max).regex(/^[A-Za-z0-9+/_-]+={0,2}$/, 'expected base64');
+
+export const Role = z.enum(['model', 'client']);
+export type Role = z.infer<typeof Role>;
+
+export const ModelStatus = z.enum(['offline', 'online', 'public', 'private']);
+export type ModelStatus = z.infer<typeof ModelStatus>;
+
+/** An EIP-712 voucher `{channelId, cumulativeAmount}` signed by the channel's sender wallet. */
+export const Voucher = z.strictObject({
+  channelId: Bytes32,
+  cumulativeAmount: Amount,
+  signature: HexSignature,
+});
+export type Voucher = z.infer<typeof Voucher>;
+
+/** One model as the directory shows it. No personal data: key, pseudonym, state, price. */
+export interface DirectoryEntry {
+  key: string;
+  pseudonym: string;
+  status: ModelStatus;
+  /** Price per minute of a private show, base units; '0' when unset. */
+  pricePerMinute: string;
+  /** Minimum minutes of a private show. */
+  minMinutes: number;
+  /** Open public show, if any. */
+  showId: string | null;
+  viewers: number;
+}
+
+export interface ChatMessage {
+  showId: string;
+  id: string;
+  /** Sender's identity key and pseudonym; the system itself sends with key ''. */
+  from: { key: string; pseudonym: string };
+  kind: 'text' | 'tip' | 'system';
+  /** Plain text: the client must render it as text, never as HTML. */
+  text: string;
+  /** Tip amount in base units, for kind 'tip'. */
+  amount?: string;
+  at: number;
+}
+
+export interface TurnCredentials { urls: string[]; username: string; credential: string; ttlSeconds: number }
+
+// ---------------------------------------------------------------------------
+// Client-to-server payload schemas, one per event.
+const Empty = z.strictObject({});
+
+export const schemas = {
+  'session:challenge': Empty,
+  'session:login': z.strictObject({
+    publicKey: PublicKey,
+    challenge: z.string().min(1).max(512),
+    signature: Signature,
+    role: Role,
+  }),
+  'session:resume': z.strictObject({ token: z.string().min(1).max(1024) }),
+  'session:logout': Empty,
+
+  'wallet:bind': z.strictObject({
+    address: Address,
+    /** The wallet's EIP-191 signature over the identity key. */
+    walletSignature: HexSignature,
+    /** The identity's Ed25519 signature over the address. */
+    identitySignature: Signature,
+  }),
+
+  'directory:subscribe': Empty,
+  'directory:unsubscribe': Empty,
+
+  'model:setPrice': z.strictObject({
+    pricePerMinute: Amount,
+    minMinutes: z.number().int().min(1).max(LIMITS.privateMaxMinMinutes),
+  }),
+
+  'show:open': Empty,
+  'show:close': Empty,
+  'show:watch': z.strictObject({ model: PublicKey }),
+  'show:leave': z.strictObject({ showId: Id }),
+
+  'chat:send': z.strictObject({ showId: Id, text: z.string().min(1).max(LIMITS.chatMaxLength) }),
+  'chat:tip': z.strictObject({ showId: Id, voucher: Voucher }),
+  'chat:mute': z.strictObject({ showId: Id, target: PublicKey, seconds: z.number().int().min(1).max(LIMITS.muteMaxSeconds) }),
+  'chat:ban': z.strictObject({ target: PublicKey }),
+  'chat:unban': z.strictObject({ target: PublicKey }),
+  'chat:slowMode': z.strictObject({ showId: Id, seconds: z.number().int().min(0).max(LIMITS.slowModeMaxSeconds) }),
+
+  'private:request': z.strictObject({
+    model: PublicKey,
+    pricePerMinute: Amount,
+    minMinutes: z.number().int().min(1).max(LIMITS.privateMaxMinMinutes),
+    channelId: Bytes32,
+  }),
+  'private:accept': z.strictObject({ sessionId: Id }),
+  'private:decline': z.strictObject({ sessionId: Id }),
+  'private:signal': z.strictObject({
+    sessionId: Id,
+    description: z.strictObject({ type: z.enum(['offer', 'answer']), sdp: z.string().min(1).max(LIMITS.sdpMaxLength) }).optional(),
+    candidate: z.strictObject({
+      candidate: z.string().max(LIMITS.iceMaxLength),
+      sdpMid: z.string().max(64).nullable().optional(),
+      sdpMLineIndex: z.number().int().min(0).max(64).nullable().optional(),
+    }).optional(),
+    /** The sender's DTLS fingerprint signed with its identity key (crypto/fingerprint.ts). */
+    fingerprint: z.strictObject({ fingerprint: z.string().min(1).max(256), signature: Signature }).optional(),
+  }).refine((s) => s.description || s.candidate || s.fingerprint, 'expected a description, a candidate or a fingerprint'),
+  'private:voucher': z.strictObject({ sessionId: Id, voucher: Voucher }),
+  'private:end': z.strictObject({ sessionId: Id }),
+
+  'profile:set': z.strictObject({
+    fields: z.record(z.string().regex(/^[a-z][a-zA-Z0-9]{0,31}$/), z.string().max(LIMITS.profileFieldMaxLength))
+      .refine((r) => Object.keys(r).length <= 16, 'expected at most 16 fields'),
+  }),
+  'profile:get': Empty,
+  'account:delete': Empty,
+
+  'age:submit': z.strictObject({ sealedDocument: Base64(LIMITS.ageDocumentMaxLength), verifierKey: PublicKey }),
+  'age:status': Empty,
+} as const;
+
+export type ClientEvent = keyof typeof schemas;
+export const CLIENT_EVENTS = Object.keys(schemas) as ClientEvent[];
+export type Payload<E extends ClientEvent> = z.input<(typeof schemas)[E]>;
+
+/** The data each event answers with, besides `ok: true`. */
+export interface Replies {
+  'session:challenge': { challenge: string };
+  'session:login': { token: string; key: string; pseudonym: string; role: Role; expiresAt: number };
+  'session:resume': { token: string; key: string; pseudonym: string; role: Role; expiresAt: number; showIds: string[]; privateSessionIds: string[] };
+  'session:logout': object;
+  'wallet:bind': { address: string };
+  'directory:subscribe': { models: DirectoryEntry[] };
+  'directory:unsubscribe': object;
+  'model:setPrice': { entry: DirectoryEntry };
+  'show:open': { showId: string; whipUrl: string; whipToken: string };
+  'show:close': object;
+  'show:watch': { showId: string; whepUrl: string; whepToken: string; model: DirectoryEntry; slowModeSeconds: number };
+  'show:leave': object;
+  'chat:send': { id: string };
+  'chat:tip': { id: string; amount: string };
+  'chat:mute': object;
+  'chat:ban': object;
+  'chat:unban': object;
+  'chat:slowMode': object;
+  'private:request': { sessionId: string; timeoutSeconds: number };
+  'private:accept': { sessionId: string; turn: TurnCredentials; client: { key: string; pseudonym: string } };
+  'private:decline': object;
+  'private:signal': object;
+  'private:voucher': { paidMinutes: number; paidUntil: number };
+  'private:end': object;
+  'profile:set': object;
+  'profile:get': { fields: Record<string, string> };
+  'account:delete': object;
+  'age:submit': { status: AgeStatus };
+  'age:status': { status: AgeStatus; expiresAt?: number };
+}
+
+export type AgeStatus = 'none' | 'pending' | 'verified' | 'rejected';
+
+export type EndReason = 'ended' | 'declined' | 'timeout' | 'voucher_late' | 'disconnected' | 'banned' | 'deleted';
+
+// ---------------------------------------------------------------------------
+// Socket.io typed interfaces.
+export type ClientToServer = {
+  [E in ClientEvent]: (payload: Payload<E>, ack: AckFn<Replies[E]>) => void;
+};
+
+export interface ServerToClient {
+  'directory:update': (entry: DirectoryEntry) => void;
+  'show:ended': (e: { showId: string; reason: EndReason }) => void;
+  'show:viewers': (e: { showId: string; viewers: number }) => void;
+  'chat:message': (m: ChatMessage) => void;
+  'chat:slowMode': (e: { showId: string; seconds: number }) => void;
+  'chat:moderated': (e: { showId: string | null; action: 'muted' | 'banned' | 'unbanned'; target: string; until?: number }) => void;
+  'private:request': (e: { sessionId: string; client: { key: string; pseudonym: string }; pricePerMinute: string; minMinutes: number; channelId: string; expiresAt: number }) => void;
+  'private:accepted': (e: { sessionId: string; turn: TurnCredentials; model: { key: string; pseudonym: string } }) => void;
+  'private:declined': (e: { sessionId: string; reason: 'declined' | 'timeout' }) => void;
+  'private:signal': (e: { sessionId: string; from: string; description?: { type: 'offer' | 'answer'; sdp: string }; candidate?: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null }; fingerprint?: { fingerprint: string; signature: string } }) => void;
+  'private:voucher': (e: { sessionId: string; voucher: Voucher; paidMinutes: number; paidUntil: number }) => void;
+  'private:ended': (e: { sessionId: string; reason: EndReason; by?: string }) => void;
+  'age:status': (e: { status: AgeStatus }) => void;
+}
+
+/** Whip/whep URL paths (relative to the platform's base URL). */
+export const whipPath = (showId: string): string => `/whip/${showId}`;
+export const whepPath = (showId: string): string => `/whep/${showId}`;
+
+/** First validation issue as a short human message, for the error ack. */
+export function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid payload';
+  const path = issue.path.length ? issue.path.join('.') + ': ' : '';
+  return `${path}${issue.message}`.slice(0, 200);
+}
