@@ -1,0 +1,20 @@
+/**
+ * Public API of the crypto module (browser + Node). Node-only tools
+ * (`verifier-cli.ts`) are not exported here.
+ */
+export { PlatformError, isPlatformError } from './errors.ts';
+export { CryptoError, CRYPTO_ERROR_CODES, isCryptoError, type CryptoErrorCode } from './crypto-error.ts';
+export { ready, type Sodium } from './sodium.ts';
+export { concatBytes, fromBase64url, fromUtf8, isBase64url, toBase64url, utf8 } from './encoding.ts';
+export { CONTEXTS, type StatementKind } from './statement.ts';
+export {
+  createIdentity, exportIdentity, identityFromSecretKey, importIdentity, pseudonymOf,
+  type ExportOptions, type Identity,
+} from './identity.ts';
+export {
+  createChallenge, deriveSecret, issueSessionToken, MemoryChallengeStore, signChallenge, verifyChallengeResponse,
+  verifySessionToken,
+  type ChallengeOptions, type ChallengeResponse, type ConsumeNonce, type LoginChallenge, type SessionClaims,
+  type VerifiedLogin, type VerifyChallengeOptions,
+} from './login.ts';
+export { bindWallet, verifyWalletBinding, walletBindingMessage, type WalletBinding } from './wallet.ts';
