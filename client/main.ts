@@ -1,0 +1,1 @@
+import './components/live-app.ts';

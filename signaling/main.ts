@@ -1,0 +1,43 @@
+/**
+ * `npm start`: the whole platform in one process tree on one machine.
+ *
+ * Exit codes: 0 after a clean stop (SIGINT/SIGTERM), 1 when a part fails to
+ * start, 2 when the configuration is invalid.
+ */
+import { loadConfig, ConfigError } from './config.ts';
+import { startPlatform } from './platform.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Invalid configuration: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+
+  const platform = await startPlatform(config).catch((err: unknown) => {
+    console.error(`The platform failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+
+  console.log(platform.banner());
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    // A stuck part must not keep the process (and its children) alive forever.
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    platform.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+await main();

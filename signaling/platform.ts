@@ -1,0 +1,149 @@
+/**
+ * The whole platform in one process tree: chain (embedded or remote), SFU
+ * workers, the signaling server, WHIP/WHEP, the built client and /healthz.
+ * `main.ts` is the command-line wrapper; tests start it in-process.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import { JsonRpcProvider, type Provider } from 'ethers';
+import { startDevChain, type DevChain } from '../contracts/devchain.ts';
+import { createSfu } from '../sfu/sfu.ts';
+import { createSfuRouter } from '../sfu/http.ts';
+import type { SfuEngine } from '../sfu/engine.ts';
+import type { Config } from './config.ts';
+import { createSignalingServer, type SignalingServer } from './server.ts';
+import { createLogger } from './logger.ts';
+
+const clientDist = fileURLToPath(new URL('../client/dist/', import.meta.url));
+
+export interface ChainConnection {
+  provider: Provider;
+  addresses: { token: string; channels: string };
+  chainId: number;
+  rpcUrl: string;
+}
+
+export interface Platform {
+  /** Base URL of the web app, WHIP/WHEP and signaling. */
+  readonly url: string;
+  readonly chain: ChainConnection;
+  /** Present when the platform runs its own chain (no RPC_URL). */
+  readonly devChain: DevChain | null;
+  readonly sfu: SfuEngine;
+  readonly signaling: SignalingServer;
+  /** What a first-time user should read on the console. */
+  banner(): string;
+  /** Stops every part it started; idempotent. */
+  close(): Promise<void>;
+}
+
+async function connectChain(config: Config): Promise<{ chain: ChainConnection; devChain: DevChain | null }> {
+  if (config.embeddedChain) {
+    const devChain = await startDevChain({
+      host: config.HOST,
+      port: config.CHAIN_PORT,
+      platformFeeBps: config.PLATFORM_FEE_BPS,
+      challengePeriodSeconds: config.CHALLENGE_PERIOD_SECONDS,
+    });
+    return {
+      devChain,
+      chain: { provider: devChain.provider, addresses: devChain.addresses, chainId: devChain.chainId, rpcUrl: devChain.rpcUrl },
+    };
+  }
+  const rpcUrl = config.RPC_URL!;
+  const probe = new JsonRpcProvider(rpcUrl, undefined, { batchMaxCount: 1, cacheTimeout: -1 });
+  const network = await probe.getNetwork().finally(() => probe.destroy());
+  const provider = new JsonRpcProvider(rpcUrl, network, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
+  const addresses = { token: config.LIVE_TOKEN_ADDRESS!, channels: config.LIVE_CHANNELS_ADDRESS! };
+  for (const [name, address] of Object.entries(addresses)) {
+    if ((await provider.getCode(address)) === '0x') throw new Error(`no contract at ${name} address ${address} on ${rpcUrl}`);
+  }
+  return { devChain: null, chain: { provider, addresses, chainId: Number(network.chainId), rpcUrl } };
+}
+
+/** Start every part; on failure, stop what already started and rethrow. */
+export async function startPlatform(config: Config): Promise<Platform> {
+  const logger = createLogger(config.LOG_LEVEL);
+  const stack: (() => Promise<void>)[] = [];
+  const unwind = async () => {
+    for (const close of stack.splice(0).reverse()) await close().catch(() => undefined);
+  };
+
+  try {
+    const { chain, devChain } = await connectChain(config);
+    if (devChain) stack.push(() => devChain.close());
+    else stack.push(async () => (chain.provider as JsonRpcProvider).destroy());
+
+    const sfu = await createSfu({
+      workers: config.SFU_WORKERS,
+      listenIp: config.HOST,
+      announcedIp: config.SFU_ANNOUNCED_IP,
+    });
+    stack.push(() => sfu.close());
+
+    const signaling = await createSignalingServer({ config, chain, logger, sfu });
+    stack.push(() => signaling.close());
+
+    const app = signaling.app;
+    app.get('/healthz', async (_req, res) => {
+      const parts = {
+        chain: await chain.provider.getBlockNumber().then(() => true, () => false),
+        sfu: !sfu.closed,
+        signaling: signaling.httpServer.listening,
+      };
+      const ok = Object.values(parts).every(Boolean);
+      res.status(ok ? 200 : 503).json({ ok, parts });
+    });
+    app.use(createSfuRouter({ engine: sfu, secret: config.SESSION_SECRET }));
+    if (config.SERVE_CLIENT) {
+      if (!existsSync(clientDist)) {
+        logger.warn('client/dist is missing: run `npm run build:client` (npm start does it for you)');
+      }
+      app.use(express.static(clientDist, { index: 'index.html', maxAge: '1h' }));
+    }
+
+    const port = await signaling.listen(config.PORT, config.HOST);
+    const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+    const url = config.PUBLIC_URL ?? `http://${host}:${port}`;
+    logger.info({ port }, 'platform started');
+
+    let closing: Promise<void> | null = null;
+    return {
+      url,
+      chain,
+      devChain,
+      sfu,
+      signaling,
+      banner() {
+        const lines = [
+          '',
+          `  LiveCam is running at ${url}`,
+          '',
+          `  Watch shows:  ${url}/#/`,
+          `  Go live:      ${url}/#/studio   (open it in another tab or browser)`,
+          `  Health:       ${url}/healthz     Metrics: ${url}/metrics`,
+          `  Chain RPC:    ${chain.rpcUrl} (chain id ${chain.chainId})`,
+          `  LIVE token:   ${chain.addresses.token}`,
+          `  Channels:     ${chain.addresses.channels}`,
+        ];
+        if (devChain) {
+          lines.push('', '  Demo wallets (local chain only, funded with ETH and LIVE):');
+          for (const a of devChain.demoAccounts) lines.push(`    ${a.address}  key ${a.privateKey}`);
+        }
+        if (config.AGE_VERIFICATION === 'off') {
+          lines.push('', '  Age verification is OFF (demo). Set VERIFIER_PUBLIC_KEYS to require it.');
+        }
+        lines.push('', '  Stop with Ctrl-C.', '');
+        return lines.join('\n');
+      },
+      close() {
+        closing ??= unwind();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await unwind();
+    throw err;
+  }
+}

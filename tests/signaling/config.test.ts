@@ -1,0 +1,119 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../signaling/config.ts';
+
+const KEY32 = Buffer.alloc(32, 7).toString('base64');
+const ED_KEY = 'A'.repeat(43);
+
+/** Every variable with values it must accept and values it must refuse. */
+const cases: Record<string, { good: [string, unknown][]; bad: string[]; extra?: Record<string, string> }> = {
+  HOST: { good: [['0.0.0.0', '0.0.0.0'], ['localhost', 'localhost'], ['::1', '::1']], bad: ['not a host!', 'a/b'] },
+  PORT: { good: [['0', 0], ['8080', 8080], ['65535', 65535]], bad: ['-1', '65536', 'http', '80.5'] },
+  PUBLIC_URL: { good: [['https://cam.example', 'https://cam.example']], bad: ['cam.example', 'ftp://cam.example'] },
+  LOG_LEVEL: { good: [['debug', 'debug'], ['silent', 'silent']], bad: ['loud', 'INFO2'] },
+  RPC_URL: {
+    good: [['http://127.0.0.1:8545', 'http://127.0.0.1:8545']],
+    bad: ['127.0.0.1:8545', 'file:///etc/passwd'],
+    extra: { LIVE_TOKEN_ADDRESS: '0x' + '1'.repeat(40), LIVE_CHANNELS_ADDRESS: '0x' + '2'.repeat(40) },
+  },
+  CHAIN_PORT: { good: [['0', 0], ['9545', 9545]], bad: ['99999', 'x'] },
+  LIVE_TOKEN_ADDRESS: { good: [['0x' + 'a'.repeat(40), '0x' + 'a'.repeat(40)]], bad: ['0x123', 'a'.repeat(40)] },
+  LIVE_CHANNELS_ADDRESS: { good: [['0x' + 'B'.repeat(40), '0x' + 'B'.repeat(40)]], bad: ['0x' + 'g'.repeat(40)] },
+  PLATFORM_FEE_BPS: { good: [['0', 0], ['1000', 1000]], bad: ['1001', '-5', '2.5'] },
+  CHALLENGE_PERIOD_SECONDS: { good: [['60', 60], ['86400', 86400]], bad: ['59', 'day'] },
+  REDIS_URL: { good: [['redis://127.0.0.1:6379', 'redis://127.0.0.1:6379']], bad: ['127.0.0.1:6379', 'http://x'] },
+  TURN_URLS: {
+    good: [['turn:127.0.0.1:3478, turns:turn.example:5349', ['turn:127.0.0.1:3478', 'turns:turn.example:5349']]],
+    bad: ['stun:127.0.0.1', 'turn:127.0.0.1,http://x'],
+    extra: { TURN_SECRET: 'a-long-enough-secret' },
+  },
+  TURN_SECRET: { good: [['0123456789abcdef', '0123456789abcdef']], bad: ['short'] },
+  TURN_TTL_SECONDS: { good: [['60', 60], ['86400', 86400]], bad: ['59', '86401'] },
+  SFU_WORKERS: { good: [['1', 1], ['4', 4]], bad: ['65', '-1', 'many'] },
+  SFU_ANNOUNCED_IP: { good: [['127.0.0.1', '127.0.0.1'], ['::1', '::1']], bad: ['localhost', '999.1.1.1'] },
+  SESSION_SECRET: { good: [[KEY32, Buffer.from(KEY32, 'base64')]], bad: ['c2hvcnQ=', 'not base64 at all !!'] },
+  MASTER_KEYS: {
+    good: [[`k1:${KEY32},k0:${KEY32}`, [{ id: 'k1', key: Buffer.from(KEY32, 'base64') }, { id: 'k0', key: Buffer.from(KEY32, 'base64') }]]],
+    bad: ['k1', `k1:${KEY32.slice(0, 20)}`, `k1:${KEY32},k1:${KEY32}`],
+  },
+  VERIFIER_PUBLIC_KEYS: { good: [[`${ED_KEY},${'B'.repeat(43)}`, [ED_KEY, 'B'.repeat(43)]]], bad: ['abc', `${ED_KEY},xyz`] },
+  AGE_VERIFICATION: { good: [['off', 'off']], bad: ['maybe'] },
+  SERVE_CLIENT: { good: [['false', false], ['1', true]], bad: ['yes'] },
+};
+
+const everyVariable = suite('config: every variable');
+
+everyVariable('the table above covers every variable the platform reads', () => {
+  assert.equal(Object.keys(cases).sort(), [...CONFIG_VARIABLES].sort());
+});
+
+for (const [variable, { good, bad, extra }] of Object.entries(cases)) {
+  everyVariable(`${variable}: accepts good values`, () => {
+    for (const [raw, expected] of good) {
+      const config = loadConfig({ ...extra, [variable]: raw }) as unknown as Record<string, unknown>;
+      assert.equal(config[variable], expected, `${variable}=${raw}`);
+    }
+  });
+  everyVariable(`${variable}: refuses bad values with CONFIG_INVALID naming it`, () => {
+    for (const raw of bad) {
+      try {
+        loadConfig({ ...extra, [variable]: raw });
+        assert.unreachable(`${variable}=${raw} was accepted`);
+      } catch (err) {
+        assert.instance(err, ConfigError, `${variable}=${raw}`);
+        const e = err as ConfigError;
+        assert.is(e.code, 'CONFIG_INVALID');
+        assert.is(e.variable, variable, `${variable}=${raw} blamed ${e.variable}`);
+        assert.ok(e.message.startsWith(`${variable}: expected`) || e.message.startsWith(`${variable}: `), e.message);
+      }
+    }
+  });
+}
+
+const defaults = suite('config: defaults and cross-checks');
+
+defaults('no variables: the one-machine demo', () => {
+  const c = loadConfig({});
+  assert.is(c.HOST, '127.0.0.1');
+  assert.is(c.PORT, 8080);
+  assert.is(c.embeddedChain, true);
+  assert.is(c.REDIS_URL, undefined);
+  assert.is(c.AGE_VERIFICATION, 'off');
+  assert.ok(c.SFU_WORKERS >= 1);
+  assert.is(c.SESSION_SECRET.length, 32);
+  assert.is(c.MASTER_KEYS.length, 1);
+  assert.is(c.SFU_ANNOUNCED_IP, '127.0.0.1');
+});
+
+defaults('random secrets differ between starts', () => {
+  assert.not.equal(loadConfig({}).SESSION_SECRET, loadConfig({}).SESSION_SECRET);
+});
+
+defaults('empty strings count as unset', () => {
+  assert.is(loadConfig({ PORT: '', REDIS_URL: ' ' }).PORT, 8080);
+});
+
+defaults('RPC_URL needs both contract addresses', () => {
+  assert.throws(() => loadConfig({ RPC_URL: 'http://127.0.0.1:8545' }), (e: ConfigError) => e.variable === 'LIVE_TOKEN_ADDRESS');
+  assert.throws(
+    () => loadConfig({ RPC_URL: 'http://127.0.0.1:8545', LIVE_TOKEN_ADDRESS: '0x' + '1'.repeat(40) }),
+    (e: ConfigError) => e.variable === 'LIVE_CHANNELS_ADDRESS',
+  );
+  assert.is(loadConfig({ RPC_URL: 'http://127.0.0.1:8545', ...cases.RPC_URL!.extra }).embeddedChain, false);
+});
+
+defaults('TURN_URLS needs TURN_SECRET', () => {
+  assert.throws(() => loadConfig({ TURN_URLS: 'turn:127.0.0.1:3478' }), (e: ConfigError) => e.variable === 'TURN_SECRET');
+});
+
+defaults('age verification is required as soon as a verifier key is configured', () => {
+  assert.is(loadConfig({ VERIFIER_PUBLIC_KEYS: ED_KEY }).AGE_VERIFICATION, 'required');
+  assert.throws(() => loadConfig({ AGE_VERIFICATION: 'required' }), (e: ConfigError) => e.variable === 'VERIFIER_PUBLIC_KEYS');
+});
+
+defaults('unknown variables are ignored', () => {
+  assert.is(loadConfig({ SOMETHING_ELSE: 'x' } as Record<string, string>).PORT, 8080);
+});
+
+everyVariable.run();
+defaults.run();
