@@ -4,6 +4,7 @@
  * `main.ts` is the command-line wrapper; tests start it in-process.
  */
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { JsonRpcProvider, type Provider } from 'ethers';
@@ -62,6 +63,22 @@ async function connectChain(config: Config): Promise<{ chain: ChainConnection; d
   return { devChain: null, chain: { provider, addresses, chainId: Number(network.chainId), rpcUrl } };
 }
 
+/**
+ * PORT=0 means "any free port", but login challenges are bound to the page's
+ * origin, which includes the port: so the port is chosen before anything that
+ * needs the origin is built.
+ */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 /** Start every part; on failure, stop what already started and rethrow. */
 export async function startPlatform(config: Config): Promise<Platform> {
   const logger = createLogger(config.LOG_LEVEL);
@@ -71,6 +88,9 @@ export async function startPlatform(config: Config): Promise<Platform> {
   };
 
   try {
+    const port = config.PORT === 0 ? await freePort(config.HOST) : config.PORT;
+    const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+    const url = config.PUBLIC_URL?.replace(/\/$/, '') ?? `http://${host}:${port}`;
     const { chain, devChain } = await connectChain(config);
     if (devChain) stack.push(() => devChain.close());
     else stack.push(async () => (chain.provider as JsonRpcProvider).destroy());
@@ -82,7 +102,9 @@ export async function startPlatform(config: Config): Promise<Platform> {
     });
     stack.push(() => sfu.close());
 
-    const signaling = await createSignalingServer({ config, chain, logger, sfu });
+    const signaling = await createSignalingServer({
+      config, chain, logger, sfu, sfuEvents: sfu.events, audience: new URL(url).origin,
+    });
     stack.push(() => signaling.close());
 
     const app = signaling.app;
@@ -103,9 +125,7 @@ export async function startPlatform(config: Config): Promise<Platform> {
       app.use(express.static(clientDist, { index: 'index.html', maxAge: '1h' }));
     }
 
-    const port = await signaling.listen(config.PORT, config.HOST);
-    const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
-    const url = config.PUBLIC_URL ?? `http://${host}:${port}`;
+    await signaling.listen(port, config.HOST);
     logger.info({ port }, 'platform started');
 
     let closing: Promise<void> | null = null;

@@ -1,0 +1,116 @@
+/**
+ * Foundation end to end: a model goes live from the studio page (camera →
+ * WHIP → SFU) and a viewer in another page finds the show in the directory
+ * and plays it (SFU → WHEP), all in real Chromium with the fake camera.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import type { Page } from 'playwright-core';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Platform } from '../../signaling/platform.ts';
+import { launchChromium, type Browser } from '../helpers/chromium.ts';
+import { buildClient, startTestPlatform } from '../helpers/platform.ts';
+
+interface Ctx { platform: Platform; browser: Browser; model: Page; viewer: Page }
+const show = suite<Ctx>('public show in the browser');
+
+show.before(async (ctx) => {
+  await buildClient();
+  ctx.platform = await startTestPlatform();
+  ctx.browser = await launchChromium();
+  ctx.model = await ctx.browser.context.newPage();
+  ctx.viewer = await ctx.browser.context.newPage();
+  // Test-only instrumentation: remember every peer connection so getStats() can be read.
+  await ctx.viewer.addInitScript(() => {
+    const Native = window.RTCPeerConnection;
+    const seen: RTCPeerConnection[] = [];
+    (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = seen;
+    window.RTCPeerConnection = class extends Native {
+      constructor(config?: RTCConfiguration) { super(config); seen.push(this); }
+    };
+  });
+});
+
+show.after(async (ctx) => {
+  await ctx.browser?.close();
+  await ctx.platform?.close();
+});
+
+/** The viewer's inbound video stats (getStats) and the brightness of a frame of its <video>. */
+async function viewerVideo(page: Page): Promise<{ framesDecoded: number; width: number; height: number; meanLuma: number; lumaSpread: number }> {
+  return page.evaluate(async () => {
+    const viewer = document.querySelector('live-app')!.shadowRoot!.querySelector('live-viewer')!;
+    const video = viewer.shadowRoot!.querySelector('video')!;
+    let framesDecoded = 0;
+    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+      (await pc.getStats()).forEach((s) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video') framesDecoded += s.framesDecoded ?? 0;
+      });
+    }
+    const canvas = document.createElement('canvas');
+    canvas.width = 160;
+    canvas.height = 120;
+    const g = canvas.getContext('2d')!;
+    g.drawImage(video, 0, 0, canvas.width, canvas.height);
+    const { data } = g.getImageData(0, 0, canvas.width, canvas.height);
+    let sum = 0; let min = 255; let max = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const luma = 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!;
+      sum += luma; min = Math.min(min, luma); max = Math.max(max, luma);
+    }
+    return { framesDecoded, width: video.videoWidth, height: video.videoHeight, meanLuma: sum / (data.length / 4), lumaSpread: max - min };
+  });
+}
+
+show('the model goes live from the studio', async ({ platform, model }) => {
+  await model.goto(`${platform.url}/#/studio`);
+  await model.locator('#pseudonym').filter({ hasNotText: '…' }).waitFor({ timeout: 15_000 });
+  await model.locator('#golive').click();
+  await model.locator('#status').filter({ hasText: 'You are live.' }).waitFor({ timeout: 20_000 });
+});
+
+show('the viewer finds the show in the directory and plays it', async ({ platform, viewer }) => {
+  await viewer.goto(`${platform.url}/#/`);
+  const card = viewer.locator('li a[data-model]');
+  await card.first().waitFor({ timeout: 15_000 });
+  assert.is(await card.count(), 1, 'one live show listed');
+  await card.first().click();
+  await viewer.locator('#status').filter({ hasText: 'Watching' }).waitFor({ timeout: 15_000 });
+
+  // Frames keep coming: wait for them rather than sleeping a fixed time.
+  const deadline = Date.now() + 20_000;
+  let video = await viewerVideo(viewer);
+  while (video.framesDecoded < 20 && Date.now() < deadline) {
+    await viewer.waitForTimeout(250);
+    video = await viewerVideo(viewer);
+  }
+  assert.ok(video.framesDecoded > 0, `frames decoded: ${video.framesDecoded}`);
+  assert.ok(video.width > 0 && video.height > 0, `video size ${video.width}x${video.height}`);
+  // The fake camera draws a bright pattern: a black or frozen-blank frame has a tiny spread.
+  assert.ok(video.meanLuma > 20, `mean luma ${video.meanLuma.toFixed(1)}`);
+  assert.ok(video.lumaSpread > 40, `luma spread ${video.lumaSpread.toFixed(1)}`);
+});
+
+show('a screenshot of the playing video, for humans', async ({ viewer }) => {
+  const dir = join(tmpdir(), 'livecam-screenshots');
+  mkdirSync(dir, { recursive: true });
+  const png = await viewer.locator('video#remote').screenshot({ path: join(dir, 'viewer.png') });
+  assert.ok(png.length > 5_000, `a near-empty PNG (${png.length} bytes) means a blank video`);
+});
+
+show('ending the show tells the viewer', async ({ model, viewer }) => {
+  await model.locator('#end').click();
+  await viewer.locator('#status').filter({ hasText: 'ended' }).waitFor({ timeout: 15_000 });
+});
+
+show('/healthz answers 200 with every part up', async ({ platform }) => {
+  const res = await fetch(`${platform.url}/healthz`);
+  assert.is(res.status, 200);
+  const body = await res.json() as { ok: boolean; parts: Record<string, boolean> };
+  assert.is(body.ok, true);
+  assert.equal(Object.values(body.parts).every(Boolean), true);
+});
+
+show.run();
