@@ -77,6 +77,16 @@ export const Bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected 32 byte
 export const HexSignature = z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'expected a 65-byte 0x signature');
 const Base64 = (max: number) => z.string().min(1).max(max).regex(/^[A-Za-z0-9+/_-]+={0,2}$/, 'expected base64');
 
+/** crypto/login.ts `LoginChallenge`. */
+export const LoginChallenge = z.strictObject({
+  v: z.literal(1),
+  nonce: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  audience: z.string().min(1).max(256),
+  issuedAt: z.number().int().nonnegative(),
+  expiresAt: z.number().int().nonnegative(),
+});
+export type LoginChallenge = z.infer<typeof LoginChallenge>;
+
 export const Role = z.enum(['model', 'client']);
 export type Role = z.infer<typeof Role>;
 
@@ -128,11 +138,14 @@ export const schemas = {
   'session:challenge': Empty,
   'session:login': z.strictObject({
     publicKey: PublicKey,
-    challenge: z.string().min(1).max(512),
+    /** The challenge exactly as received from `session:challenge`. */
+    challenge: LoginChallenge,
+    /** crypto/login.ts `signChallenge(...).signature`. */
     signature: Signature,
     role: Role,
   }),
-  'session:resume': z.strictObject({ token: z.string().min(1).max(1024) }),
+  /** Resumes a session after a reconnect (or a page load) without a new challenge. */
+  'session:resume': z.strictObject({ token: z.string().min(1).max(256), role: Role }),
   'session:logout': Empty,
 
   'wallet:bind': z.strictObject({
@@ -202,7 +215,7 @@ export type Payload<E extends ClientEvent> = z.input<(typeof schemas)[E]>;
 
 /** The data each event answers with, besides `ok: true`. */
 export interface Replies {
-  'session:challenge': { challenge: string };
+  'session:challenge': { challenge: LoginChallenge };
   'session:login': { token: string; key: string; pseudonym: string; role: Role; expiresAt: number };
   'session:resume': { token: string; key: string; pseudonym: string; role: Role; expiresAt: number; showIds: string[]; privateSessionIds: string[] };
   'session:logout': object;
@@ -255,6 +268,8 @@ export interface ServerToClient {
   'private:declined': (e: { sessionId: string; reason: 'declined' | 'timeout' }) => void;
   'private:signal': (e: { sessionId: string; from: string; description?: { type: 'offer' | 'answer'; sdp: string }; candidate?: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null }; fingerprint?: { fingerprint: string; signature: string } }) => void;
   'private:voucher': (e: { sessionId: string; voucher: Voucher; paidMinutes: number; paidUntil: number }) => void;
+  /** To the model: a tip's voucher, to settle later. */
+  'tip:voucher': (e: { showId: string; from: { key: string; pseudonym: string }; voucher: Voucher; amount: string }) => void;
   'private:ended': (e: { sessionId: string; reason: EndReason; by?: string }) => void;
   'age:status': (e: { status: AgeStatus }) => void;
 }

@@ -1,0 +1,125 @@
+/**
+ * Profile records (ciphertext only), account deletion (crypto-shredding) and
+ * the age-verification endpoints.
+ *
+ * Verifier HTTP API (mounted at /verifier):
+ * - `GET /verifier/pending` with header
+ *   `Authorization: LiveCam-Verifier <verifierKey>.<unixSeconds>.<signature>`, where the
+ *   signature is Ed25519 (base64url) by the verifier key over the UTF-8 bytes of
+ *   `livecam/verifier-request/v1\0GET /verifier/pending <unixSeconds>` (±120 s).
+ *   Answers `{ documents: [{ modelKey, sealedDocument, submittedAt }] }` for that verifier.
+ * - `POST /verifier/attestations` with JSON `{ attestation }` (crypto/age.ts
+ *   `signAttestation`): needs no header, the attestation is signed by a configured
+ *   verifier key. The sealed document is deleted; the model is told its status.
+ */
+import { createPublicKey, verify } from 'node:crypto';
+import express from 'express';
+import { rooms, type Ctx, type Handlers } from './context.ts';
+import { SignalingError } from './errors.ts';
+import { ageStatus, pendingFor, recordAttestation, submitDocument } from './age.ts';
+import { endShow } from './presence.ts';
+import { endPrivate } from './private.ts';
+
+export const VERIFIER_REQUEST_CONTEXT = 'livecam/verifier-request/v1';
+
+export function accountHandlers(ctx: Ctx): Handlers {
+  return {
+    'profile:set': {
+      access: 'any',
+      async handle(socket, p) {
+        await ctx.records.setProfile(socket.data.key!, p.fields);
+        return {};
+      },
+    },
+    'profile:get': {
+      access: 'any',
+      async handle(socket) {
+        return { fields: await ctx.records.getProfile(socket.data.key!) };
+      },
+    },
+    'account:delete': {
+      access: 'any',
+      async handle(socket) {
+        const key = socket.data.key!;
+        const presence = await ctx.store.getPresence(key);
+        if (presence?.showId) await endShow(ctx, presence.showId, 'deleted');
+        for (const id of await ctx.store.privateSessionsOf(key)) await endPrivate(ctx, id, 'deleted', key);
+        for (const showId of await ctx.store.watching(key)) await ctx.store.removeViewer(showId, key);
+        await ctx.records.forget(key);
+        await ctx.store.deleteIdentity(key);
+        ctx.localModels.delete(key);
+        ctx.cancel(`model:${key}`);
+        ctx.io.to(rooms.directory).emit('directory:update', {
+          key, pseudonym: socket.data.pseudonym!, status: 'offline', pricePerMinute: '0', minMinutes: 1, showId: null, viewers: 0,
+        });
+        ctx.logger.info({ who: socket.data.pseudonym }, 'identity deleted');
+        // After the ack has gone out, every socket of the identity is closed.
+        setTimeout(() => ctx.io.in(rooms.identity(key)).disconnectSockets(true), 50);
+        return {};
+      },
+    },
+    'age:submit': {
+      access: 'model',
+      async handle(socket, p) {
+        await submitDocument(ctx, socket.data.key!, p.sealedDocument, p.verifierKey);
+        return { status: await ageStatus(ctx, socket.data.key!) };
+      },
+    },
+    'age:status': {
+      access: 'model',
+      async handle(socket) {
+        return { status: await ageStatus(ctx, socket.data.key!) };
+      },
+    },
+  };
+}
+
+function verifierAuthorized(ctx: Ctx, header: string | undefined, method: string, path: string): string | null {
+  const m = /^LiveCam-Verifier ([A-Za-z0-9_-]{43})\.(\d{1,12})\.([A-Za-z0-9_-]{86})$/.exec(header ?? '');
+  if (!m) return null;
+  const [, key, ts, sig] = m as unknown as [string, string, string, string];
+  if (!ctx.config.VERIFIER_PUBLIC_KEYS.includes(key)) return null;
+  if (Math.abs(Date.now() / 1000 - Number(ts)) > 120) return null;
+  try {
+    const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: key }, format: 'jwk' });
+    const message = Buffer.from(`${VERIFIER_REQUEST_CONTEXT}\u0000${method} ${path} ${ts}`, 'utf8');
+    return verify(null, message, publicKey, Buffer.from(sig, 'base64url')) ? key : null;
+  } catch {
+    return null;
+  }
+}
+
+export function verifierRouter(ctx: Ctx): express.Router {
+  const router = express.Router();
+  router.get('/pending', async (req, res) => {
+    const key = verifierAuthorized(ctx, req.get('authorization'), 'GET', '/verifier/pending');
+    if (!key) {
+      res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'verifier signature required' } });
+      return;
+    }
+    try {
+      res.json({ documents: await pendingFor(ctx, key) });
+    } catch (err) {
+      ctx.logger.error({ err }, 'verifier pending failed');
+      res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
+    }
+  });
+  router.post('/attestations', express.json({ limit: '8kb' }), async (req, res) => {
+    try {
+      const body = req.body as { attestation?: unknown } | undefined;
+      res.json({ ok: true, ...(await recordAttestation(ctx, body?.attestation)) });
+    } catch (err) {
+      if (err instanceof SignalingError) {
+        res.status(400).json({ error: err.toJSON() });
+        return;
+      }
+      ctx.logger.error({ err }, 'attestation failed');
+      res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
+    }
+  });
+  router.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    res.status(400).json({ error: { code: 'BAD_REQUEST', message: 'malformed request body' } });
+    void err;
+  });
+  return router;
+}

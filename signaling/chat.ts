@@ -1,0 +1,137 @@
+/**
+ * Public-show chat: plain text with a length limit, a per-identity rate limit,
+ * slow mode, mutes and bans by the model, and tips announced once their
+ * voucher checks out. Nothing is stored: a message exists only in flight.
+ */
+import { rooms, type Ctx, type Handlers, type Sock } from './context.ts';
+import { fail } from './errors.ts';
+import type { ChatMessage } from './protocol.ts';
+import { newId } from './shows.ts';
+import { acceptVoucher } from './payments.ts';
+
+// C0/C1 controls except tab and newline, bidi overrides and isolates (used to disguise text).
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Normalizes chat text; throws BAD_REQUEST when nothing printable is left. */
+export function cleanText(text: string): string {
+  const cleaned = text.normalize('NFC').replace(UNSAFE, '').replace(/\n{3,}/g, '\n\n').trim();
+  if (cleaned === '') fail('BAD_REQUEST', 'text: empty message');
+  return cleaned;
+}
+
+async function showOf(ctx: Ctx, socket: Sock, showId: string): Promise<{ model: string; slowModeSeconds: number }> {
+  const show = await ctx.store.getShow(showId);
+  if (!show) fail('NOT_FOUND', 'no such show');
+  const isModel = show.model === socket.data.key;
+  if (!isModel && !socket.data.shows.has(showId)) fail('FORBIDDEN', 'watch the show before chatting');
+  return show;
+}
+
+async function ownShow(ctx: Ctx, socket: Sock, showId: string): Promise<void> {
+  const show = await ctx.store.getShow(showId);
+  if (!show) fail('NOT_FOUND', 'no such show');
+  if (show.model !== socket.data.key) fail('FORBIDDEN', 'only the model of the show may do this');
+}
+
+export function chatHandlers(ctx: Ctx): Handlers {
+  return {
+    'chat:send': {
+      access: 'any',
+      async handle(socket, p) {
+        const key = socket.data.key!;
+        const show = await showOf(ctx, socket, p.showId);
+        const isModel = show.model === key;
+        if (!isModel) {
+          if (await ctx.store.isBanned(show.model, key)) fail('BANNED', 'the model has banned you');
+          const muted = await ctx.store.mutedFor(p.showId, key);
+          if (muted > 0) fail('MUTED', `muted for ${Math.ceil(muted / 1000)} s`);
+        }
+        const text = cleanText(p.text);
+        try {
+          await ctx.limiters.chat.consume(key);
+        } catch (err) {
+          if (err instanceof Error) throw err; // store failure, not a limit
+          ctx.metrics.rateLimited.inc({ limit: 'chat' });
+          fail('RATE_LIMITED', 'too many messages; slow down');
+        }
+        if (!isModel && show.slowModeSeconds > 0 && !(await ctx.store.claimSlowModeSlot(p.showId, key, show.slowModeSeconds))) {
+          fail('SLOW_MODE', `slow mode: one message every ${show.slowModeSeconds} s`);
+        }
+        const message: ChatMessage = { showId: p.showId, id: newId(), from: { key, pseudonym: socket.data.pseudonym! }, kind: 'text', text, at: Date.now() };
+        ctx.io.to(rooms.show(p.showId)).emit('chat:message', message);
+        ctx.metrics.chatMessages.inc({ kind: 'text' });
+        return { id: message.id };
+      },
+    },
+    'chat:tip': {
+      access: 'any',
+      async handle(socket, p) {
+        const key = socket.data.key!;
+        const show = await showOf(ctx, socket, p.showId);
+        if (show.model === key) fail('FORBIDDEN', 'a model cannot tip itself');
+        if (await ctx.store.isBanned(show.model, key)) fail('BANNED', 'the model has banned you');
+        const { amount } = await acceptVoucher(ctx, p.voucher, key, show.model);
+        const message: ChatMessage = {
+          showId: p.showId, id: newId(), from: { key, pseudonym: socket.data.pseudonym! }, kind: 'tip',
+          text: `tipped ${amount}`, amount, at: Date.now(),
+        };
+        ctx.io.to(rooms.identity(show.model)).emit('tip:voucher', { showId: p.showId, from: message.from, voucher: p.voucher, amount });
+        ctx.io.to(rooms.show(p.showId)).emit('chat:message', message);
+        ctx.metrics.chatMessages.inc({ kind: 'tip' });
+        ctx.logger.info({ showId: p.showId, from: socket.data.pseudonym }, 'tip');
+        return { id: message.id, amount };
+      },
+    },
+    'chat:mute': {
+      access: 'model',
+      async handle(socket, p) {
+        await ownShow(ctx, socket, p.showId);
+        const until = Date.now() + p.seconds * 1000;
+        await ctx.store.mute(p.showId, p.target, p.seconds * 1000);
+        ctx.io.to(rooms.identity(p.target)).to(rooms.identity(socket.data.key!))
+          .emit('chat:moderated', { showId: p.showId, action: 'muted', target: p.target, until });
+        return {};
+      },
+    },
+    'chat:ban': {
+      access: 'model',
+      async handle(socket, p) {
+        const model = socket.data.key!;
+        if (p.target === model) fail('BAD_REQUEST', 'target: cannot ban yourself');
+        await ctx.store.ban(model, p.target);
+        const presence = await ctx.store.getPresence(model);
+        const showId = presence?.showId ?? null;
+        ctx.io.to(rooms.identity(p.target)).to(rooms.identity(model))
+          .emit('chat:moderated', { showId, action: 'banned', target: p.target });
+        if (showId) {
+          // Out of the room on every process, then out of the count.
+          ctx.io.to(rooms.identity(p.target)).emit('show:ended', { showId, reason: 'banned' });
+          ctx.io.in(rooms.identity(p.target)).socketsLeave(rooms.show(showId));
+          for (const s of await ctx.io.in(rooms.identity(p.target)).local.fetchSockets()) s.data.shows.delete(showId);
+          await ctx.store.removeViewer(showId, p.target);
+          await ctx.store.removeWatching(p.target, showId);
+        }
+        ctx.logger.info({ model: socket.data.pseudonym }, 'ban');
+        return {};
+      },
+    },
+    'chat:unban': {
+      access: 'model',
+      async handle(socket, p) {
+        await ctx.store.unban(socket.data.key!, p.target);
+        ctx.io.to(rooms.identity(p.target)).to(rooms.identity(socket.data.key!))
+          .emit('chat:moderated', { showId: null, action: 'unbanned', target: p.target });
+        return {};
+      },
+    },
+    'chat:slowMode': {
+      access: 'model',
+      async handle(socket, p) {
+        await ownShow(ctx, socket, p.showId);
+        await ctx.store.setSlowMode(p.showId, p.seconds);
+        ctx.io.to(rooms.show(p.showId)).emit('chat:slowMode', { showId: p.showId, seconds: p.seconds });
+        return {};
+      },
+    },
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * What every handler module shares: config, store, io, logger, metrics, the
+ * optional chain, tunable timings, and this process's local bookkeeping.
+ */
+import type { Server, Socket } from 'socket.io';
+import type pino from 'pino';
+import type { Config } from './config.ts';
+import type { ClientToServer, ServerToClient, Role, ClientEvent, Replies, schemas } from './protocol.ts';
+import type { Store } from './store.ts';
+import type { SignalingMetrics } from './metrics.ts';
+import type { Auth } from './auth.ts';
+import type { Payments } from './payments.ts';
+import type { Records } from './records.ts';
+import type { z } from 'zod';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+
+/** Timings and limits; defaults suit production, tests shorten them. */
+export interface Tuning {
+  /** TTL of presence and show keys; a crashed process's models vanish after it. */
+  presenceTtlMs: number;
+  /** How often a process refreshes the presence of its connected models. */
+  heartbeatMs: number;
+  /** How long a disconnected model's public show waits for the model to come back. */
+  modelGraceMs: number;
+  /** How long a private request waits for the model's answer. */
+  privateRequestTimeoutMs: number;
+  /** How late past a prepaid minute's start the next voucher may arrive. */
+  voucherGraceMs: number;
+  /** How long a private session survives a peer's disconnect. */
+  peerDisconnectGraceMs: number;
+  /** Lifetime of session tokens. */
+  sessionTtlSeconds: number;
+  /** Lifetime of WHIP/WHEP tokens (they only gate the start of a media session). */
+  sfuTokenTtlSeconds: number;
+  /** Chat messages allowed per identity per `chatWindowSeconds`. */
+  chatPoints: number;
+  chatWindowSeconds: number;
+  /** Events allowed per socket per second (all events). */
+  eventsPerSecond: number;
+  /** Sockets this process accepts at once. */
+  maxConnections: number;
+  /** Sockets at once from one (hashed) remote address; 0 disables the check. */
+  maxConnectionsPerAddress: number;
+  /** How long a sealed age document waits for the verifier before it is dropped. */
+  ageDocumentTtlMs: number;
+  /** Oldest accepted attestation, seconds (0: no limit). */
+  attestationMaxAgeSeconds: number;
+  /** Viewer-count pushes per show are coalesced to one per this interval. */
+  viewerPushMs: number;
+  /** Socket.io maxHttpBufferSize: the largest frame a client may send. */
+  maxMessageBytes: number;
+}
+
+export const DEFAULT_TUNING: Tuning = {
+  presenceTtlMs: 60_000,
+  heartbeatMs: 20_000,
+  modelGraceMs: 30_000,
+  privateRequestTimeoutMs: 45_000,
+  voucherGraceMs: 20_000,
+  peerDisconnectGraceMs: 20_000,
+  sessionTtlSeconds: 12 * 3600,
+  sfuTokenTtlSeconds: 300,
+  chatPoints: 5,
+  chatWindowSeconds: 5,
+  eventsPerSecond: 30,
+  maxConnections: 19_000,
+  maxConnectionsPerAddress: 0,
+  ageDocumentTtlMs: 7 * 86_400_000,
+  attestationMaxAgeSeconds: 0,
+  viewerPushMs: 500,
+  maxMessageBytes: 3_000_000,
+};
+
+export interface SocketData {
+  key?: string;
+  pseudonym?: string;
+  role?: Role;
+  /** Session expiry, ms. */
+  expiresAt?: number;
+  /** Shows this socket watches. */
+  shows: Set<string>;
+  /** Salted hash of the remote address, in memory only (per-address connection limit). */
+  addressHash?: string;
+  subscribed?: boolean;
+}
+
+export type IO = Server<ClientToServer, ServerToClient, Record<string, never>, SocketData>;
+export type Sock = Socket<ClientToServer, ServerToClient, Record<string, never>, SocketData>;
+
+export type Parsed<E extends ClientEvent> = z.output<(typeof schemas)[E]>;
+export type Access = 'none' | 'any' | 'model' | 'client';
+
+export interface HandlerSpec<E extends ClientEvent> {
+  access: Access;
+  handle: (socket: Sock, payload: Parsed<E>) => Promise<Replies[E]>;
+}
+export type Handlers = { [E in ClientEvent]?: HandlerSpec<E> };
+
+export interface ChainInfo {
+  provider: import('ethers').Provider;
+  addresses: { token: string; channels: string };
+  chainId: number;
+  rpcUrl: string;
+}
+
+/** The part of the SFU that signaling drives. */
+export interface SfuControl {
+  closeShow(showId: string): Promise<void>;
+}
+
+export interface Ctx {
+  config: Config;
+  tuning: Tuning;
+  store: Store;
+  io: IO;
+  logger: pino.Logger;
+  metrics: SignalingMetrics;
+  auth: Auth;
+  records: Records;
+  payments: Payments | null;
+  /** Lets signaling end a show's media (ban, close, deletion); absent when the SFU runs elsewhere. */
+  sfu: SfuControl | null;
+  limiters: { chat: RateLimiterAbstract; events: RateLimiterAbstract };
+  /** Local timers by name, cleared on close. */
+  timers: Map<string, NodeJS.Timeout>;
+  /** Sockets of models connected here, by model key. */
+  localModels: Map<string, Set<string>>;
+  /** Shows whose model is connected here (this process refreshes their TTLs). */
+  localShows: Map<string, string>;
+  /** Sets a named timer (replacing one of the same name). */
+  later(name: string, ms: number, fn: () => Promise<void> | void): void;
+  cancel(name: string): void;
+  closing: boolean;
+}
+
+/** Room names. */
+export const rooms = {
+  identity: (key: string) => `id:${key}`,
+  show: (showId: string) => `show:${showId}`,
+  directory: 'directory',
+};

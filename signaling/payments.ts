@@ -1,0 +1,89 @@
+/**
+ * Chain access for signaling: channel reads through contracts/client.ts and
+ * voucher checks through contracts/voucher.ts. `acceptVoucher` is the one
+ * rule for money coming through signaling (tips and private minutes): signed
+ * by the payer's bound wallet, on the payer's open channel to the model's
+ * wallet, within the deposit, and strictly above every amount seen before
+ * (kept per channel in the store, so a voucher is never counted twice, even
+ * across processes).
+ */
+import { connectChannels, type ChannelInfo, type LiveChannelsClient } from '../contracts/client.ts';
+import { parseSignedVoucher, recoverVoucherSigner, voucherDomain, type VoucherDomain } from '../contracts/voucher.ts';
+import { isPlatformError } from '../crypto/errors.ts';
+import type { ChainInfo, Ctx } from './context.ts';
+import { fail, SignalingError } from './errors.ts';
+import type { Voucher } from './protocol.ts';
+
+export class Payments {
+  readonly client: LiveChannelsClient;
+  readonly domain: VoucherDomain;
+
+  constructor(chain: ChainInfo) {
+    this.client = connectChannels(chain.provider, chain.addresses);
+    this.domain = voucherDomain(chain.chainId, chain.addresses.channels);
+  }
+
+  async channel(sender: string, receiver: string): Promise<ChannelInfo> {
+    try {
+      return await this.client.getChannel(sender, receiver);
+    } catch (err) {
+      throw new SignalingError('CHAIN_UNAVAILABLE', 'cannot read the channel from the chain', { cause: err });
+    }
+  }
+
+  /** The checksummed address that signed the voucher; VOUCHER_INVALID when malformed. */
+  signer(voucher: Voucher): string {
+    try {
+      return recoverVoucherSigner(this.domain, parseSignedVoucher(voucher));
+    } catch (err) {
+      if (isPlatformError(err)) fail('VOUCHER_INVALID', err.message);
+      throw err;
+    }
+  }
+}
+
+export interface Wallets { payer: string; model: string }
+
+/** Both wallets, or CHANNEL_INSUFFICIENT naming the one that is missing. */
+export async function walletsOf(ctx: Ctx, payerKey: string, modelKey: string): Promise<Wallets> {
+  const [payer, model] = await Promise.all([ctx.store.getWallet(payerKey), ctx.store.getWallet(modelKey)]);
+  if (!payer) fail('CHANNEL_INSUFFICIENT', 'bind a wallet to your identity first');
+  if (!model) fail('CHANNEL_INSUFFICIENT', 'this model has no wallet bound yet');
+  return { payer, model };
+}
+
+export function payments(ctx: Ctx): Payments {
+  if (!ctx.payments) fail('CHAIN_UNAVAILABLE', 'payments are not configured on this server');
+  return ctx.payments;
+}
+
+/** Checks that the payer's open channel to the model has `minimum` unspent above what vouchers already claim. */
+export async function checkChannelCovers(ctx: Ctx, payerKey: string, modelKey: string, channelId: string, minimum: bigint): Promise<{ channel: ChannelInfo; owed: bigint }> {
+  const p = payments(ctx);
+  const w = await walletsOf(ctx, payerKey, modelKey);
+  const channel = await p.channel(w.payer, w.model);
+  if (channel.state !== 'open') fail('CHANNEL_INSUFFICIENT', `no open channel to this model (${channel.state})`);
+  if (channel.channelId !== channelId.toLowerCase()) fail('CHANNEL_INSUFFICIENT', 'channelId is not your current channel to this model');
+  const highWater = BigInt(await ctx.store.channelHighWater(channelId));
+  const owed = highWater > channel.paid ? highWater : channel.paid;
+  if (channel.deposit - owed < minimum) fail('CHANNEL_INSUFFICIENT', `the channel has ${channel.deposit - owed} left, ${minimum} needed`);
+  return { channel, owed };
+}
+
+/** Validates and records a voucher; returns the new money it brings. */
+export async function acceptVoucher(ctx: Ctx, voucher: Voucher, payerKey: string, modelKey: string): Promise<{ amount: string; cumulative: bigint }> {
+  const p = payments(ctx);
+  const w = await walletsOf(ctx, payerKey, modelKey);
+  const signer = p.signer(voucher);
+  if (signer.toLowerCase() !== w.payer.toLowerCase()) fail('VOUCHER_INVALID', 'voucher is not signed by your bound wallet');
+  const channel = await p.channel(w.payer, w.model);
+  if (channel.channelId !== voucher.channelId.toLowerCase()) fail('VOUCHER_INVALID', 'voucher is for another channel');
+  if (channel.state !== 'open') fail('VOUCHER_INVALID', `channel is ${channel.state}`);
+  const cumulative = BigInt(voucher.cumulativeAmount);
+  if (cumulative > channel.deposit) fail('VOUCHER_INVALID', 'voucher exceeds the deposit');
+  if (cumulative <= channel.paid) fail('VOUCHER_INVALID', 'voucher is not above the settled amount');
+  const { previous, replaced } = await ctx.store.raiseChannelHighWater(voucher.channelId, cumulative.toString());
+  if (!replaced) fail('VOUCHER_INVALID', 'voucher is not above the last one');
+  const before = previous === null ? channel.paid : (BigInt(previous) > channel.paid ? BigInt(previous) : channel.paid);
+  return { amount: (cumulative - before).toString(), cumulative };
+}

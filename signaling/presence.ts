@@ -1,0 +1,84 @@
+/**
+ * Model presence and public-show lifecycle shared by several handlers:
+ * directory pushes, ending a show, the heartbeat that keeps this process's
+ * models and shows alive in the store, and the grace period after a model's
+ * last socket goes away.
+ */
+import { rooms, type Ctx } from './context.ts';
+import type { DirectoryEntry, EndReason, ModelStatus } from './protocol.ts';
+
+/** Pushes a model's current directory entry (offline when it has no presence). */
+export async function pushEntry(ctx: Ctx, model: string, pseudonym?: string): Promise<DirectoryEntry> {
+  const entry = (await ctx.store.entry(model)) ?? {
+    key: model, pseudonym: pseudonym ?? '', status: 'offline' as ModelStatus, pricePerMinute: '0', minMinutes: 1, showId: null, viewers: 0,
+  };
+  if (entry.status === 'offline') {
+    const s = await ctx.store.getSettings(model);
+    entry.pricePerMinute = s.pricePerMinute;
+    entry.minMinutes = s.minMinutes;
+  }
+  ctx.io.to(rooms.directory).emit('directory:update', entry);
+  return entry;
+}
+
+/** Sets a model's status, keeping its pseudonym and show, and pushes the entry. */
+export async function setStatus(ctx: Ctx, model: string, pseudonym: string, status: ModelStatus, showId: string | null): Promise<void> {
+  await ctx.store.setPresence(model, { status, showId, pseudonym }, ctx.tuning.presenceTtlMs);
+  await pushEntry(ctx, model, pseudonym);
+}
+
+/** Ends a public show: tells its viewers, empties its room, returns the model to `online` when connected. */
+export async function endShow(ctx: Ctx, showId: string, reason: EndReason): Promise<void> {
+  const show = await ctx.store.getShow(showId);
+  const existed = await ctx.store.closeShow(showId);
+  ctx.localShows.delete(showId);
+  ctx.metrics.shows.set(ctx.localShows.size);
+  ctx.cancel(`viewers:${showId}`);
+  if (!existed || !show) return;
+  ctx.io.to(rooms.show(showId)).emit('show:ended', { showId, reason });
+  ctx.io.in(rooms.show(showId)).socketsLeave(rooms.show(showId));
+  ctx.sfu?.closeShow(showId).catch((err: unknown) => ctx.logger.warn({ err, showId }, 'sfu closeShow failed'));
+  const presence = await ctx.store.getPresence(show.model);
+  if (presence && presence.showId === showId) {
+    await setStatus(ctx, show.model, presence.pseudonym, presence.status === 'public' ? 'online' : presence.status, null);
+  }
+  ctx.logger.info({ showId, model: presence?.pseudonym, reason }, 'show ended');
+}
+
+/** Coalesces viewer-count pushes of a show to one per `viewerPushMs`. */
+export function scheduleViewerPush(ctx: Ctx, showId: string, model: string): void {
+  const name = `viewers:${showId}`;
+  if (ctx.timers.has(name)) return;
+  ctx.later(name, ctx.tuning.viewerPushMs, async () => {
+    const viewers = await ctx.store.viewerCount(showId);
+    ctx.io.to(rooms.show(showId)).emit('show:viewers', { showId, viewers });
+    await pushEntry(ctx, model);
+  });
+}
+
+/** True when the identity has a socket on any signaling process. */
+export async function isConnectedAnywhere(ctx: Ctx, key: string): Promise<boolean> {
+  try {
+    const sockets = await ctx.io.in(rooms.identity(key)).fetchSockets();
+    return sockets.length > 0;
+  } catch {
+    return true; // cannot tell (a peer process did not answer): do not end anything on a guess
+  }
+}
+
+/** Called when a model's last socket on this process goes away. */
+export function modelGone(ctx: Ctx, model: string, pseudonym: string): void {
+  ctx.later(`model:${model}`, ctx.tuning.modelGraceMs, async () => {
+    if (ctx.localModels.has(model) || await isConnectedAnywhere(ctx, model)) return;
+    const presence = await ctx.store.getPresence(model);
+    if (presence?.showId) await endShow(ctx, presence.showId, 'disconnected');
+    await ctx.store.clearPresence(model);
+    await pushEntry(ctx, model, pseudonym);
+  });
+}
+
+/** Keeps this process's models and shows alive in the store. */
+export async function heartbeat(ctx: Ctx): Promise<void> {
+  for (const model of ctx.localModels.keys()) await ctx.store.refreshPresence(model, ctx.tuning.presenceTtlMs);
+  for (const showId of ctx.localShows.keys()) await ctx.store.refreshShow(showId, ctx.tuning.presenceTtlMs);
+}

@@ -1,0 +1,110 @@
+/** Login, resume, logout and wallet binding; what a socket carries once logged in. */
+import { verifyWalletBinding } from '../crypto/login.ts';
+import { isPlatformError } from '../crypto/errors.ts';
+import { rooms, type Ctx, type Handlers, type Sock } from './context.ts';
+import { fail } from './errors.ts';
+import type { Role } from './protocol.ts';
+import type { Session } from './auth.ts';
+import { setStatus } from './presence.ts';
+import { joinShow } from './shows.ts';
+
+/** Binds a session to a socket and restores the identity's rooms. */
+async function attach(ctx: Ctx, socket: Sock, s: Session, role: Role): Promise<{ showIds: string[]; privateSessionIds: string[] }> {
+  if (socket.data.key && socket.data.key !== s.key) fail('CONFLICT', 'this connection is logged in as someone else');
+  socket.data.key = s.key;
+  socket.data.pseudonym = s.pseudonym;
+  socket.data.role = role;
+  socket.data.expiresAt = s.expiresAt;
+  await socket.join(rooms.identity(s.key));
+  const showIds: string[] = [];
+  if (role === 'model') {
+    let sockets = ctx.localModels.get(s.key);
+    if (!sockets) ctx.localModels.set(s.key, (sockets = new Set()));
+    sockets.add(socket.id);
+    ctx.cancel(`model:${s.key}`);
+    const presence = await ctx.store.getPresence(s.key);
+    if (presence?.showId && await ctx.store.getShow(presence.showId)) {
+      // The model came back within the grace period: its show goes on, run from here.
+      ctx.localShows.set(presence.showId, s.key);
+      await socket.join(rooms.show(presence.showId));
+      showIds.push(presence.showId);
+      await ctx.store.refreshPresence(s.key, ctx.tuning.presenceTtlMs);
+    } else if (!presence) {
+      await setStatus(ctx, s.key, s.pseudonym, 'online', null);
+    } else {
+      await ctx.store.refreshPresence(s.key, ctx.tuning.presenceTtlMs);
+    }
+  }
+  for (const showId of await ctx.store.watching(s.key)) {
+    const show = await ctx.store.getShow(showId);
+    if (!show) {
+      await ctx.store.removeWatching(s.key, showId);
+      continue;
+    }
+    try {
+      await joinShow(ctx, socket, showId, show.model);
+      showIds.push(showId);
+    } catch {
+      await ctx.store.removeWatching(s.key, showId); // banned meanwhile
+    }
+  }
+  const privateSessionIds: string[] = [];
+  for (const id of await ctx.store.privateSessionsOf(s.key)) {
+    const session = await ctx.store.getPrivate(id);
+    if (session && session.state !== 'ended') {
+      privateSessionIds.push(id);
+      ctx.cancel(`peer:${id}:${s.key}`);
+    }
+  }
+  ctx.logger.info({ who: s.pseudonym, role }, 'session attached');
+  return { showIds, privateSessionIds };
+}
+
+export function sessionHandlers(ctx: Ctx): Handlers {
+  return {
+    'session:challenge': {
+      access: 'none',
+      async handle() {
+        return { challenge: await ctx.auth.challenge() };
+      },
+    },
+    'session:login': {
+      access: 'none',
+      async handle(socket, p) {
+        const s = await ctx.auth.login(p.publicKey, p.challenge, p.signature);
+        await attach(ctx, socket, s, p.role);
+        return { token: s.token, key: s.key, pseudonym: s.pseudonym, role: p.role, expiresAt: s.expiresAt };
+      },
+    },
+    'session:resume': {
+      access: 'none',
+      async handle(socket, p) {
+        const s = await ctx.auth.resume(p.token);
+        const restored = await attach(ctx, socket, s, p.role);
+        return { token: s.token, key: s.key, pseudonym: s.pseudonym, role: p.role, expiresAt: s.expiresAt, ...restored };
+      },
+    },
+    'session:logout': {
+      access: 'any',
+      async handle(socket) {
+        // The simplest correct logout: everything a disconnect does, then a fresh socket.
+        setImmediate(() => socket.disconnect(true));
+        return {};
+      },
+    },
+    'wallet:bind': {
+      access: 'any',
+      async handle(socket, p) {
+        const key = socket.data.key!;
+        try {
+          const { address } = await verifyWalletBinding({ v: 1, identityKey: key, ...p });
+          await ctx.store.setWallet(key, address);
+          return { address };
+        } catch (err) {
+          if (isPlatformError(err) && err.code.startsWith('CRYPTO_') && err.code !== 'CRYPTO_INTERNAL') fail('BAD_REQUEST', err.message);
+          throw err;
+        }
+      },
+    },
+  };
+}

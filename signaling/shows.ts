@@ -1,0 +1,122 @@
+/** Directory, prices and public shows: open, close, watch, leave. */
+import { randomBytes } from 'node:crypto';
+import { mintSfuToken } from '../sfu/tokens.ts';
+import { rooms, type Ctx, type Handlers, type Sock } from './context.ts';
+import { fail } from './errors.ts';
+import { whepPath, whipPath } from './protocol.ts';
+import { endShow, pushEntry, scheduleViewerPush, setStatus } from './presence.ts';
+import { requireAdult } from './age.ts';
+
+export const newId = (): string => randomBytes(12).toString('base64url');
+
+function identity(socket: Sock): { key: string; pseudonym: string } {
+  return { key: socket.data.key!, pseudonym: socket.data.pseudonym! };
+}
+
+/** Removes a socket from a show it watches (and the viewer from the count when it was its last socket here). */
+export async function leaveShow(ctx: Ctx, socket: Sock, showId: string): Promise<void> {
+  if (!socket.data.shows.delete(showId)) return;
+  await socket.leave(rooms.show(showId));
+  const key = socket.data.key!;
+  const stillHere = [...(await ctx.io.in(rooms.identity(key)).local.fetchSockets())]
+    .some((s) => s.id !== socket.id && s.data.shows.has(showId));
+  if (stillHere) return;
+  await ctx.store.removeViewer(showId, key);
+  await ctx.store.removeWatching(key, showId);
+  const show = await ctx.store.getShow(showId);
+  if (show) scheduleViewerPush(ctx, showId, show.model);
+}
+
+/** Adds a socket to a show as a viewer (checks the ban list). */
+export async function joinShow(ctx: Ctx, socket: Sock, showId: string, model: string): Promise<number> {
+  const key = socket.data.key!;
+  if (await ctx.store.isBanned(model, key)) fail('BANNED', 'the model has banned you');
+  await socket.join(rooms.show(showId));
+  socket.data.shows.add(showId);
+  const viewers = await ctx.store.addViewer(showId, key, ctx.tuning.presenceTtlMs);
+  await ctx.store.addWatching(key, showId, ctx.tuning.presenceTtlMs);
+  scheduleViewerPush(ctx, showId, model);
+  return viewers;
+}
+
+export function showHandlers(ctx: Ctx): Handlers {
+  return {
+    'directory:subscribe': {
+      access: 'none',
+      async handle(socket) {
+        await socket.join(rooms.directory);
+        socket.data.subscribed = true;
+        return { models: await ctx.store.listOnline() };
+      },
+    },
+    'directory:unsubscribe': {
+      access: 'none',
+      async handle(socket) {
+        await socket.leave(rooms.directory);
+        socket.data.subscribed = false;
+        return {};
+      },
+    },
+    'model:setPrice': {
+      access: 'model',
+      async handle(socket, p) {
+        const { key, pseudonym } = identity(socket);
+        await ctx.store.setSettings(key, { pricePerMinute: p.pricePerMinute, minMinutes: p.minMinutes });
+        return { entry: await pushEntry(ctx, key, pseudonym) };
+      },
+    },
+    'show:open': {
+      access: 'model',
+      async handle(socket) {
+        const { key, pseudonym } = identity(socket);
+        await requireAdult(ctx, key);
+        const presence = await ctx.store.getPresence(key);
+        if (presence?.status === 'private') fail('CONFLICT', 'end the private show first');
+        let showId = presence?.showId ?? null;
+        // Opening again while a show is open re-issues the WHIP token (e.g. after a media reconnect).
+        if (!showId || !(await ctx.store.getShow(showId))) {
+          showId = newId();
+          await ctx.store.openShow({ showId, model: key, openedAt: Date.now(), slowModeSeconds: 0 }, ctx.tuning.presenceTtlMs);
+          ctx.logger.info({ showId, model: pseudonym }, 'show opened');
+        }
+        ctx.localShows.set(showId, key);
+        ctx.metrics.shows.set(ctx.localShows.size);
+        await ctx.io.in(rooms.identity(key)).socketsJoin(rooms.show(showId));
+        await setStatus(ctx, key, pseudonym, 'public', showId);
+        const whipToken = mintSfuToken(ctx.config.SESSION_SECRET, { kind: 'whip', showId, sub: key, ttlSeconds: ctx.tuning.sfuTokenTtlSeconds });
+        return { showId, whipUrl: whipPath(showId), whipToken };
+      },
+    },
+    'show:close': {
+      access: 'model',
+      async handle(socket) {
+        const presence = await ctx.store.getPresence(socket.data.key!);
+        if (!presence?.showId) fail('NOT_FOUND', 'no open show');
+        await endShow(ctx, presence.showId, 'ended');
+        return {};
+      },
+    },
+    'show:watch': {
+      access: 'any',
+      async handle(socket, p) {
+        const presence = await ctx.store.getPresence(p.model);
+        if (!presence?.showId || presence.status !== 'public') fail('NOT_FOUND', 'this model is not in a public show');
+        const show = await ctx.store.getShow(presence.showId);
+        if (!show) fail('NOT_FOUND', 'this model is not in a public show');
+        if (p.model !== socket.data.key) await joinShow(ctx, socket, show.showId, p.model);
+        const model = (await ctx.store.entry(p.model, presence))!;
+        // The SFU learns a random viewer id, not the viewer's identity.
+        const whepToken = mintSfuToken(ctx.config.SESSION_SECRET, { kind: 'whep', showId: show.showId, sub: newId(), ttlSeconds: ctx.tuning.sfuTokenTtlSeconds });
+        return { showId: show.showId, whepUrl: whepPath(show.showId), whepToken, model, slowModeSeconds: show.slowModeSeconds };
+      },
+    },
+    'show:leave': {
+      access: 'any',
+      async handle(socket, p) {
+        if (!socket.data.shows.has(p.showId)) fail('NOT_FOUND', 'you are not watching this show');
+        await leaveShow(ctx, socket, p.showId);
+        return {};
+      },
+    },
+  };
+}

@@ -1,0 +1,333 @@
+/**
+ * The signaling state, written once over the `Kv` vocabulary so the memory
+ * backend (one process) and the Redis backend (many processes) behave the
+ * same. Every key starts with one of `KEY_PREFIXES`; ephemeral state (presence,
+ * shows, viewers, mutes, slow-mode slots, challenges, private sessions,
+ * pending age documents) always carries a TTL. Persistent keys hold nothing
+ * personal: prices, bans (pseudonymous keys), channel high-water marks,
+ * wrapped data keys and ciphertext.
+ */
+import type { DirectoryEntry, ModelStatus } from './protocol.ts';
+import type { Kv } from './kv.ts';
+import { MemoryKv } from './kv-memory.ts';
+
+/** Every prefix the store writes, with whether keys under it must carry a TTL. */
+export const KEY_PREFIXES = {
+  'lc:model:': { ephemeral: false }, // price and minimum minutes of a model
+  'lc:presence:': { ephemeral: true }, // status and show of a connected model
+  'lc:online': { ephemeral: false }, // set of model keys with presence (members pruned when presence expires)
+  'lc:show:': { ephemeral: true }, // an open public show
+  'lc:viewers:': { ephemeral: true }, // viewer keys of a show
+  'lc:watch:': { ephemeral: true }, // shows an identity watches, for resume
+  'lc:ban:': { ephemeral: false }, // keys a model banned
+  'lc:mute:': { ephemeral: true }, // a mute in one show
+  'lc:slow:': { ephemeral: true }, // slow-mode slot of one sender
+  'lc:chal:': { ephemeral: true }, // issued login challenges, deleted when used
+  'lc:priv:': { ephemeral: true }, // a private session
+  'lc:privof:': { ephemeral: true }, // private sessions of an identity
+  'lc:chan:': { ephemeral: false }, // highest voucher amount seen per channel
+  'lc:wallet:': { ephemeral: false }, // wallet address bound to an identity
+  'lc:dk:': { ephemeral: false }, // wrapped per-user data key
+  'lc:rec:': { ephemeral: false }, // encrypted user record
+  'lc:age:pending:': { ephemeral: true }, // sealed age document awaiting the verifier
+  'lc:age:queue': { ephemeral: false }, // set of model keys with a pending document
+  'lc:age:att:': { ephemeral: false }, // verifier attestation
+  'lc:rl:': { ephemeral: true }, // rate limiter counters
+} as const;
+
+export interface ModelSettings { pricePerMinute: string; minMinutes: number }
+export interface Presence { status: ModelStatus; showId: string | null; pseudonym: string }
+export interface ShowRecord { showId: string; model: string; openedAt: number; slowModeSeconds: number }
+
+export type PrivateState = 'requested' | 'active' | 'ended';
+export interface PrivateSession {
+  id: string;
+  client: string;
+  clientPseudonym: string;
+  model: string;
+  modelPseudonym: string;
+  pricePerMinute: string;
+  minMinutes: number;
+  channelId: string;
+  state: PrivateState;
+  createdAt: number;
+  /** Accept time (ms), 0 before. */
+  startedAt: number;
+  /** Channel amount already owed when the session started; minutes are paid above it. */
+  baseline: string;
+  /** Minutes prepaid so far. */
+  paidMinutes: number;
+}
+
+export class Store {
+  readonly kv: Kv;
+
+  constructor(kv: Kv = new MemoryKv()) {
+    this.kv = kv;
+  }
+
+  // --- models and presence -------------------------------------------------
+  async getSettings(model: string): Promise<ModelSettings> {
+    const h = await this.kv.hgetall(`lc:model:${model}`);
+    return { pricePerMinute: h.price ?? '0', minMinutes: Number(h.min ?? 1) };
+  }
+
+  async setSettings(model: string, s: ModelSettings): Promise<void> {
+    await this.kv.hset(`lc:model:${model}`, { price: s.pricePerMinute, min: String(s.minMinutes) });
+  }
+
+  async setPresence(model: string, p: Presence, ttlMs: number): Promise<void> {
+    const key = `lc:presence:${model}`;
+    await this.kv.hset(key, { status: p.status, show: p.showId ?? '', pseudonym: p.pseudonym });
+    await this.kv.expire(key, ttlMs);
+    await this.kv.sadd('lc:online', model);
+  }
+
+  async getPresence(model: string): Promise<Presence | null> {
+    const h = await this.kv.hgetall(`lc:presence:${model}`);
+    if (!h.status) return null;
+    return { status: h.status as ModelStatus, showId: h.show || null, pseudonym: h.pseudonym ?? '' };
+  }
+
+  /** Extends the TTL of a model's presence; false when it had expired. */
+  refreshPresence(model: string, ttlMs: number): Promise<boolean> {
+    return this.kv.expire(`lc:presence:${model}`, ttlMs);
+  }
+
+  async clearPresence(model: string): Promise<void> {
+    await this.kv.del(`lc:presence:${model}`);
+    await this.kv.srem('lc:online', model);
+  }
+
+  async entry(model: string, presence?: Presence | null): Promise<DirectoryEntry | null> {
+    const p = presence === undefined ? await this.getPresence(model) : presence;
+    if (!p) return null;
+    const s = await this.getSettings(model);
+    const viewers = p.showId ? await this.kv.scard(`lc:viewers:${p.showId}`) : 0;
+    return { key: model, pseudonym: p.pseudonym, status: p.status, pricePerMinute: s.pricePerMinute, minMinutes: s.minMinutes, showId: p.showId, viewers };
+  }
+
+  /** Every model with live presence; prunes members whose presence expired. */
+  async listOnline(): Promise<DirectoryEntry[]> {
+    const out: DirectoryEntry[] = [];
+    for (const model of await this.kv.smembers('lc:online')) {
+      const e = await this.entry(model);
+      if (e) out.push(e);
+      else await this.kv.srem('lc:online', model);
+    }
+    return out.sort((a, b) => b.viewers - a.viewers || a.pseudonym.localeCompare(b.pseudonym));
+  }
+
+  // --- shows ------------------------------------------------------------------
+  async openShow(show: ShowRecord, ttlMs: number): Promise<void> {
+    const key = `lc:show:${show.showId}`;
+    await this.kv.hset(key, { model: show.model, openedAt: String(show.openedAt), slow: String(show.slowModeSeconds) });
+    await this.kv.expire(key, ttlMs);
+  }
+
+  async getShow(showId: string): Promise<ShowRecord | null> {
+    const h = await this.kv.hgetall(`lc:show:${showId}`);
+    if (!h.model) return null;
+    return { showId, model: h.model, openedAt: Number(h.openedAt), slowModeSeconds: Number(h.slow ?? 0) };
+  }
+
+  async refreshShow(showId: string, ttlMs: number): Promise<void> {
+    await this.kv.expire(`lc:show:${showId}`, ttlMs);
+    await this.kv.expire(`lc:viewers:${showId}`, ttlMs);
+  }
+
+  async setSlowMode(showId: string, seconds: number): Promise<void> {
+    await this.kv.hset(`lc:show:${showId}`, { slow: String(seconds) });
+  }
+
+  async closeShow(showId: string): Promise<boolean> {
+    const n = await this.kv.del(`lc:show:${showId}`);
+    await this.kv.del(`lc:viewers:${showId}`);
+    return n > 0;
+  }
+
+  /** Adds a viewer; returns the viewer count. */
+  async addViewer(showId: string, viewer: string, ttlMs: number): Promise<number> {
+    await this.kv.sadd(`lc:viewers:${showId}`, viewer);
+    await this.kv.expire(`lc:viewers:${showId}`, ttlMs);
+    return this.kv.scard(`lc:viewers:${showId}`);
+  }
+
+  async removeViewer(showId: string, viewer: string): Promise<number> {
+    await this.kv.srem(`lc:viewers:${showId}`, viewer);
+    return this.kv.scard(`lc:viewers:${showId}`);
+  }
+
+  viewerCount(showId: string): Promise<number> {
+    return this.kv.scard(`lc:viewers:${showId}`);
+  }
+
+  async addWatching(key: string, showId: string, ttlMs: number): Promise<void> {
+    await this.kv.sadd(`lc:watch:${key}`, showId);
+    await this.kv.expire(`lc:watch:${key}`, ttlMs);
+  }
+
+  async removeWatching(key: string, showId: string): Promise<void> {
+    await this.kv.srem(`lc:watch:${key}`, showId);
+  }
+
+  watching(key: string): Promise<string[]> {
+    return this.kv.smembers(`lc:watch:${key}`);
+  }
+
+  // --- moderation -------------------------------------------------------------
+  async ban(model: string, target: string): Promise<void> {
+    await this.kv.sadd(`lc:ban:${model}`, target);
+  }
+
+  async unban(model: string, target: string): Promise<void> {
+    await this.kv.srem(`lc:ban:${model}`, target);
+  }
+
+  isBanned(model: string, target: string): Promise<boolean> {
+    return this.kv.sismember(`lc:ban:${model}`, target);
+  }
+
+  async mute(showId: string, target: string, ttlMs: number): Promise<void> {
+    await this.kv.set(`lc:mute:${showId}:${target}`, '1', { ttlMs });
+  }
+
+  /** Remaining mute in ms, 0 when not muted. */
+  async mutedFor(showId: string, target: string): Promise<number> {
+    const t = await this.kv.pttl(`lc:mute:${showId}:${target}`);
+    return t > 0 ? t : t === -1 ? Number.MAX_SAFE_INTEGER : 0;
+  }
+
+  /** Claims the sender's slow-mode slot; false when the previous one has not expired. */
+  claimSlowModeSlot(showId: string, sender: string, seconds: number): Promise<boolean> {
+    return this.kv.set(`lc:slow:${showId}:${sender}`, '1', { ttlMs: seconds * 1000, nx: true });
+  }
+
+  // --- login ------------------------------------------------------------------
+  /** Remembers an issued challenge nonce until it expires. */
+  async issueChallenge(nonce: string, ttlMs: number): Promise<void> {
+    await this.kv.set(`lc:chal:${nonce}`, '1', { ttlMs });
+  }
+
+  /** True exactly once for an issued, unexpired nonce (atomic delete). */
+  async consumeChallenge(nonce: string): Promise<boolean> {
+    return (await this.kv.del(`lc:chal:${nonce}`)) === 1;
+  }
+
+  // --- wallets and channels -----------------------------------------------------
+  async setWallet(key: string, address: string): Promise<void> {
+    await this.kv.set(`lc:wallet:${key}`, address.toLowerCase());
+  }
+
+  getWallet(key: string): Promise<string | null> {
+    return this.kv.get(`lc:wallet:${key}`);
+  }
+
+  /** Highest voucher amount accepted on a channel ('0' when none). */
+  async channelHighWater(channelId: string): Promise<string> {
+    return (await this.kv.get(`lc:chan:${channelId.toLowerCase()}`)) ?? '0';
+  }
+
+  /** Raises the channel's high-water mark; refuses (replaced false) when not strictly greater. */
+  raiseChannelHighWater(channelId: string, amount: string): Promise<{ previous: string | null; replaced: boolean }> {
+    return this.kv.setIfGreater(`lc:chan:${channelId.toLowerCase()}`, amount);
+  }
+
+  // --- private sessions ---------------------------------------------------------
+  async putPrivate(s: PrivateSession, ttlMs: number): Promise<void> {
+    await this.kv.set(`lc:priv:${s.id}`, JSON.stringify(s), { ttlMs });
+    for (const k of [s.client, s.model]) {
+      await this.kv.sadd(`lc:privof:${k}`, s.id);
+      await this.kv.expire(`lc:privof:${k}`, ttlMs);
+    }
+  }
+
+  async getPrivate(id: string): Promise<PrivateSession | null> {
+    const v = await this.kv.get(`lc:priv:${id}`);
+    return v ? (JSON.parse(v) as PrivateSession) : null;
+  }
+
+  /** Claims a one-time transition of a session (`answer`, `end`); false when another caller won. */
+  claimPrivateTransition(id: string, what: 'answer' | 'end', ttlMs: number): Promise<boolean> {
+    return this.kv.set(`lc:priv:${id}:${what}`, '1', { ttlMs, nx: true });
+  }
+
+  async deletePrivate(s: PrivateSession): Promise<void> {
+    await this.kv.del(`lc:priv:${s.id}`);
+    for (const k of [s.client, s.model]) await this.kv.srem(`lc:privof:${k}`, s.id);
+  }
+
+  privateSessionsOf(key: string): Promise<string[]> {
+    return this.kv.smembers(`lc:privof:${key}`);
+  }
+
+  // --- encrypted records ----------------------------------------------------------
+  getWrappedDataKey(key: string): Promise<string | null> {
+    return this.kv.get(`lc:dk:${key}`);
+  }
+
+  /** Stores a wrapped data key unless one exists; returns the one that is stored. */
+  async putWrappedDataKey(key: string, wrapped: string): Promise<string> {
+    if (await this.kv.set(`lc:dk:${key}`, wrapped, { nx: true })) return wrapped;
+    return (await this.kv.get(`lc:dk:${key}`)) ?? wrapped;
+  }
+
+  getRecord(key: string, name: string): Promise<string | null> {
+    return this.kv.get(`lc:rec:${key}:${name}`);
+  }
+
+  async putRecord(key: string, name: string, ciphertext: string): Promise<void> {
+    await this.kv.set(`lc:rec:${key}:${name}`, ciphertext);
+  }
+
+  // --- age verification -------------------------------------------------------------
+  async putAgeDocument(model: string, value: string, ttlMs: number): Promise<void> {
+    await this.kv.set(`lc:age:pending:${model}`, value, { ttlMs });
+    await this.kv.sadd('lc:age:queue', model);
+  }
+
+  /** Pending documents (expired ones pruned from the queue). */
+  async pendingAgeDocuments(): Promise<{ model: string; value: string }[]> {
+    const out: { model: string; value: string }[] = [];
+    for (const model of await this.kv.smembers('lc:age:queue')) {
+      const value = await this.kv.get(`lc:age:pending:${model}`);
+      if (value === null) await this.kv.srem('lc:age:queue', model);
+      else out.push({ model, value });
+    }
+    return out;
+  }
+
+  async hasPendingAgeDocument(model: string): Promise<boolean> {
+    return (await this.kv.pttl(`lc:age:pending:${model}`)) !== -2;
+  }
+
+  async dropAgeDocument(model: string): Promise<void> {
+    await this.kv.del(`lc:age:pending:${model}`);
+    await this.kv.srem('lc:age:queue', model);
+  }
+
+  async putAttestation(model: string, attestation: string): Promise<void> {
+    await this.kv.set(`lc:age:att:${model}`, attestation);
+  }
+
+  getAttestation(model: string): Promise<string | null> {
+    return this.kv.get(`lc:age:att:${model}`);
+  }
+
+  // --- deletion ---------------------------------------------------------------------
+  /**
+   * Removes everything stored about an identity. The data key goes first: once
+   * it is gone, any copy of the ciphertext (a snapshot, a backup) is noise.
+   */
+  async deleteIdentity(key: string): Promise<void> {
+    await this.kv.del(`lc:dk:${key}`);
+    const records = await this.kv.keys(`lc:rec:${key}:`);
+    await this.kv.del(...records, `lc:wallet:${key}`, `lc:model:${key}`, `lc:ban:${key}`, `lc:watch:${key}`, `lc:age:att:${key}`);
+    await this.dropAgeDocument(key);
+    await this.clearPresence(key);
+  }
+
+  close(): Promise<void> {
+    return this.kv.close();
+  }
+}
