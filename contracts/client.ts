@@ -122,8 +122,8 @@ export class LiveChannelsClient {
   constructor(runner: ContractRunner, addresses: ChannelAddresses) {
     this.addresses = { token: getAddress(addresses.token), channels: getAddress(addresses.channels) };
     this.#runner = runner;
-    this.token = new Contract(this.addresses.token, LiveTokenAbi as never[], runner);
-    this.channels = new Contract(this.addresses.channels, LiveChannelsAbi as never[], runner);
+    this.token = new Contract(this.addresses.token, LiveTokenAbi, runner);
+    this.channels = new Contract(this.addresses.channels, LiveChannelsAbi, runner);
   }
 
   /** Same contracts, another runner (e.g. another account). */
