@@ -1,0 +1,137 @@
+/**
+ * The SFU engine interface. HTTP (WHIP/WHEP), metrics and signaling talk only
+ * to this; `sfu/werift/` implements it in one process and `sfu/worker/`
+ * spreads it over one process per core. A mediasoup engine can be added
+ * behind the same interface where its worker installs.
+ */
+import type { TypedEmitter } from './emitter.ts';
+
+/** The three simulcast layers a publisher sends (`a=rid` l/m/h or q/h/f). */
+export type SimulcastLayer = 'high' | 'medium' | 'low';
+/** What a viewer asks for: a fixed layer or `auto` (by measured bandwidth and loss). */
+export type LayerPreference = 'auto' | SimulcastLayer;
+export const LAYER_PREFERENCES: readonly LayerPreference[] = ['auto', 'high', 'medium', 'low'];
+
+export type ResourceRole = 'publisher' | 'viewer';
+
+/** Why a publisher or viewer session ended. */
+export type CloseReason =
+  | 'deleted'        // HTTP DELETE
+  | 'disconnected'   // ICE/DTLS failed or timed out
+  | 'replaced'       // a new publisher took over the show
+  | 'show-ended'     // the publisher left, so the viewer has nothing to watch
+  | 'worker-died'    // the worker process crashed: reconnect
+  | 'engine-closed'; // the SFU is shutting down
+
+export interface PublishRequest {
+  /** The show to publish. */
+  showId: string;
+  /** The SDP offer from the publisher (browser or OBS). */
+  offerSdp: string;
+  /** Pseudonymous key of the model (from the token). */
+  sub: string;
+}
+
+export interface ViewRequest {
+  /** The show to watch. */
+  showId: string;
+  /** The SDP offer from the viewer (recvonly audio + video). */
+  offerSdp: string;
+  /** Random viewer id (from the token). */
+  sub: string;
+  /** Initial layer preference; `auto` by default. */
+  layer?: LayerPreference;
+}
+
+export interface SessionAnswer {
+  /** Opaque unguessable id of the new publisher or viewer session. */
+  resourceId: string;
+  /** The SDP answer. */
+  answerSdp: string;
+}
+
+export interface LayerStats {
+  layer: SimulcastLayer;
+  /** Incoming bitrate of this layer from the publisher. */
+  bitrateKbps: number;
+  /** Last seen frame size, when the codec tells it (VP8 keyframes). */
+  width?: number;
+  height?: number;
+  /** Packets the SFU saw missing from the publisher on this layer. */
+  packetsLost: number;
+}
+
+export interface ShowStats {
+  showId: string;
+  /** Index of the worker holding the show. */
+  worker: number;
+  viewers: number;
+  /** Total incoming bitrate from the publisher (all layers plus audio). */
+  publisherBitrateKbps: number;
+  /** Total outgoing bitrate to all viewers. */
+  forwardedBitrateKbps: number;
+  /** Packets forwarded since the show started. */
+  forwardedPackets: number;
+  /** Mean fraction lost reported by viewers (RTCP receiver reports), 0..1. */
+  viewerLossFraction: number;
+  /** Viewers currently on each layer. */
+  viewersPerLayer: Record<SimulcastLayer, number>;
+  layers: LayerStats[];
+  /** Keyframe requests received from viewers and sent to the publisher. */
+  keyframeRequestsFromViewers: number;
+  keyframeRequestsToPublisher: number;
+  nacksAnswered: number;
+}
+
+export interface WorkerStats {
+  worker: number;
+  pid: number;
+  shows: number;
+  viewers: number;
+  /** CPU time the worker used since it started, microseconds. */
+  cpuMicros: number;
+  forwardedPackets: number;
+}
+
+export interface ViewerInfo {
+  showId: string;
+  resourceId: string;
+  preference: LayerPreference;
+  /** The layer being forwarded now (undefined before the first keyframe). */
+  current?: SimulcastLayer;
+}
+
+export interface SfuEngineEvents {
+  /** A publisher connected (media flowing): the show can be listed as live. */
+  showstarted: [showId: string];
+  /** The publisher is gone; viewers of the show have been closed. */
+  showended: [showId: string, reason: CloseReason];
+  /** The number of connected viewers of a show changed. */
+  viewercount: [showId: string, count: number];
+  /** One session ended; `worker-died` means the client should reconnect. */
+  resourceclosed: [showId: string, resourceId: string, role: ResourceRole, reason: CloseReason];
+}
+
+export interface SfuEngine {
+  readonly events: TypedEmitter<SfuEngineEvents>;
+  /** Starts (or takes over) a show; throws SfuError (SFU_BAD_SDP, SFU_SHOW_BUSY, ...). */
+  publish(request: PublishRequest): Promise<SessionAnswer>;
+  /** Adds a viewer; throws SfuError SFU_UNKNOWN_SHOW when nobody publishes it. */
+  view(request: ViewRequest): Promise<SessionAnswer>;
+  /** Changes a viewer's layer preference. */
+  setLayer(showId: string, resourceId: string, preference: LayerPreference): Promise<void>;
+  /** Ends a session; throws SFU_UNKNOWN_RESOURCE. */
+  closeResource(showId: string, resourceId: string, role: ResourceRole): Promise<void>;
+  /** Ends a show and all its sessions (e.g. the model was banned). */
+  closeShow(showId: string): Promise<void>;
+  /** True when a publisher session exists for the show. */
+  hasShow(showId: string): boolean;
+  /** The role of a session, or undefined when unknown. */
+  resourceRole(showId: string, resourceId: string): ResourceRole | undefined;
+  viewerInfo(showId: string, resourceId: string): Promise<ViewerInfo>;
+  showStats(): Promise<ShowStats[]>;
+  workerStats(): Promise<WorkerStats[]>;
+  /** Idempotent: closes every session, kills workers, frees ports. */
+  close(): Promise<void>;
+  readonly closed: boolean;
+}

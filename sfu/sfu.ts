@@ -1,0 +1,47 @@
+/**
+ * Entry point of the SFU: `createSfu()` starts the engine (worker processes,
+ * one per core by default) and returns it with an idempotent `close()`.
+ * Signaling mounts `createSfuRouter({ engine: sfu.engine, ... })` and calls
+ * `registerSfuMetrics(registry, sfu.engine)`.
+ */
+import { cpus } from 'node:os';
+import type { SfuEngine } from './engine.ts';
+import { WeriftEngine, type WeriftEngineOptions } from './werift/WeriftEngine.ts';
+import { WorkerPool } from './worker/WorkerPool.ts';
+
+export interface SfuOptions {
+  /** Worker processes; 0 runs the engine in this process; default one per core. */
+  workers?: number;
+  /** Address announced in ICE candidates (NAT, containers). */
+  announcedIp?: string;
+  /** Address to gather candidates on; pins werift to it (e.g. 127.0.0.1 outside a loopback-only namespace). */
+  listenIp?: string;
+  /** UDP port range for ICE, split between workers. */
+  rtcPortRange?: [number, number];
+  /** Minimum time between keyframe requests per layer to a publisher (default 500 ms). */
+  keyframeIntervalMs?: number;
+  /** REMB cap sent to publishers, bps (default 4 Mbps). */
+  maxPublisherBitrate?: number;
+}
+
+export interface Sfu {
+  readonly engine: SfuEngine;
+  /** Idempotent: ends every session, kills the workers, frees the ports. */
+  close(): Promise<void>;
+}
+
+export async function createSfu(options: SfuOptions = {}): Promise<Sfu> {
+  const workers = options.workers ?? Math.max(1, cpus().length);
+  const engineOptions: WeriftEngineOptions = {
+    ...(options.announcedIp ? { announcedIp: options.announcedIp } : {}),
+    ...(options.listenIp ? { listenIp: options.listenIp } : {}),
+    ...(options.keyframeIntervalMs ? { keyframeIntervalMs: options.keyframeIntervalMs } : {}),
+    ...(options.maxPublisherBitrate ? { maxPublisherBitrate: options.maxPublisherBitrate } : {}),
+  };
+  if (workers === 0) {
+    const engine = new WeriftEngine({ ...engineOptions, ...(options.rtcPortRange ? { rtcPortRange: options.rtcPortRange } : {}) });
+    return { engine, close: () => engine.close() };
+  }
+  const pool = await WorkerPool.start({ workers, engine: engineOptions, ...(options.rtcPortRange ? { rtcPortRange: options.rtcPortRange } : {}) });
+  return { engine: pool, close: () => pool.close() };
+}

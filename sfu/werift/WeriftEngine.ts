@@ -1,0 +1,217 @@
+/**
+ * The SFU engine in one process, on werift. Used directly (tests, one-core
+ * deployments) and inside each worker process by `sfu/worker/`.
+ */
+import { TypedEmitter } from '../emitter.ts';
+import type {
+  CloseReason, LayerPreference, PublishRequest, ResourceRole, SessionAnswer, SfuEngine, SfuEngineEvents,
+  ShowStats, ViewerInfo, ViewRequest, WorkerStats,
+} from '../engine.ts';
+import { SfuError } from '../errors.ts';
+import { isValidShowId } from '../tokens.ts';
+import type { NetworkOptions } from './peerConfig.ts';
+import { LAYER_NAMES, WeriftPublisher } from './WeriftPublisher.ts';
+import { WeriftShow } from './WeriftShow.ts';
+import { WeriftViewer } from './WeriftViewer.ts';
+
+export interface WeriftEngineOptions extends NetworkOptions {
+  /** Minimum time between keyframe requests per layer to a publisher (default 500 ms). */
+  keyframeIntervalMs?: number;
+  /** REMB cap sent to publishers, bps (default 4 Mbps). */
+  maxPublisherBitrate?: number;
+  /** Time a new session has to connect before it is dropped (default 15 s). */
+  connectTimeoutMs?: number;
+  /** Index of the worker running this engine (stats). */
+  worker?: number;
+}
+
+export class WeriftEngine implements SfuEngine {
+  readonly events = new TypedEmitter<SfuEngineEvents>();
+  readonly #options: WeriftEngineOptions;
+  /** Connected (or connecting) publisher per show. */
+  readonly #publishers = new Map<string, WeriftPublisher>();
+  readonly #shows = new Map<string, WeriftShow>();
+  readonly #viewers = new Map<string, WeriftViewer>();
+  #closed = false;
+
+  constructor(options: WeriftEngineOptions = {}) {
+    this.#options = options;
+  }
+
+  get closed(): boolean { return this.#closed; }
+
+  #check(showId: string): void {
+    if (this.#closed) throw new SfuError('SFU_CLOSED', 'the SFU is shutting down');
+    if (!isValidShowId(showId)) throw new SfuError('SFU_BAD_REQUEST', 'invalid show id');
+  }
+
+  async publish(request: PublishRequest): Promise<SessionAnswer> {
+    this.#check(request.showId);
+    const { showId } = request;
+    const publisher = new WeriftPublisher({
+      showId,
+      network: this.#options,
+      maxBitrate: this.#options.maxPublisherBitrate ?? 4_000_000,
+      connectTimeoutMs: this.#options.connectTimeoutMs ?? 15_000,
+    });
+    let answerSdp: string;
+    try {
+      answerSdp = await publisher.answer(request.offerSdp);
+    } catch (err) {
+      await publisher.close('disconnected');
+      throw err;
+    }
+    if (this.#closed) {
+      await publisher.close('engine-closed');
+      throw new SfuError('SFU_CLOSED', 'the SFU is shutting down');
+    }
+    // A new publisher for the show replaces the old one (reconnect after a network change).
+    const previous = this.#publishers.get(showId);
+    this.#publishers.set(showId, publisher);
+    if (previous) {
+      const show = this.#shows.get(showId);
+      if (show && show.publisher === previous) await this.#endShow(show, 'replaced');
+      else {
+        this.events.emit('resourceclosed', showId, previous.id, 'publisher', 'replaced');
+        await previous.close('replaced');
+      }
+    }
+    publisher.events.on('connected', () => {
+      if (this.#publishers.get(showId) !== publisher) return;
+      const show = new WeriftShow(publisher, {
+        showId,
+        keyframeIntervalMs: this.#options.keyframeIntervalMs ?? 500,
+        worker: this.#options.worker ?? 0,
+      });
+      this.#shows.set(showId, show);
+      show.events.on('viewercount', (n) => this.events.emit('viewercount', showId, n));
+      this.events.emit('showstarted', showId);
+    });
+    publisher.events.on('close', (reason) => {
+      if (this.#publishers.get(showId) === publisher) this.#publishers.delete(showId);
+      const show = this.#shows.get(showId);
+      if (show && show.publisher === publisher) void this.#endShow(show, reason);
+      else this.events.emit('resourceclosed', showId, publisher.id, 'publisher', reason);
+    });
+    return { resourceId: publisher.id, answerSdp };
+  }
+
+  async #endShow(show: WeriftShow, reason: CloseReason): Promise<void> {
+    if (this.#shows.get(show.showId) === show) this.#shows.delete(show.showId);
+    const viewers = [...this.#viewers.values()].filter((v) => v.showId === show.showId);
+    const viewerReason: CloseReason = reason === 'worker-died' || reason === 'engine-closed' ? reason : 'show-ended';
+    await Promise.all(viewers.map((v) => v.close(viewerReason)));
+    await show.close(reason);
+    this.events.emit('resourceclosed', show.showId, show.publisher.id, 'publisher', reason);
+    this.events.emit('showended', show.showId, reason);
+  }
+
+  async view(request: ViewRequest): Promise<SessionAnswer> {
+    this.#check(request.showId);
+    const show = this.#shows.get(request.showId);
+    if (!show || show.closed) throw new SfuError('SFU_UNKNOWN_SHOW', 'nobody is publishing this show');
+    const viewer = new WeriftViewer({
+      showId: request.showId,
+      network: this.#options,
+      video: { mimeType: show.publisher.videoMime, parameters: show.publisher.videoFmtp },
+      preference: request.layer ?? 'auto',
+      connectTimeoutMs: this.#options.connectTimeoutMs ?? 15_000,
+    });
+    let answerSdp: string;
+    try {
+      answerSdp = await viewer.answer(request.offerSdp);
+    } catch (err) {
+      await viewer.close('disconnected');
+      throw err;
+    }
+    if (show.closed) {
+      await viewer.close('show-ended');
+      throw new SfuError('SFU_UNKNOWN_SHOW', 'the show ended');
+    }
+    this.#viewers.set(viewer.id, viewer);
+    viewer.events.on('close', (reason) => {
+      this.#viewers.delete(viewer.id);
+      this.events.emit('resourceclosed', viewer.showId, viewer.id, 'viewer', reason);
+    });
+    show.addViewer(viewer);
+    return { resourceId: viewer.id, answerSdp };
+  }
+
+  #viewer(showId: string, resourceId: string): WeriftViewer {
+    const v = this.#viewers.get(resourceId);
+    if (!v || v.showId !== showId) throw new SfuError('SFU_UNKNOWN_RESOURCE', 'no such viewer session');
+    return v;
+  }
+
+  async setLayer(showId: string, resourceId: string, preference: LayerPreference): Promise<void> {
+    const viewer = this.#viewer(showId, resourceId);
+    const show = this.#shows.get(showId);
+    if (!show) throw new SfuError('SFU_UNKNOWN_SHOW', 'the show ended');
+    show.setPreference(viewer, preference);
+  }
+
+  async viewerInfo(showId: string, resourceId: string): Promise<ViewerInfo> {
+    const v = this.#viewer(showId, resourceId);
+    return {
+      showId, resourceId, preference: v.preference,
+      ...(v.current >= 0 ? { current: LAYER_NAMES[v.current]! } : {}),
+    };
+  }
+
+  resourceRole(showId: string, resourceId: string): ResourceRole | undefined {
+    const p = this.#publishers.get(showId);
+    if (p && p.id === resourceId) return 'publisher';
+    const v = this.#viewers.get(resourceId);
+    if (v && v.showId === showId) return 'viewer';
+    return undefined;
+  }
+
+  async closeResource(showId: string, resourceId: string, role: ResourceRole): Promise<void> {
+    if (this.resourceRole(showId, resourceId) !== role) {
+      throw new SfuError('SFU_UNKNOWN_RESOURCE', `no such ${role} session`);
+    }
+    if (role === 'viewer') await this.#viewers.get(resourceId)!.close('deleted');
+    else await this.#publishers.get(showId)!.close('deleted');
+  }
+
+  async closeShow(showId: string): Promise<void> {
+    const p = this.#publishers.get(showId);
+    if (p) await p.close('deleted');
+  }
+
+  hasShow(showId: string): boolean {
+    return this.#shows.has(showId);
+  }
+
+  async showStats(): Promise<ShowStats[]> {
+    return [...this.#shows.values()].map((s) => s.stats());
+  }
+
+  async workerStats(): Promise<WorkerStats[]> {
+    const cpu = process.cpuUsage();
+    let forwarded = 0;
+    for (const s of this.#shows.values()) forwarded += s.forwardedPackets;
+    return [{
+      worker: this.#options.worker ?? 0,
+      pid: process.pid,
+      shows: this.#shows.size,
+      viewers: this.#viewers.size,
+      cpuMicros: cpu.user + cpu.system,
+      forwardedPackets: forwarded,
+    }];
+  }
+
+  /** Total forwarded packets (for load reports). */
+  get load(): { shows: number; viewers: number } {
+    return { shows: this.#shows.size, viewers: this.#viewers.size };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const shows = [...this.#shows.values()];
+    await Promise.all(shows.map((s) => this.#endShow(s, 'engine-closed')));
+    await Promise.all([...this.#publishers.values()].map((p) => p.close('engine-closed')));
+    await Promise.all([...this.#viewers.values()].map((v) => v.close('engine-closed')));
+  }
+}

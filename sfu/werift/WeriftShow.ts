@@ -1,0 +1,216 @@
+/**
+ * One public show inside one process: its publisher, its viewers, the
+ * per-layer packet cache (NACKs), keyframe-request aggregation, and the
+ * per-viewer layer choice. Fan-out is a plain loop over an array: the
+ * per-packet facts (keyframe, VP8 picture id) are computed once here.
+ */
+import type { RtpPacket } from 'werift';
+import { TypedEmitter } from '../emitter.ts';
+import type { CloseReason, LayerPreference, ShowStats } from '../engine.ts';
+import { readVp8PictureId, vp8PictureIdOffsets } from '../rtp/codec.ts';
+import { KeyframeRequester } from '../rtp/KeyframeRequester.ts';
+import { LAYER_NAMES, type WeriftPublisher } from './WeriftPublisher.ts';
+import type { VideoPacketInfo, WeriftViewer } from './WeriftViewer.ts';
+
+const CACHE = 1024;
+const PREF_INDEX: Record<Exclude<LayerPreference, 'auto'>, number> = { low: 0, medium: 1, high: 2 };
+
+export interface WeriftShowOptions {
+  showId: string;
+  /** Minimum time between two keyframe requests per layer to the publisher. */
+  keyframeIntervalMs: number;
+  /** Worker index, for stats. */
+  worker: number;
+}
+
+export class WeriftShow {
+  readonly showId: string;
+  readonly events = new TypedEmitter<{ viewercount: [number]; close: [CloseReason] }>();
+  readonly publisher: WeriftPublisher;
+  readonly keyframes: KeyframeRequester;
+  #viewers: WeriftViewer[] = [];
+  readonly #cache: (RtpPacket | undefined)[][] = [new Array(CACHE), new Array(CACHE), new Array(CACHE)];
+  readonly #info: VideoPacketInfo;
+  readonly #options: WeriftShowOptions;
+  readonly #timer: NodeJS.Timeout;
+  #closed = false;
+  forwardedPackets = 0;
+  #forwardedBytesAtWindow = 0;
+  forwardedBitrate = 0;
+  #lossCap = new Map<WeriftViewer, { cap: number; goodSince: number }>();
+
+  constructor(publisher: WeriftPublisher, options: WeriftShowOptions) {
+    this.showId = options.showId;
+    this.publisher = publisher;
+    this.#options = options;
+    this.keyframes = new KeyframeRequester(options.keyframeIntervalMs, (layer) => publisher.requestKeyframe(layer));
+    this.#info = { layer: 0, packet: undefined as unknown as RtpPacket, keyframe: false, pidOffset: -1, pidLong: false, pid: 0 };
+    publisher.sink = {
+      video: (layer, packet, keyframe) => this.#onVideo(layer, packet, keyframe),
+      audio: (packet) => this.#onAudio(packet),
+    };
+    this.#timer = setInterval(() => this.#tick(), 500);
+    this.#timer.unref();
+  }
+
+  get viewers(): readonly WeriftViewer[] { return this.#viewers; }
+  get closed(): boolean { return this.#closed; }
+
+  #onVideo(layer: number, packet: RtpPacket, keyframe: boolean): void {
+    const seq = packet.header.sequenceNumber;
+    this.#cache[layer]![seq & (CACHE - 1)] = packet;
+    if (keyframe) this.keyframes.keyframeReceived(layer);
+    const info = this.#info;
+    info.layer = layer;
+    info.packet = packet;
+    info.keyframe = keyframe;
+    if (this.publisher.videoCodec === 'vp8') {
+      const o = vp8PictureIdOffsets(packet.payload);
+      info.pidOffset = o.pid;
+      info.pidLong = o.long;
+      info.pid = o.pid >= 0 ? readVp8PictureId(packet.payload, o.pid, o.long) : 0;
+    } else {
+      info.pidOffset = -1;
+    }
+    const viewers = this.#viewers;
+    let sent = 0;
+    for (let i = 0; i < viewers.length; i++) sent += viewers[i]!.forwardVideo(info);
+    this.forwardedPackets += sent;
+  }
+
+  #onAudio(packet: RtpPacket): void {
+    const viewers = this.#viewers;
+    for (let i = 0; i < viewers.length; i++) viewers[i]!.forwardAudio(packet);
+    this.forwardedPackets += viewers.length;
+  }
+
+  /** Source packet for a retransmission, if still cached. */
+  lookup(layer: number, seq: number): RtpPacket | undefined {
+    const p = this.#cache[layer]?.[seq & (CACHE - 1)];
+    return p && p.header.sequenceNumber === seq ? p : undefined;
+  }
+
+  addViewer(viewer: WeriftViewer): void {
+    viewer.lookup = (layer, seq) => this.lookup(layer, seq);
+    viewer.events.on('connected', () => {
+      if (this.#closed) return;
+      this.#viewers = [...this.#viewers, viewer];
+      this.#chooseLayer(viewer);
+      this.events.emit('viewercount', this.#viewers.length);
+    });
+    viewer.events.on('keyframeneeded', (layer) => this.keyframes.request(layer));
+    viewer.events.on('close', () => {
+      this.#lossCap.delete(viewer);
+      const before = this.#viewers.length;
+      this.#viewers = this.#viewers.filter((v) => v !== viewer);
+      if (this.#viewers.length !== before && !this.#closed) this.events.emit('viewercount', this.#viewers.length);
+    });
+  }
+
+  setPreference(viewer: WeriftViewer, preference: LayerPreference): void {
+    viewer.preference = preference;
+    this.#chooseLayer(viewer);
+  }
+
+  /** Picks the layer a viewer should get; asks for a keyframe when it changes. */
+  #chooseLayer(viewer: WeriftViewer): void {
+    const active = this.publisher.activeLayers();
+    const available = active.map((a, i) => (a ? i : -1)).filter((i) => i >= 0);
+    if (available.length === 0) {
+      // Nothing flowing yet: aim at the preference and wait for its first keyframe.
+      const wanted = viewer.preference === 'auto' ? 2 : PREF_INDEX[viewer.preference];
+      const known = this.publisher.layers.map((l, i) => (l ? i : -1)).filter((i) => i >= 0);
+      viewer.target = known.length ? known.reduce((b, i) => (Math.abs(i - wanted) < Math.abs(b - wanted) ? i : b)) : wanted;
+      return;
+    }
+    let wanted: number;
+    if (viewer.preference === 'auto') {
+      wanted = 2;
+      const cap = this.#lossCap.get(viewer)?.cap ?? 2;
+      wanted = Math.min(wanted, cap);
+      // Highest active layer that fits the viewer's estimate (REMB) with 20% headroom.
+      while (wanted > 0) {
+        const l = this.publisher.layers[wanted];
+        if (!l || l.bitrate * 1.2 <= viewer.estimate) break;
+        wanted--;
+      }
+    } else {
+      wanted = PREF_INDEX[viewer.preference];
+    }
+    // Best active layer at or below the wish, else the lowest above it.
+    let target = -1;
+    for (const i of available) if (i <= wanted) target = i;
+    if (target < 0) target = available[0]!;
+    if (target !== viewer.target || viewer.current !== target) {
+      viewer.target = target;
+      if (viewer.current !== target) this.keyframes.request(target);
+    }
+  }
+
+  #tick(): void {
+    const now = performance.now();
+    for (const v of this.#viewers) {
+      if (v.preference === 'auto') {
+        let s = this.#lossCap.get(v);
+        if (!s) { s = { cap: 2, goodSince: now }; this.#lossCap.set(v, s); }
+        if (v.fractionLost > 0.1 && s.cap > 0) { s.cap--; s.goodSince = now; v.fractionLost = 0; }
+        else if (v.fractionLost > 0.02) s.goodSince = now;
+        else if (s.cap < 2 && now - s.goodSince > 5000) { s.cap++; s.goodSince = now; }
+      }
+      this.#chooseLayer(v);
+    }
+    const bytes = this.#viewers.reduce((n, v) => n + v.bytesSent, 0);
+    this.forwardedBitrate = Math.max(0, (bytes - this.#forwardedBytesAtWindow) * 16);
+    this.#forwardedBytesAtWindow = bytes;
+  }
+
+  stats(): ShowStats {
+    const p = this.publisher;
+    const perLayer = { high: 0, medium: 0, low: 0 };
+    let loss = 0;
+    let nacks = 0;
+    let kfFromViewers = 0;
+    for (const v of this.#viewers) {
+      if (v.current >= 0) perLayer[LAYER_NAMES[v.current]!]++;
+      loss += v.fractionLost;
+      nacks += v.nacksAnswered;
+      kfFromViewers += v.keyframeRequests;
+    }
+    const layers = p.layers.flatMap((l, i) => (l ? [{
+      layer: LAYER_NAMES[i]!,
+      bitrateKbps: Math.round(l.bitrate / 1000),
+      packetsLost: l.lost,
+      ...(l.width ? { width: l.width, height: l.height } : {}),
+    }] : []));
+    return {
+      showId: this.showId,
+      worker: this.#options.worker,
+      viewers: this.#viewers.length,
+      publisherBitrateKbps: Math.round((p.layers.reduce((n, l) => n + (l?.bitrate ?? 0), 0) + p.audioBitrate) / 1000),
+      forwardedBitrateKbps: Math.round(this.forwardedBitrate / 1000),
+      forwardedPackets: this.forwardedPackets,
+      viewerLossFraction: this.#viewers.length ? loss / this.#viewers.length : 0,
+      viewersPerLayer: perLayer,
+      layers,
+      keyframeRequestsFromViewers: kfFromViewers,
+      keyframeRequestsToPublisher: this.keyframes.sent,
+      nacksAnswered: nacks,
+    };
+  }
+
+  /** Idempotent: closes the viewers with `reason` and the publisher. */
+  async close(reason: CloseReason): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.keyframes.close();
+    const viewers = this.#viewers;
+    this.#viewers = [];
+    this.events.emit('close', reason);
+    this.events.removeAllListeners();
+    await Promise.all([
+      ...viewers.map((v) => v.close(reason === 'worker-died' ? reason : 'show-ended')),
+      this.publisher.close(reason),
+    ]);
+  }
+}

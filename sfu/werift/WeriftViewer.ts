@@ -1,0 +1,432 @@
+/**
+ * One viewer of a show: a werift RTCPeerConnection used for ICE, DTLS and
+ * RTCP only. Media bypasses werift's sender (which parses, copies and
+ * re-encrypts each packet with fresh ciphers): the forwarder writes the
+ * rewritten RTP header and payload straight into the viewer's SRTP work
+ * buffer, encrypts it with SrtpEncryptor and sends it on the nominated UDP
+ * socket. Video SSRC, sequence numbers, timestamps and VP8 picture ids are
+ * rewritten so a layer switch (on a keyframe) looks like one stream.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:dgram';
+import {
+  RTCPeerConnection, RtcpSrPacket, RtcpSenderInfo, RtcpRrPacket, ReceiverEstimatedMaxBitrate,
+  RtcpPayloadSpecificFeedback, type RtcpPacket, type RTCRtpTransceiver, type RtpPacket, type GenericNack,
+} from 'werift';
+import { TypedEmitter } from '../emitter.ts';
+import type { CloseReason, LayerPreference } from '../engine.ts';
+import { SfuError } from '../errors.ts';
+import { writeVp8PictureId } from '../rtp/codec.ts';
+import { HEADROOM, SrtpEncryptor } from '../rtp/SrtpEncryptor.ts';
+import { viewerConfig, type NetworkOptions } from './peerConfig.ts';
+import { checkOffer, finishAnswer } from './sdp.ts';
+
+const HISTORY = 1024;
+const CTR_PROFILE = 0x0001;
+const GCM_PROFILE = 0x0007;
+
+/** What the show computed once about a video packet, shared by all viewers. */
+export interface VideoPacketInfo {
+  layer: number;
+  packet: RtpPacket;
+  keyframe: boolean;
+  /** VP8 picture id offset in the payload (-1 none), 15-bit or 7-bit, and its value. */
+  pidOffset: number;
+  pidLong: boolean;
+  pid: number;
+}
+
+interface CachedPair { socket: Socket; host: string; port: number }
+
+/** The part of werift's ICE connection the fast path uses. */
+interface IceConnection { nominated?: unknown; send(b: Buffer): Promise<void> }
+
+export interface WeriftViewerOptions {
+  showId: string;
+  network: NetworkOptions;
+  video: { mimeType: string; parameters?: string };
+  preference: LayerPreference;
+  connectTimeoutMs: number;
+}
+
+export class WeriftViewer {
+  readonly id = randomBytes(16).toString('hex');
+  readonly showId: string;
+  readonly events = new TypedEmitter<{
+    connected: [];
+    keyframeneeded: [layer: number];
+    nack: [seqs: number[]];
+    close: [CloseReason];
+  }>();
+  preference: LayerPreference;
+  /** Layer we want to forward (chosen by the show from preference, estimates and what is active). */
+  target = -1;
+  /** Layer being forwarded now; -1 until the first keyframe. */
+  current = -1;
+  /** Last REMB from the viewer, bps (Infinity when it sends none). */
+  estimate = Infinity;
+  /** Fraction lost from the viewer's last receiver report, 0..1. */
+  fractionLost = 0;
+  packetsSent = 0;
+  bytesSent = 0;
+  nacksAnswered = 0;
+  keyframeRequests = 0;
+  readonly connectedAt: { ms: number } = { ms: 0 };
+  readonly createdAt = performance.now();
+
+  readonly #pc: RTCPeerConnection;
+  readonly #options: WeriftViewerOptions;
+  #audio: RTCRtpTransceiver | undefined;
+  #video: RTCRtpTransceiver | undefined;
+  #enc: SrtpEncryptor | undefined;
+  #conn: IceConnection | undefined;
+  #pairRef: unknown;
+  #pair: CachedPair | undefined;
+  #closed = false;
+  #connected = false;
+  #timers: NodeJS.Timeout[] = [];
+
+  // Output stream state.
+  #videoSsrc = 0;
+  #audioSsrc = 0;
+  #videoPt = 96;
+  #audioPt = 111;
+  #absId = 0;
+  #seqOffset = 0;
+  #tsOffset = 0;
+  #pidOffset = 0;
+  #lastOutSeq = 0;
+  #lastOutTs = 0;
+  #lastOutPid = 0;
+  #lastOutWall = 0;
+  #lastSrcSeq = -1;
+  #started = false;
+  #audioSeqOffset = 0;
+  #audioStarted = false;
+  #lastAudioTs = 0;
+  #lastAudioWall = 0;
+  #videoPackets = 0;
+  #videoOctets = 0;
+  #audioPackets = 0;
+  #audioOctets = 0;
+  // NACK history: output seq -> (layer, source seq, offsets at send time).
+  readonly #histOut = new Int32Array(HISTORY).fill(-1);
+  readonly #histSrc = new Int32Array(HISTORY);
+  readonly #histTs = new Uint32Array(HISTORY);
+  readonly #histPid = new Int32Array(HISTORY);
+  /** Looks a source packet up in the show's cache for retransmission. */
+  lookup: ((layer: number, seq: number) => RtpPacket | undefined) | undefined;
+
+  constructor(options: WeriftViewerOptions) {
+    this.showId = options.showId;
+    this.preference = options.preference;
+    this.#options = options;
+    this.#pc = new RTCPeerConnection(viewerConfig(options.network, options.video));
+  }
+
+  get connected(): boolean { return this.#connected; }
+  get closed(): boolean { return this.#closed; }
+
+  async answer(offerSdp: string): Promise<string> {
+    const offer = checkOffer(offerSdp, 'view');
+    const pc = this.#pc;
+    try {
+      await pc.setRemoteDescription({ type: 'offer', sdp: offer });
+    } catch (cause) {
+      throw new SfuError('SFU_BAD_SDP', 'the SDP offer could not be applied', { cause });
+    }
+    for (const t of pc.getTransceivers()) {
+      if (t.kind === 'audio' && !this.#audio) this.#audio = t;
+      else if (t.kind === 'video' && !this.#video) this.#video = t;
+      t.setDirection('sendonly');
+    }
+    if (!this.#video && !this.#audio) throw new SfuError('SFU_BAD_SDP', 'the offer receives no audio or video');
+    let answer: string;
+    try {
+      await pc.setLocalDescription(await pc.createAnswer());
+      answer = pc.localDescription?.sdp ?? '';
+    } catch (cause) {
+      throw new SfuError('SFU_BAD_SDP', 'no answer could be made for this offer', { cause });
+    }
+    if (this.#video && this.#video.codecs.length === 0) {
+      throw new SfuError('SFU_BAD_SDP', `the viewer does not support ${this.#options.video.mimeType}`);
+    }
+    // Our SRTP fast path implements AES-CM fastest: offer only that profile in DTLS.
+    for (const dtls of pc.dtlsTransports) (dtls as unknown as { srtpProfiles: number[] }).srtpProfiles = [CTR_PROFILE];
+    this.#videoSsrc = this.#video?.sender.ssrc ?? 0;
+    this.#audioSsrc = this.#audio?.sender.ssrc ?? 0;
+    this.#videoPt = this.#video?.codecs[0]?.payloadType ?? 96;
+    this.#audioPt = this.#audio?.codecs[0]?.payloadType ?? 111;
+    this.#absId = this.#video?.headerExtensions.find((e) => e.uri.endsWith('abs-send-time'))?.id ?? 0;
+    for (const t of [this.#audio, this.#video]) {
+      if (!t) continue;
+      t.sender.onRtcp.subscribe((p) => this.#onRtcp(p));
+    }
+    this.#video?.sender.onPictureLossIndication.subscribe(() => {
+      this.keyframeRequests++;
+      if (this.current >= 0) this.events.emit('keyframeneeded', this.current);
+    });
+    this.#video?.sender.onGenericNack.subscribe((n: GenericNack) => this.#retransmit(n.lost));
+    pc.connectionStateChange.subscribe((state) => {
+      if (state === 'connected' && !this.#connected) this.#onConnected();
+      else if (state === 'failed' || state === 'closed') void this.close('disconnected');
+    });
+    const timer = setTimeout(() => { if (!this.#connected) void this.close('disconnected'); }, this.#options.connectTimeoutMs);
+    timer.unref();
+    this.#timers.push(timer);
+    return finishAnswer(answer, this.#options.network);
+  }
+
+  #onConnected(): void {
+    const dtls = this.#pc.dtlsTransports[0];
+    const d = dtls as unknown as {
+      srtp?: { localContext?: { srtpSessionKey: Buffer; srtpSessionSalt: Buffer; srtpSessionAuthTag: Buffer; profile: number } };
+    };
+    const ctx = d.srtp?.localContext;
+    if (!dtls || !ctx) { void this.close('disconnected'); return; }
+    this.#enc = ctx.profile === GCM_PROFILE
+      ? new SrtpEncryptor('gcm', ctx.srtpSessionKey, ctx.srtpSessionSalt)
+      : new SrtpEncryptor('ctr', ctx.srtpSessionKey, ctx.srtpSessionSalt, ctx.srtpSessionAuthTag);
+    this.#conn = (dtls.iceTransport as unknown as { connection: IceConnection }).connection;
+    this.#connected = true;
+    this.connectedAt.ms = performance.now();
+    const sr = setInterval(() => this.#sendSenderReports(), 1000);
+    sr.unref();
+    this.#timers.push(sr);
+    this.events.emit('connected');
+  }
+
+  #send(out: Buffer): void {
+    const conn = this.#conn!;
+    const nominated = conn.nominated as
+      | { protocol: { type?: string; transport?: { socket?: Socket; closed?: boolean } }; remoteAddr: [string, number] }
+      | undefined;
+    if (nominated !== this.#pairRef) {
+      this.#pairRef = nominated;
+      const socket = nominated?.protocol.type === 'stun' ? nominated.protocol.transport?.socket : undefined;
+      this.#pair = socket && nominated ? { socket, host: nominated.remoteAddr[0], port: nominated.remoteAddr[1] } : undefined;
+    }
+    const pair = this.#pair;
+    if (pair) {
+      try { pair.socket.send(out, pair.port, pair.host); } catch { /* socket closed under us */ }
+    } else if (nominated) {
+      conn.send(out).catch(() => {});
+    }
+  }
+
+  /** Switches to `layer` now: called by the show on a keyframe of that layer. */
+  #switchTo(info: VideoPacketInfo): void {
+    const h = info.packet.header;
+    const now = performance.now();
+    if (!this.#started) {
+      this.#seqOffset = (randomBytes(2).readUInt16BE(0) - h.sequenceNumber) & 0xffff;
+      this.#tsOffset = (randomBytes(4).readUInt32BE(0) - h.timestamp) >>> 0;
+      this.#pidOffset = info.pidOffset >= 0 ? (randomBytes(2).readUInt16BE(0) - info.pid) & 0x7fff : 0;
+      this.#started = true;
+    } else {
+      this.#seqOffset = (this.#lastOutSeq + 1 - h.sequenceNumber) & 0xffff;
+      const elapsed = Math.max(1, Math.round((now - this.#lastOutWall) * 90));
+      this.#tsOffset = (this.#lastOutTs + elapsed - h.timestamp) >>> 0;
+      if (info.pidOffset >= 0) this.#pidOffset = (this.#lastOutPid + 1 - info.pid) & 0x7fff;
+    }
+    this.current = info.layer;
+    this.#lastSrcSeq = h.sequenceNumber;
+  }
+
+  /** Forwards one video packet if it belongs to what this viewer watches. */
+  /** Forwards one video packet if it belongs to what this viewer watches; 1 when sent. */
+  forwardVideo(info: VideoPacketInfo): number {
+    if (!this.#connected || this.#closed) return 0;
+    const layer = info.layer;
+    if (layer !== this.current) {
+      if (layer !== this.target || !info.keyframe) return 0;
+      this.#switchTo(info);
+    }
+    const packet = info.packet;
+    const h = packet.header;
+    const d = (h.sequenceNumber - this.#lastSrcSeq) & 0xffff;
+    if (d >= 0x8000 && d !== 0) {
+      // Older than the last forwarded packet: fine within the layer, but never from before a switch.
+      if (((this.#lastSrcSeq - h.sequenceNumber) & 0xffff) > 512) return 0;
+    } else {
+      this.#lastSrcSeq = h.sequenceNumber;
+    }
+    const payload = packet.payload;
+    if (payload.length === 0) {
+      // Padding-only (bandwidth probes): drop it and close the sequence gap it would leave.
+      if (d > 0 && d < 0x8000) this.#seqOffset = (this.#seqOffset - 1) & 0xffff;
+      return 0;
+    }
+    const outSeq = (h.sequenceNumber + this.#seqOffset) & 0xffff;
+    const outTs = (h.timestamp + this.#tsOffset) >>> 0;
+    if (d > 0 && d < 0x8000) {
+      this.#lastOutSeq = outSeq;
+      this.#lastOutTs = outTs;
+      this.#lastOutWall = performance.now();
+    }
+    const slot = outSeq & (HISTORY - 1);
+    this.#histOut[slot] = outSeq;
+    this.#histSrc[slot] = (layer << 16) | h.sequenceNumber;
+    this.#histTs[slot] = this.#tsOffset;
+    this.#histPid[slot] = this.#pidOffset;
+    this.#emitVideo(packet, outSeq, outTs, info.pidOffset, info.pidLong, info.pid, this.#pidOffset);
+    return 1;
+  }
+
+  #emitVideo(packet: RtpPacket, outSeq: number, outTs: number, pidAt: number, pidLong: boolean, pid: number, pidOffset: number): void {
+    const enc = this.#enc!;
+    const buf = enc.buffer;
+    const payload = packet.payload;
+    let o = HEADROOM;
+    const abs = this.#absId;
+    buf[o] = abs ? 0x90 : 0x80;
+    buf[o + 1] = (packet.header.marker ? 0x80 : 0) | this.#videoPt;
+    buf[o + 2] = outSeq >>> 8;
+    buf[o + 3] = outSeq & 0xff;
+    buf.writeUInt32BE(outTs, o + 4);
+    buf.writeUInt32BE(this.#videoSsrc, o + 8);
+    o += 12;
+    if (abs) {
+      buf[o] = 0xbe; buf[o + 1] = 0xde; buf[o + 2] = 0; buf[o + 3] = 1;
+      const t = Math.floor(performance.timeOrigin + performance.now()) * 262.144; // 6.18 fixed point, in ms * 2^18/1000
+      const v = Math.floor(t) & 0xffffff;
+      buf[o + 4] = (abs << 4) | 2;
+      buf[o + 5] = v >>> 16; buf[o + 6] = (v >>> 8) & 0xff; buf[o + 7] = v & 0xff;
+      o += 8;
+    }
+    const headerLength = o - HEADROOM;
+    payload.copy(buf, o);
+    if (pidAt >= 0) writeVp8PictureId(buf, o + pidAt, pidLong, (pid + pidOffset) & (pidLong ? 0x7fff : 0x7f));
+    const length = headerLength + payload.length;
+    if (pidAt >= 0) {
+      const outPid = (pid + pidOffset) & 0x7fff;
+      if (((outPid - this.#lastOutPid) & 0x7fff) < 0x4000) this.#lastOutPid = outPid;
+    }
+    this.#send(enc.protect(length, headerLength));
+    this.packetsSent++;
+    this.bytesSent += length;
+    this.#videoPackets++;
+    this.#videoOctets += payload.length;
+  }
+
+  forwardAudio(packet: RtpPacket): void {
+    if (!this.#connected || this.#closed || !this.#audioSsrc) return;
+    const h = packet.header;
+    if (!this.#audioStarted) {
+      this.#audioSeqOffset = (randomBytes(2).readUInt16BE(0) - h.sequenceNumber) & 0xffff;
+      this.#audioStarted = true;
+    }
+    const payload = packet.payload;
+    if (payload.length === 0) return;
+    const enc = this.#enc!;
+    const buf = enc.buffer;
+    const o = HEADROOM;
+    const seq = (h.sequenceNumber + this.#audioSeqOffset) & 0xffff;
+    buf[o] = 0x80;
+    buf[o + 1] = (h.marker ? 0x80 : 0) | this.#audioPt;
+    buf[o + 2] = seq >>> 8;
+    buf[o + 3] = seq & 0xff;
+    buf.writeUInt32BE(h.timestamp >>> 0, o + 4);
+    buf.writeUInt32BE(this.#audioSsrc, o + 8);
+    payload.copy(buf, o + 12);
+    const length = 12 + payload.length;
+    this.#lastAudioTs = h.timestamp >>> 0;
+    this.#lastAudioWall = performance.now();
+    this.#send(enc.protect(length, 12));
+    this.packetsSent++;
+    this.bytesSent += length;
+    this.#audioPackets++;
+    this.#audioOctets += payload.length;
+  }
+
+  #retransmit(seqs: number[]): void {
+    if (!this.#connected || !this.lookup) return;
+    for (const outSeq of seqs) {
+      const slot = outSeq & (HISTORY - 1);
+      if (this.#histOut[slot] !== outSeq) continue;
+      const src = this.#histSrc[slot]!;
+      const packet = this.lookup(src >>> 16, src & 0xffff);
+      if (!packet) continue;
+      const outTs = (packet.header.timestamp + this.#histTs[slot]!) >>> 0;
+      // VP8 picture id: recompute from the payload we cached (same offsets as when first sent).
+      const p = packet.payload;
+      let pidAt = -1;
+      let long = false;
+      let pid = 0;
+      if (p.length > 2 && p[0]! & 0x80 && p[1]! & 0x80) {
+        pidAt = 2;
+        long = (p[2]! & 0x80) !== 0;
+        pid = long ? ((p[2]! & 0x7f) << 8) | p[3]! : p[2]! & 0x7f;
+      }
+      this.#emitVideoRetransmission(packet, outSeq, outTs, pidAt, long, pid, this.#histPid[slot]!);
+      this.nacksAnswered++;
+    }
+  }
+
+  #emitVideoRetransmission(packet: RtpPacket, outSeq: number, outTs: number, pidAt: number, long: boolean, pid: number, pidOffset: number): void {
+    const lastPid = this.#lastOutPid;
+    this.#emitVideo(packet, outSeq, outTs, pidAt, long, pid, pidOffset);
+    this.#lastOutPid = lastPid;
+  }
+
+  #onRtcp(p: RtcpPacket): void {
+    if (p instanceof RtcpRrPacket || p instanceof RtcpSrPacket) {
+      for (const r of p.reports) {
+        if (r.ssrc === this.#videoSsrc) this.fractionLost = r.fractionLost / 256;
+      }
+    } else if (p instanceof RtcpPayloadSpecificFeedback && p.feedback instanceof ReceiverEstimatedMaxBitrate) {
+      this.estimate = Number(p.feedback.bitrate);
+    }
+  }
+
+  #sendSenderReports(): void {
+    const dtls = this.#pc.dtlsTransports[0];
+    if (!dtls || !this.#connected) return;
+    const now = performance.now();
+    const ntp = ntpNow();
+    const packets: RtcpPacket[] = [];
+    if (this.#started && this.#videoSsrc) {
+      packets.push(new RtcpSrPacket({
+        ssrc: this.#videoSsrc,
+        senderInfo: new RtcpSenderInfo({
+          ntpTimestamp: ntp,
+          rtpTimestamp: (this.#lastOutTs + Math.round((now - this.#lastOutWall) * 90)) >>> 0,
+          packetCount: this.#videoPackets >>> 0,
+          octetCount: this.#videoOctets >>> 0,
+        }),
+      }));
+    }
+    if (this.#audioStarted && this.#audioSsrc) {
+      packets.push(new RtcpSrPacket({
+        ssrc: this.#audioSsrc,
+        senderInfo: new RtcpSenderInfo({
+          ntpTimestamp: ntp,
+          rtpTimestamp: (this.#lastAudioTs + Math.round((now - this.#lastAudioWall) * 48)) >>> 0,
+          packetCount: this.#audioPackets >>> 0,
+          octetCount: this.#audioOctets >>> 0,
+        }),
+      }));
+    }
+    if (packets.length > 0) dtls.sendRtcp(packets).catch(() => {});
+  }
+
+  /** Idempotent. */
+  async close(reason: CloseReason): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#connected = false;
+    for (const t of this.#timers) clearTimeout(t);
+    this.lookup = undefined;
+    this.events.emit('close', reason);
+    this.events.removeAllListeners();
+    await this.#pc.close().catch(() => {});
+  }
+}
+
+/** NTP timestamp (64-bit) of now. */
+function ntpNow(): bigint {
+  const ms = performance.timeOrigin + performance.now();
+  const sec = BigInt(Math.floor(ms / 1000)) + 2208988800n;
+  const frac = BigInt(Math.floor(((ms % 1000) / 1000) * 2 ** 32));
+  return (sec << 32n) | frac;
+}

@@ -1,0 +1,91 @@
+/**
+ * werift RTCPeerConnection settings for publishers (ingest) and viewers
+ * (egress). Only what we forward is negotiated: Opus, and VP8 or H.264 for
+ * video. No RTX: retransmissions go on the media SSRC from our own cache.
+ */
+import {
+  RTCRtpCodecParameters,
+  RTCRtpHeaderExtensionParameters,
+  type PeerConfig,
+  useAbsSendTime,
+  useNACK,
+  usePLI,
+  useREMB,
+  useSdesMid,
+  useSdesRTPStreamId,
+  useRepairedRtpStreamId,
+  useTransportWideCC,
+  useTWCC,
+} from 'werift';
+
+export interface NetworkOptions {
+  /** Address to gather host candidates on (e.g. 127.0.0.1 outside a loopback-only namespace). */
+  listenIp?: string;
+  /** Address announced in ICE candidates instead of the listen address (NAT, docker). */
+  announcedIp?: string;
+  /** UDP port range for ICE. */
+  rtcPortRange?: [number, number];
+  /** STUN/TURN servers werift may use to gather candidates. */
+  iceServers?: { urls: string | string[]; username?: string; credential?: string }[];
+}
+
+const OPUS = () => new RTCRtpCodecParameters({
+  mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111,
+  parameters: 'minptime=10;useinbandfec=1', rtcpFeedback: [useTWCC()],
+});
+
+const VP8 = (fb: ReturnType<typeof useNACK>[]) => new RTCRtpCodecParameters({
+  mimeType: 'video/VP8', clockRate: 90000, payloadType: 96, rtcpFeedback: fb,
+});
+
+const H264 = (fb: ReturnType<typeof useNACK>[], parameters?: string) => new RTCRtpCodecParameters({
+  mimeType: 'video/H264', clockRate: 90000, payloadType: 102, rtcpFeedback: fb,
+  parameters: parameters ?? 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
+});
+
+function network(options: NetworkOptions): Partial<PeerConfig> {
+  const config: Partial<PeerConfig> = {
+    iceUseIpv6: false,
+    iceServers: options.iceServers ?? [],
+  };
+  if (options.listenIp) {
+    config.iceAdditionalHostAddresses = [options.listenIp];
+    config.iceInterfaceAddresses = { udp4: options.listenIp } as PeerConfig['iceInterfaceAddresses'];
+  }
+  if (options.rtcPortRange) config.icePortRange = options.rtcPortRange;
+  return config;
+}
+
+/** Ingest: Opus + VP8/H.264, simulcast rids, transport-cc and REMB feedback we generate. */
+export function publisherConfig(options: NetworkOptions): Partial<PeerConfig> {
+  const fb = [useNACK(), usePLI(), useREMB(), useTWCC()];
+  return {
+    ...network(options),
+    codecs: { audio: [OPUS()], video: [VP8(fb), H264(fb)] },
+    headerExtensions: {
+      audio: [useSdesMid(), useTransportWideCC()],
+      video: [useSdesMid(), useSdesRTPStreamId(), useRepairedRtpStreamId(), useTransportWideCC()],
+    },
+  };
+}
+
+/** Egress: exactly the publisher's video codec, abs-send-time so browsers send REMB. */
+export function viewerConfig(
+  options: NetworkOptions,
+  video: { mimeType: string; parameters?: string },
+): Partial<PeerConfig> {
+  const fb = [useNACK(), usePLI(), useREMB()];
+  const codec = video.mimeType.toLowerCase() === 'video/h264' ? H264(fb, video.parameters) : VP8(fb);
+  const audio = OPUS();
+  audio.rtcpFeedback = [];
+  return {
+    ...network(options),
+    codecs: { audio: [audio], video: [codec] },
+    headerExtensions: {
+      audio: [],
+      video: [useAbsSendTime()],
+    },
+  };
+}
+
+export { RTCRtpHeaderExtensionParameters };
