@@ -7,10 +7,10 @@ import { createChallenge, deriveSecret, issueSessionToken, verifyChallengeRespon
 import { pseudonymOf } from '../crypto/identity.ts';
 import { isPlatformError } from '../crypto/errors.ts';
 import { SignalingError } from './errors.ts';
-import type { LoginChallenge } from './protocol.ts';
+import type { LoginChallenge, Role } from './protocol.ts';
 import type { Store } from './store.ts';
 
-export interface Session { key: string; pseudonym: string; token: string; expiresAt: number }
+export interface Session { key: string; pseudonym: string; token: string; role: Role; expiresAt: number }
 
 export class Auth {
   #store: Store;
@@ -35,37 +35,61 @@ export class Auth {
     return this.#audience;
   }
 
-  async challenge(): Promise<LoginChallenge> {
-    const c = await createChallenge({ audience: this.#audience, ttlSeconds: 120 });
+  set audience(value: string) {
+    this.#audience = value;
+  }
+
+  /**
+   * The audience for one connection: its Origin when the page is same-origin
+   * with the server it connected to (the usual case: signaling serves the
+   * client), else the configured audience.
+   */
+  audienceFor(origin: string | undefined, host: string | undefined): string {
+    if (origin && origin === this.#audience) return origin;
+    try {
+      if (origin && host && new URL(origin).host === host) return origin;
+    } catch { /* not a URL: use the configured audience */ }
+    return this.#audience;
+  }
+
+  async challenge(audience: string): Promise<LoginChallenge> {
+    const c = await createChallenge({ audience, ttlSeconds: 120 });
     await this.#store.issueChallenge(c.nonce, (c.expiresAt - c.issuedAt) * 1000);
     return c;
   }
 
   /** Verifies a signed challenge (single use) and opens a session. */
-  async login(publicKey: string, challenge: LoginChallenge, signature: string): Promise<Session> {
+  async login(publicKey: string, challenge: string, signature: string, audience: string, role: Role): Promise<Session> {
     let key: string;
+    let parsed: unknown;
     try {
-      ({ publicKey: key } = await verifyChallengeResponse({ challenge, publicKey, signature }, {
-        audience: this.#audience,
+      parsed = JSON.parse(challenge);
+    } catch {
+      throw new SignalingError('LOGIN_FAILED', 'challenge: not the string session:challenge answered');
+    }
+    try {
+      ({ publicKey: key } = await verifyChallengeResponse({ challenge: parsed, publicKey, signature }, {
+        audience,
         consume: (nonce) => this.#store.consumeChallenge(nonce),
       }));
     } catch (err) {
       if (isPlatformError(err) && err.code !== 'CRYPTO_INTERNAL') throw new SignalingError('LOGIN_FAILED', err.message);
       throw err;
     }
-    return this.#session(key);
+    return this.#session(key, role);
   }
 
-  /** Verifies a session token and issues a fresh one (sliding sessions). */
-  async resume(token: string): Promise<Session> {
-    let key: string;
+  /** Verifies a session token and issues a fresh one (sliding sessions); the role is the session's unless given. */
+  async resume(token: string, role?: Role): Promise<Session> {
+    let claims;
     try {
-      ({ publicKey: key } = await verifySessionToken(await this.#secret, token));
+      claims = await verifySessionToken(await this.#secret, token);
     } catch (err) {
       if (isPlatformError(err)) throw new SignalingError('SESSION_EXPIRED', err.message);
       throw err;
     }
-    return this.#session(key);
+    const stored = await this.#store.kv.get(`lc:sess:${claims.sessionId}`);
+    return this.#session(claims.publicKey, role ?? (stored === 'model' ? 'model' : 'client'));
   }
 
   async pseudonym(key: string): Promise<string> {
@@ -78,8 +102,12 @@ export class Auth {
     return p;
   }
 
-  async #session(key: string): Promise<Session> {
-    const token = await issueSessionToken(await this.#secret, key, this.#ttlSeconds);
-    return { key, pseudonym: await this.pseudonym(key), token, expiresAt: Date.now() + this.#ttlSeconds * 1000 };
+  async #session(key: string, role: Role): Promise<Session> {
+    const secret = await this.#secret;
+    const token = await issueSessionToken(secret, key, this.#ttlSeconds);
+    const { sessionId } = await verifySessionToken(secret, token);
+    // Only the role, under the token's random id, for as long as the token lives.
+    await this.#store.kv.set(`lc:sess:${sessionId}`, role, { ttlMs: this.#ttlSeconds * 1000 });
+    return { key, pseudonym: await this.pseudonym(key), token, role, expiresAt: Date.now() + this.#ttlSeconds * 1000 };
   }
 }

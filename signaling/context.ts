@@ -82,6 +82,8 @@ export interface SocketData {
   /** Salted hash of the remote address, in memory only (per-address connection limit). */
   addressHash?: string;
   subscribed?: boolean;
+  /** Audience of the challenge this socket was given. */
+  audience?: string;
 }
 
 export type IO = Server<ClientToServer, ServerToClient, Record<string, never>, SocketData>;

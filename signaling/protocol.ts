@@ -138,14 +138,14 @@ export const schemas = {
   'session:challenge': Empty,
   'session:login': z.strictObject({
     publicKey: PublicKey,
-    /** The challenge exactly as received from `session:challenge`. */
-    challenge: LoginChallenge,
+    /** The challenge string exactly as received from `session:challenge` (JSON of crypto/login.ts `LoginChallenge`). */
+    challenge: z.string().min(1).max(1024),
     /** crypto/login.ts `signChallenge(...).signature`. */
     signature: Signature,
     role: Role,
   }),
-  /** Resumes a session after a reconnect (or a page load) without a new challenge. */
-  'session:resume': z.strictObject({ token: z.string().min(1).max(256), role: Role }),
+  /** Resumes a session after a reconnect (or a page load) without a new challenge; the role defaults to the session's. */
+  'session:resume': z.strictObject({ token: z.string().min(1).max(256), role: Role.optional() }),
   'session:logout': Empty,
 
   'wallet:bind': z.strictObject({
@@ -215,7 +215,8 @@ export type Payload<E extends ClientEvent> = z.input<(typeof schemas)[E]>;
 
 /** The data each event answers with, besides `ok: true`. */
 export interface Replies {
-  'session:challenge': { challenge: LoginChallenge };
+  /** JSON of crypto/login.ts `LoginChallenge`: `signChallenge(identity, JSON.parse(challenge), location.origin)`. */
+  'session:challenge': { challenge: string };
   'session:login': { token: string; key: string; pseudonym: string; role: Role; expiresAt: number };
   'session:resume': { token: string; key: string; pseudonym: string; role: Role; expiresAt: number; showIds: string[]; privateSessionIds: string[] };
   'session:logout': object;

@@ -310,7 +310,10 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
         httpServer.listen(port, host, () => {
           httpServer.off('error', reject);
           const addr = httpServer.address();
-          resolve(typeof addr === 'object' && addr ? addr.port : port);
+          const bound = typeof addr === 'object' && addr ? addr.port : port;
+          // Without PUBLIC_URL, challenges name the address actually bound (PORT may be 0).
+          if (!options.audience && !config.PUBLIC_URL) ctx.auth.audience = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+          resolve(bound);
         });
       });
     },

@@ -64,14 +64,18 @@ export function sessionHandlers(ctx: Ctx): Handlers {
   return {
     'session:challenge': {
       access: 'none',
-      async handle() {
-        return { challenge: await ctx.auth.challenge() };
+      async handle(socket) {
+        const h = socket.handshake.headers;
+        socket.data.audience = ctx.auth.audienceFor(h.origin, h.host);
+        return { challenge: JSON.stringify(await ctx.auth.challenge(socket.data.audience)) };
       },
     },
     'session:login': {
       access: 'none',
       async handle(socket, p) {
-        const s = await ctx.auth.login(p.publicKey, p.challenge, p.signature);
+        const h = socket.handshake.headers;
+        const audience = socket.data.audience ?? ctx.auth.audienceFor(h.origin, h.host);
+        const s = await ctx.auth.login(p.publicKey, p.challenge, p.signature, audience, p.role);
         await attach(ctx, socket, s, p.role);
         return { token: s.token, key: s.key, pseudonym: s.pseudonym, role: p.role, expiresAt: s.expiresAt };
       },
@@ -79,9 +83,9 @@ export function sessionHandlers(ctx: Ctx): Handlers {
     'session:resume': {
       access: 'none',
       async handle(socket, p) {
-        const s = await ctx.auth.resume(p.token);
-        const restored = await attach(ctx, socket, s, p.role);
-        return { token: s.token, key: s.key, pseudonym: s.pseudonym, role: p.role, expiresAt: s.expiresAt, ...restored };
+        const s = await ctx.auth.resume(p.token, p.role);
+        const restored = await attach(ctx, socket, s, s.role);
+        return { token: s.token, key: s.key, pseudonym: s.pseudonym, role: s.role, expiresAt: s.expiresAt, ...restored };
       },
     },
     'session:logout': {

@@ -22,6 +22,7 @@ export const KEY_PREFIXES = {
   'lc:ban:': { ephemeral: false }, // keys a model banned
   'lc:mute:': { ephemeral: true }, // a mute in one show
   'lc:slow:': { ephemeral: true }, // slow-mode slot of one sender
+  'lc:sess:': { ephemeral: true }, // role of a session token, by the token's random id
   'lc:chal:': { ephemeral: true }, // issued login challenges, deleted when used
   'lc:priv:': { ephemeral: true }, // a private session
   'lc:privof:': { ephemeral: true }, // private sessions of an identity

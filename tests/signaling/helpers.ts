@@ -147,7 +147,7 @@ export async function login(url: string, role: Role, identity?: Identity): Promi
   const socket = client(url);
   await connected(socket);
   const { challenge } = await ok(socket, 'session:challenge', {});
-  const { signature } = await signChallenge(id, challenge);
+  const { signature } = await signChallenge(id, JSON.parse(challenge));
   const res = await ok(socket, 'session:login', { publicKey: id.publicKey, challenge, signature, role });
   return { identity: id, socket, token: res.token, pseudonym: res.pseudonym, key: res.key };
 }
