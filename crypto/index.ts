@@ -18,3 +18,16 @@ export {
   type VerifiedLogin, type VerifyChallengeOptions,
 } from './login.ts';
 export { bindWallet, verifyWalletBinding, walletBindingMessage, type WalletBinding } from './wallet.ts';
+export {
+  generateDataKey, Keyring, keyIdOf, MAX_RECORD_BYTES, openRecord, openRecordText, sealRecord,
+  type MasterKey, type RecordBinding,
+} from './records.ts';
+export { MemoryDataKeyStore, Vault, type DataKeyStore, type RewrapReport } from './vault.ts';
+export {
+  MAX_DOCUMENT_BYTES, openDocument, sealDocument, signAttestation, verifyAttestation,
+  type AgeAttestation, type OpenedDocument, type SealDocumentOptions, type VerifyAttestationOptions,
+} from './age.ts';
+export {
+  fingerprintsEqual, normalizeFingerprint, signFingerprint, verifyFingerprint,
+  type ExpectedFingerprint, type FingerprintStatement, type SignedFingerprint,
+} from './fingerprint.ts';
