@@ -95,12 +95,13 @@ export async function startPlatform(config: Config): Promise<Platform> {
     if (devChain) stack.push(() => devChain.close());
     else stack.push(async () => (chain.provider as JsonRpcProvider).destroy());
 
-    const sfu = await createSfu({
+    const media = await createSfu({
       workers: config.SFU_WORKERS,
       listenIp: config.HOST,
       announcedIp: config.SFU_ANNOUNCED_IP,
     });
-    stack.push(() => sfu.close());
+    stack.push(() => media.close());
+    const sfu = media.engine;
 
     const signaling = await createSignalingServer({
       config, chain, logger, sfu, sfuEvents: sfu.events, audience: new URL(url).origin,

@@ -36,7 +36,7 @@ export class Connection {
     this.socket = io(url, { transports: ['websocket'], auth: { v: PROTOCOL_VERSION } });
     // A reconnect gets a new socket on the server: resume the session (and its rooms).
     this.socket.io.on('reconnect', () => {
-      if (this.#token) void this.request('session:resume', { token: this.#token }).catch(() => this.login());
+      if (this.#token) void this.request('session:resume', { token: this.#token, role: this.#role }).catch(() => this.login());
     });
   }
 
@@ -58,7 +58,7 @@ export class Connection {
   /** Challenge login: the server proves freshness, the identity key proves who we are. */
   async login(): Promise<Replies['session:login']> {
     const { challenge } = await this.request('session:challenge', {});
-    const signed = await signChallenge(this.#identity, JSON.parse(challenge), location.origin);
+    const signed = await signChallenge(this.#identity, challenge, location.origin);
     const reply = await this.request('session:login', {
       publicKey: signed.publicKey,
       challenge,
