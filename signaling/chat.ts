@@ -23,6 +23,7 @@ async function showOf(ctx: Ctx, socket: Sock, showId: string): Promise<{ model: 
   const show = await ctx.store.getShow(showId);
   if (!show) fail('NOT_FOUND', 'no such show');
   const isModel = show.model === socket.data.key;
+  if (!isModel && await ctx.store.isBanned(show.model, socket.data.key!)) fail('BANNED', 'the model has banned you');
   if (!isModel && !socket.data.shows.has(showId)) fail('FORBIDDEN', 'watch the show before chatting');
   return show;
 }
@@ -42,7 +43,6 @@ export function chatHandlers(ctx: Ctx): Handlers {
         const show = await showOf(ctx, socket, p.showId);
         const isModel = show.model === key;
         if (!isModel) {
-          if (await ctx.store.isBanned(show.model, key)) fail('BANNED', 'the model has banned you');
           const muted = await ctx.store.mutedFor(p.showId, key);
           if (muted > 0) fail('MUTED', `muted for ${Math.ceil(muted / 1000)} s`);
         }
@@ -69,7 +69,6 @@ export function chatHandlers(ctx: Ctx): Handlers {
         const key = socket.data.key!;
         const show = await showOf(ctx, socket, p.showId);
         if (show.model === key) fail('FORBIDDEN', 'a model cannot tip itself');
-        if (await ctx.store.isBanned(show.model, key)) fail('BANNED', 'the model has banned you');
         const { amount } = await acceptVoucher(ctx, p.voucher, key, show.model);
         const message: ChatMessage = {
           showId: p.showId, id: newId(), from: { key, pseudonym: socket.data.pseudonym! }, kind: 'tip',

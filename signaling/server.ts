@@ -61,6 +61,7 @@ export interface SignalingOptions {
 }
 
 export interface SignalingServer {
+  config: Config;
   app: express.Express;
   httpServer: http.Server;
   io: IO;
@@ -303,7 +304,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
 
   let closed: Promise<void> | null = null;
   const server: SignalingServer = {
-    app, httpServer, io, registry: metrics.registry, store,
+    config, app, httpServer, io, registry: metrics.registry, store,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
