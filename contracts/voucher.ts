@@ -125,6 +125,9 @@ export function canonicalSignature(signature: string): string {
     const v = Number.parseInt(signature.slice(130, 132), 16);
     if (s > SECP256K1_HALF_N) throw new PaymentError('PAYMENT_VOUCHER_BAD_SIGNATURE', 'signature has a high s value');
     if (![0, 1, 27, 28].includes(v)) throw new PaymentError('PAYMENT_VOUCHER_BAD_SIGNATURE', `signature has an invalid v (${v})`);
+    const r = BigInt(`0x${signature.slice(2, 66)}`);
+    // Already canonical (the usual case): skip ethers' full parse, it is on the server's hot path.
+    if ((v === 27 || v === 28) && r !== 0n && s !== 0n) return signature.toLowerCase();
   }
   try {
     return Signature.from(signature).serialized.toLowerCase();
