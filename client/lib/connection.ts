@@ -58,7 +58,7 @@ export class Connection {
   /** Challenge login: the server proves freshness, the identity key proves who we are. */
   async login(): Promise<Replies['session:login']> {
     const { challenge } = await this.request('session:challenge', {});
-    const signed = await signChallenge(this.#identity, challenge, location.origin);
+    const signed = await signChallenge(this.#identity, JSON.parse(challenge), location.origin);
     const reply = await this.request('session:login', {
       publicKey: signed.publicKey,
       challenge,
