@@ -1,0 +1,216 @@
+/**
+ * Private-show handshake against a real dev chain: channel pre-check, request,
+ * decline, timeout, accept with TURN credentials, relay of SDP/ICE/signed
+ * fingerprints, voucher relay and checks, and every way a session ends.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createHmac } from 'node:crypto';
+import { Wallet, parseUnits } from 'ethers';
+import { startDevChain, type DevChain } from '../../contracts/devchain.ts';
+import { connectChannels } from '../../contracts/client.ts';
+import { bindWallet, walletBindingMessage } from '../../crypto/login.ts';
+import { call, login, next, ok, startRedis, startServer, testConfig, type RedisHandle, type Running, type User } from './helpers.ts';
+
+const LIVE = (n: number) => parseUnits(String(n), 18);
+const PRICE = LIVE(2);
+
+function privateFlows(name: string, withRedis: boolean) {
+  const t = suite(`private shows (${name})`);
+  let chain: DevChain;
+  let run: Running;
+  let redis: RedisHandle | null = null;
+  let model: User;
+  let clientUser: User;
+  let clientWallet: Wallet;
+  let modelWallet: Wallet;
+  let channelId: string;
+  const config = testConfig();
+
+  async function bind(u: User, w: Wallet): Promise<void> {
+    const walletSignature = await w.signMessage(walletBindingMessage(u.key));
+    const b = await bindWallet(u.identity, w.address, walletSignature);
+    await ok(u.socket, 'wallet:bind', { address: b.address, walletSignature, identitySignature: b.identitySignature });
+  }
+
+  t.before(async () => {
+    chain = await startDevChain({ port: 0, demoAccounts: 4 });
+    if (withRedis) redis = await startRedis();
+    run = await startServer({
+      config: redis ? { ...config, REDIS_URL: redis.url } : config,
+      chain: { provider: chain.provider, addresses: chain.addresses, chainId: chain.chainId, rpcUrl: chain.rpcUrl },
+    });
+    clientWallet = new Wallet(chain.demoAccounts[0]!.privateKey, chain.provider);
+    modelWallet = new Wallet(chain.demoAccounts[1]!.privateKey, chain.provider);
+    model = await login(run.url, 'model');
+    clientUser = await login(run.url, 'client');
+    await ok(model.socket, 'model:setPrice', { pricePerMinute: PRICE.toString(), minMinutes: 3 });
+  });
+  t.after(async () => {
+    model?.socket.close();
+    clientUser?.socket.close();
+    await run?.server.close();
+    await redis?.stop();
+    await chain?.close();
+  });
+
+  const request = (extra: Record<string, unknown> = {}) => call(clientUser.socket, 'private:request', {
+    model: model.key, pricePerMinute: PRICE.toString(), minMinutes: 3, channelId: channelId ?? '0x' + '11'.repeat(32), ...extra,
+  });
+
+  t('a request needs bound wallets and an open channel that covers the minimum', async () => {
+    const noWallet = await request();
+    assert.is(noWallet.ok ? null : noWallet.error.code, 'CHANNEL_INSUFFICIENT');
+    await bind(clientUser, clientWallet);
+    await bind(model, modelWallet);
+    const noChannel = await request();
+    assert.is(noChannel.ok ? null : noChannel.error.code, 'CHANNEL_INSUFFICIENT');
+    const payer = connectChannels(clientWallet, chain.addresses);
+    await payer.openWithPermit(modelWallet.address, LIVE(5)); // 5 < 3 min x 2 LIVE
+    channelId = (await payer.getChannel(clientWallet.address, modelWallet.address)).channelId;
+    const small = await request();
+    assert.is(small.ok ? null : small.error.code, 'CHANNEL_INSUFFICIENT');
+    await payer.topUpWithPermit(modelWallet.address, LIVE(20));
+    const wrongPrice = await request({ pricePerMinute: '1' });
+    assert.is(wrongPrice.ok ? null : wrongPrice.error.code, 'CONFLICT');
+    const tooShort = await request({ minMinutes: 1 });
+    assert.is(tooShort.ok ? null : tooShort.error.code, 'BAD_REQUEST');
+  });
+
+  t('the model declines; an unanswered request times out', async () => {
+    const asked = next(model.socket, 'private:request');
+    const r = await request();
+    assert.ok(r.ok);
+    const seen = await asked;
+    assert.is(seen.client.key, clientUser.key);
+    assert.is(seen.minMinutes, 3);
+    const declined = next(clientUser.socket, 'private:declined');
+    await ok(model.socket, 'private:decline', { sessionId: seen.sessionId });
+    assert.equal(await declined, { sessionId: seen.sessionId, reason: 'declined' });
+    const late = await call(model.socket, 'private:accept', { sessionId: seen.sessionId });
+    assert.is(late.ok ? null : late.error.code, 'NOT_FOUND');
+
+    const timedOut = next(clientUser.socket, 'private:declined', (e) => e.reason === 'timeout');
+    const r2 = await ok(clientUser.socket, 'private:request', { model: model.key, pricePerMinute: PRICE.toString(), minMinutes: 3, channelId });
+    assert.is((await timedOut).sessionId, r2.sessionId);
+  });
+
+  let sessionId = '';
+  t('accept: TURN credentials for both, model shown as private, offer/answer/ICE/fingerprints relayed', async () => {
+    const asked = next(model.socket, 'private:request');
+    const r = await ok(clientUser.socket, 'private:request', { model: model.key, pricePerMinute: PRICE.toString(), minMinutes: 3, channelId });
+    sessionId = r.sessionId;
+    await asked;
+    const accepted = next(clientUser.socket, 'private:accepted');
+    const busy = next(clientUser.socket, 'directory:update', (e) => e.key === model.key && e.status === 'private');
+    await ok(clientUser.socket, 'directory:subscribe', {});
+    const a = await ok(model.socket, 'private:accept', { sessionId });
+    const c = await accepted;
+    await busy;
+    for (const turn of [a.turn, c.turn]) {
+      const [expiry, random] = turn.username.split(':');
+      assert.ok(Number(expiry) > Date.now() / 1000 + 3000, 'expiry in the future');
+      assert.ok(random && random.length >= 16, 'random per-session user part');
+      assert.is(turn.credential, createHmac('sha1', 'test-turn-secret-0123456789').update(turn.username).digest('base64'));
+      assert.equal(turn.urls, ['turn:127.0.0.1:3478']);
+    }
+    assert.is.not(a.turn.username, c.turn.username);
+    assert.is(c.model.key, model.key);
+    const again = await call(model.socket, 'private:accept', { sessionId });
+    assert.is(again.ok ? null : again.error.code, 'CONFLICT');
+
+    const offer = next(model.socket, 'private:signal');
+    const fp = { fingerprint: 'sha-256 AB:CD', signature: 'A'.repeat(86) };
+    await ok(clientUser.socket, 'private:signal', { sessionId, description: { type: 'offer', sdp: 'v=0\r\n' }, fingerprint: fp });
+    const o = await offer;
+    assert.equal(o, { sessionId, from: clientUser.key, description: { type: 'offer', sdp: 'v=0\r\n' }, fingerprint: fp });
+    const answer = next(clientUser.socket, 'private:signal');
+    await ok(model.socket, 'private:signal', { sessionId, description: { type: 'answer', sdp: 'v=0\r\n' } });
+    assert.is((await answer).description?.type, 'answer');
+    const ice = next(clientUser.socket, 'private:signal', (e) => !!e.candidate);
+    await ok(model.socket, 'private:signal', { sessionId, candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ relay', sdpMid: '0', sdpMLineIndex: 0 } });
+    assert.is((await ice).candidate?.sdpMid, '0');
+    const wrongType = await call(model.socket, 'private:signal', { sessionId, description: { type: 'offer', sdp: 'v=0' } });
+    assert.is(wrongType.ok ? null : wrongType.error.code, 'BAD_REQUEST');
+    const outsider = await login(run.url, 'client');
+    const nope = await call(outsider.socket, 'private:signal', { sessionId, candidate: { candidate: 'x' } });
+    assert.is(nope.ok ? null : nope.error.code, 'NOT_FOUND');
+    outsider.socket.close();
+  });
+
+  t('vouchers: relayed to the model with the minutes they prepay; replays, forgeries and overdrafts refused', async () => {
+    const payer = connectChannels(clientWallet, chain.addresses);
+    const v1 = await payer.signVoucher(channelId, PRICE);
+    const relayed = next(model.socket, 'private:voucher');
+    const r = await ok(clientUser.socket, 'private:voucher', { sessionId, voucher: { channelId, cumulativeAmount: v1.cumulativeAmount.toString(), signature: v1.signature } });
+    assert.is(r.paidMinutes, 1);
+    const m = await relayed;
+    assert.is(m.paidMinutes, 1);
+    assert.is(m.voucher.signature, v1.signature);
+    const replay = await call(clientUser.socket, 'private:voucher', { sessionId, voucher: { channelId, cumulativeAmount: v1.cumulativeAmount.toString(), signature: v1.signature } });
+    assert.is(replay.ok ? null : replay.error.code, 'VOUCHER_INVALID');
+    const forger = connectChannels(new Wallet(chain.demoAccounts[2]!.privateKey, chain.provider), chain.addresses);
+    const forged = await forger.signVoucher(channelId, PRICE * 2n);
+    const f = await call(clientUser.socket, 'private:voucher', { sessionId, voucher: { channelId, cumulativeAmount: forged.cumulativeAmount.toString(), signature: forged.signature } });
+    assert.is(f.ok ? null : f.error.code, 'VOUCHER_INVALID');
+    const over = await payer.signVoucher(channelId, LIVE(26));
+    const o = await call(clientUser.socket, 'private:voucher', { sessionId, voucher: { channelId, cumulativeAmount: over.cumulativeAmount.toString(), signature: over.signature } });
+    assert.is(o.ok ? null : o.error.code, 'VOUCHER_INVALID');
+    const v3 = await payer.signVoucher(channelId, PRICE * 3n);
+    const r3 = await ok(clientUser.socket, 'private:voucher', { sessionId, voucher: { channelId, cumulativeAmount: v3.cumulativeAmount.toString(), signature: v3.signature } });
+    assert.is(r3.paidMinutes, 3);
+  });
+
+  t('either side ends the session; the model is online again', async () => {
+    const ended = next(model.socket, 'private:ended');
+    const online = next(clientUser.socket, 'directory:update', (e) => e.key === model.key && e.status === 'online');
+    await ok(clientUser.socket, 'private:end', { sessionId });
+    const e = await ended;
+    assert.is(e.reason, 'ended');
+    assert.is(e.by, clientUser.key);
+    await online;
+    const after = await call(clientUser.socket, 'private:signal', { sessionId, candidate: { candidate: 'x' } });
+    assert.is(after.ok ? null : after.error.code, 'NOT_FOUND');
+  });
+
+  async function startSession(): Promise<string> {
+    const asked = next(model.socket, 'private:request');
+    const r = await ok(clientUser.socket, 'private:request', { model: model.key, pricePerMinute: PRICE.toString(), minMinutes: 3, channelId });
+    await asked;
+    const accepted = next(clientUser.socket, 'private:accepted');
+    await ok(model.socket, 'private:accept', { sessionId: r.sessionId });
+    await accepted;
+    return r.sessionId;
+  }
+
+  t('no voucher within the grace period ends the session (voucher_late)', async () => {
+    const id = await startSession();
+    const e = await next(model.socket, 'private:ended', (x) => x.sessionId === id);
+    assert.is(e.reason, 'voucher_late');
+  });
+
+  t('a peer gone longer than the grace period ends the session; one back in time does not', async () => {
+    const id = await startSession();
+    const payer = connectChannels(clientWallet, chain.addresses);
+    // The client reconnects within the grace period: the session survives.
+    clientUser.socket.close();
+    const back = await login(run.url, 'client', clientUser.identity);
+    clientUser = back;
+    const cur = await run.server.store.channelHighWater(channelId);
+    const v = await payer.signVoucher(channelId, BigInt(cur) + PRICE * 5n);
+    const r = await ok(back.socket, 'private:voucher', { sessionId: id, voucher: { channelId, cumulativeAmount: v.cumulativeAmount.toString(), signature: v.signature } });
+    assert.ok(r.paidMinutes >= 5);
+    // Then the model vanishes for good.
+    const ended = next(back.socket, 'private:ended', (x) => x.sessionId === id);
+    model.socket.close();
+    const e = await ended;
+    assert.is(e.reason, 'disconnected');
+    assert.is(e.by, model.key);
+    model = await login(run.url, 'model', model.identity);
+  });
+
+  return t;
+}
+
+privateFlows('memory', false).run();
+privateFlows('redis', true).run();
