@@ -31,14 +31,18 @@ class RedisDataKeyStore implements DataKeyStore {
   constructor(readonly client: Client) {}
   get(userId: string) { return this.client.sendCommand([ 'GET', DK + userId ]) as Promise<string | null>; }
   async create(userId: string, wrapped: string) {
-    return (await this.client.sendCommand(['SET', DK + userId, wrapped, 'NX'])) === 'OK';
+    return (await cmd<string | null>(this.client, ['SET', DK + userId, wrapped, 'NX'])) === 'OK';
   }
   async replace(userId: string, expected: string, wrapped: string) {
     const script = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end return 0";
-    return (await this.client.sendCommand(['EVAL', script, '1', DK + userId, expected, wrapped])) === 1;
+    return (await cmd<number>(this.client, ['EVAL', script, '1', DK + userId, expected, wrapped])) === 1;
   }
   async delete(userId: string) { await this.client.sendCommand(['DEL', DK + userId]); }
   async *userIds() { for (const k of await scan(this.client, `${DK}*`)) yield k.slice(DK.length); }
+}
+
+function cmd<T>(client: Client, args: string[]): Promise<T> {
+  return client.sendCommand(args) as Promise<T>;
 }
 
 async function scan(client: Client, pattern: string): Promise<string[]> {
@@ -79,7 +83,7 @@ async function startRedis(dir: string, dbfilename = 'dump.rdb'): Promise<Client>
     try {
       await client.connect();
       // Wait until an RDB file (if any) is loaded.
-      while ((await client.sendCommand(['PING'])) !== 'PONG') await new Promise((r) => setTimeout(r, 50));
+      while ((await cmd<string>(client, ['PING'])) !== 'PONG') await new Promise((r) => setTimeout(r, 50));
       clients.push(client);
       return client;
     } catch (err) {
@@ -140,7 +144,7 @@ shred('a snapshot taken before deletion no longer decrypts once the user is shre
   }
 
   // Snapshot (an RDB file, as a backup would copy it).
-  assert.is(await live.sendCommand(['SAVE']), 'OK');
+  assert.is(await cmd<string>(live, ['SAVE']), 'OK');
   copyFileSync(join(liveDir, 'dump.rdb'), join(snapDir, 'snapshot.rdb'));
 
   // Delete alice: destroy her data key and her records.
