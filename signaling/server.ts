@@ -67,6 +67,8 @@ export interface SignalingServer {
   io: IO;
   registry: Registry;
   store: Store;
+  /** Encrypted records; `records.shredBackups(newKey)` is the operator's rotation after deletions. */
+  records: Records;
   listen(port: number, host: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -304,7 +306,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
 
   let closed: Promise<void> | null = null;
   const server: SignalingServer = {
-    config, app, httpServer, io, registry: metrics.registry, store,
+    config, app, httpServer, io, registry: metrics.registry, store, records: ctx.records,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
