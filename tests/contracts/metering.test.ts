@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Wallet } from 'ethers';
+import { type Signer, Wallet } from 'ethers';
 import { PaymentError } from '../../contracts/errors.ts';
 import { type MeterDecision, type MeterOptions, PaymentMeter } from '../../contracts/metering.ts';
 import { type SignedVoucher, signVoucher, voucherDomain } from '../../contracts/voucher.ts';
@@ -16,7 +16,7 @@ const T0 = 1_700_000_000_000;
 function meter(over: Partial<MeterOptions> = {}): PaymentMeter {
   return new PaymentMeter({ domain, channelId, sender: client.address, pricePerMinute: P, deposit: 1_000n, baseline: 0n, startedAt: T0, graceMs: 10_000, ...over });
 }
-const sign = (amount: bigint, id = channelId, w: Wallet = client): Promise<SignedVoucher> => signVoucher(w, domain, { channelId: id, cumulativeAmount: amount });
+const sign = (amount: bigint, id = channelId, w: Signer = client): Promise<SignedVoucher> => signVoucher(w, domain, { channelId: id, cumulativeAmount: amount });
 function ended(d: MeterDecision, code: string): void {
   assert.is(d.action, 'end', `expected the call to end with ${code}`);
   if (d.action === 'end') {
