@@ -44,10 +44,12 @@ export class Connection {
 
   /** Send one event and wait for its ack; rejects with RequestError on `{ ok: false }`. */
   request<E extends ClientEvent>(event: E, payload: Payload<E>, timeoutMs = 10_000): Promise<Replies[E]> {
+    // socket.io's typings cannot express "the ack type of event E" for a generic E.
+    const withTimeout = this.socket.timeout(timeoutMs) as unknown as {
+      emit(event: string, payload: unknown, ack: (err: Error | null, res: Ack<Replies[E]>) => void): void;
+    };
     return new Promise((resolve, reject) => {
-      const emit = this.socket.timeout(timeoutMs).emit as unknown as
-        (e: string, p: unknown, cb: (err: Error | null, res: Ack<Replies[E]>) => void) => void;
-      emit.call(this.socket.timeout(timeoutMs), event, payload, (err, res) => {
+      withTimeout.emit(event, payload, (err, res) => {
         if (err) return reject(new RequestError('TIMEOUT', `${event}: no answer in ${timeoutMs} ms`));
         if (res.ok) resolve(res as Replies[E]);
         else reject(new RequestError(res.error.code, res.error.message));
