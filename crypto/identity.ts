@@ -10,7 +10,7 @@
 import { CryptoError } from './crypto-error.ts';
 import { concatBytes, fromBase64url, toBase64url, utf8 } from './encoding.ts';
 import { asInt, asObject, asString, decodePublicKey } from './statement.ts';
-import { ready, type Sodium } from './sodium.ts';
+import { randomBytes, ready, type Sodium } from './sodium.ts';
 import { ADJECTIVES, NOUNS } from './words.ts';
 
 /** A user's key pair. Keep `secretKey` on the device; only `publicKey` travels. */
@@ -41,7 +41,9 @@ const MAX_MEM = 512 * 1024 * 1024;
 export async function createIdentity(): Promise<Identity> {
   const s = await ready();
   try {
-    const kp = s.crypto_sign_keypair();
+    const seed = randomBytes(32);
+    const kp = s.crypto_sign_seed_keypair(seed);
+    s.memzero(seed);
     return fromKeyPair(s, kp.publicKey, kp.privateKey);
   } catch (err) {
     throw new CryptoError('CRYPTO_INTERNAL', 'key generation failed', { cause: err });
@@ -86,10 +88,10 @@ export async function exportIdentity(identity: Identity, passphrase: string, opt
   const ops = options.opsLimit ?? s.crypto_pwhash_OPSLIMIT_INTERACTIVE;
   const mem = options.memLimit ?? s.crypto_pwhash_MEMLIMIT_INTERACTIVE;
   checkKdfCost(s, ops, mem);
-  const salt = s.randombytes_buf(s.crypto_pwhash_SALTBYTES);
+  const salt = randomBytes(s.crypto_pwhash_SALTBYTES);
   const key = deriveKey(s, passphrase, salt, ops, mem);
   try {
-    const nonce = s.randombytes_buf(s.crypto_secretbox_NONCEBYTES);
+    const nonce = randomBytes(s.crypto_secretbox_NONCEBYTES);
     const pk = fromBase64url(identity.publicKey, 32, 'public key');
     const box = s.crypto_secretbox_easy(concatBytes(seed, pk), nonce, key);
     return JSON.stringify({

@@ -18,7 +18,7 @@ import { concatBytes, fromBase64url, toBase64url, utf8 } from './encoding.ts';
 import type { Identity } from './identity.ts';
 import { pseudonymOf } from './identity.ts';
 import { asInt, asObject, asString, decodePublicKey, resolveNow, signStatement, verifyStatement } from './statement.ts';
-import { ready, type Sodium } from './sodium.ts';
+import { randomBytes, ready, type Sodium } from './sodium.ts';
 
 export { bindWallet, verifyWalletBinding, walletBindingMessage, type WalletBinding } from './wallet.ts';
 
@@ -91,7 +91,7 @@ export async function createChallenge(options: ChallengeOptions): Promise<LoginC
     throw new CryptoError('CRYPTO_BAD_INPUT', `ttlSeconds: expected 1 to ${MAX_CHALLENGE_TTL}`);
   }
   const now = resolveNow(options.now);
-  return { v: 1, nonce: toBase64url(s.randombytes_buf(32)), audience, issuedAt: now, expiresAt: now + ttl };
+  return { v: 1, nonce: toBase64url(randomBytes(32)), audience, issuedAt: now, expiresAt: now + ttl };
 }
 
 /**
@@ -233,7 +233,7 @@ export async function issueSessionToken(secret: Uint8Array, publicKey: string, t
   body.set(pk, 1);
   view.setBigUint64(33, BigInt(t));
   view.setBigUint64(41, BigInt(t + ttlSeconds));
-  body.set(s.randombytes_buf(16), 49);
+  body.set(randomBytes(16), 49);
   return `${toBase64url(body)}.${toBase64url(tokenTag(s, secret, body))}`;
 }
 

@@ -15,7 +15,7 @@
  */
 import { CryptoError } from './crypto-error.ts';
 import { concatBytes, fromBase64url, fromUtf8, toBase64url, utf8 } from './encoding.ts';
-import { ready, type Sodium } from './sodium.ts';
+import { randomBytes, ready, type Sodium } from './sodium.ts';
 import { asString } from './statement.ts';
 
 /** One master key of the keyring. */
@@ -84,7 +84,7 @@ export class Keyring {
   static async generateKey(id: string): Promise<MasterKey> {
     const s = await ready();
     if (typeof id !== 'string' || !KEY_ID.test(id)) throw new CryptoError('CRYPTO_BAD_KEY', 'key id must match [A-Za-z0-9_-]{1,32}');
-    return { id, key: s.crypto_aead_xchacha20poly1305_ietf_keygen() };
+    return { id, key: randomBytes(KEY_BYTES) };
   }
 
   /** Serialize to the `MASTER_KEYS` format (secret: store like a password). */
@@ -128,7 +128,7 @@ export class Keyring {
     const s = await ready();
     checkDataKey(dataKey);
     const id = this.#current;
-    const nonce = s.randombytes_buf(NONCE_BYTES);
+    const nonce = randomBytes(NONCE_BYTES);
     const ct = aeadEncrypt(s, dataKey, wrapAad(id, checkUserId(userId)), nonce, this.#keys.get(id)!);
     return `k1.${id}.${toBase64url(concatBytes(nonce, ct))}`;
   }
@@ -179,7 +179,7 @@ export function keyIdOf(wrapped: string): string {
 /** A fresh random 32-byte data key. */
 export async function generateDataKey(): Promise<Uint8Array> {
   const s = await ready();
-  return s.crypto_aead_xchacha20poly1305_ietf_keygen();
+  return randomBytes(KEY_BYTES);
 }
 
 /** Seal a record (bytes or UTF-8 text) under a user's data key, bound to `binding`. */
@@ -189,7 +189,7 @@ export async function sealRecord(dataKey: Uint8Array, plaintext: Uint8Array | st
   const bytes = typeof plaintext === 'string' ? utf8(plaintext) : plaintext;
   if (!(bytes instanceof Uint8Array)) throw new CryptoError('CRYPTO_BAD_INPUT', 'record: expected bytes or a string');
   if (bytes.length > MAX_RECORD_BYTES) throw new CryptoError('CRYPTO_BAD_INPUT', 'record: too large');
-  const nonce = s.randombytes_buf(NONCE_BYTES);
+  const nonce = randomBytes(NONCE_BYTES);
   return `r1.${toBase64url(concatBytes(nonce, aeadEncrypt(s, bytes, recordAad(binding), nonce, dataKey)))}`;
 }
 
