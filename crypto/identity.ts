@@ -37,7 +37,7 @@ const MIN_PASSPHRASE = 8;
 const MAX_OPS = 16;
 const MAX_MEM = 512 * 1024 * 1024;
 
-/** Make a fresh identity from the system CSPRNG (WebCrypto in browsers, node:crypto in Node). */
+/** Make a fresh identity from the system CSPRNG (WebCrypto getRandomValues, browser and Node). */
 export async function createIdentity(): Promise<Identity> {
   const s = await ready();
   try {

@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { concatBytes, fromBase64url, fromUtf8, isBase64url, parseJson, toBase64url, utf8 } from '../../crypto/encoding.ts';
 import { rejectsWith } from './helpers.ts';
 
+fc.configureGlobal({ seed: Number(process.env.FUZZ_SEED ?? 20261121) });
+
 const b64 = suite('base64url');
 
 b64('matches Node base64url for random bytes, both ways', () => {

@@ -7,6 +7,8 @@ import {
 } from '../../crypto/records.ts';
 import { flipBit, rejectsWith } from './helpers.ts';
 
+fc.configureGlobal({ seed: Number(process.env.FUZZ_SEED ?? 20261121) });
+
 const B: RecordBinding = { userId: 'user-A', kind: 'profile' };
 
 const rec = suite('sealRecord / openRecord');
