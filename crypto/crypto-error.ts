@@ -53,23 +53,3 @@ export class CryptoError extends PlatformError<CryptoErrorCode> {}
 export function isCryptoError(err: unknown, code?: CryptoErrorCode): err is CryptoError {
   return err instanceof CryptoError && (code === undefined || err.code === code);
 }
-
-/**
- * Run `fn` and turn anything it throws that is not already a CryptoError into
- * one with `code`: the last line of defence so no library exception escapes.
- */
-export function guard<T>(code: CryptoErrorCode, message: string, fn: () => T): T {
-  try {
-    const out = fn();
-    if (out instanceof Promise) {
-      return out.catch((err: unknown) => { throw wrap(err, code, message); }) as T;
-    }
-    return out;
-  } catch (err) {
-    throw wrap(err, code, message);
-  }
-}
-
-function wrap(err: unknown, code: CryptoErrorCode, message: string): CryptoError {
-  return err instanceof CryptoError ? err : new CryptoError(code, message, { cause: err });
-}

@@ -84,7 +84,6 @@ const MAX_AUDIENCE = 256;
 
 /** Make a fresh challenge; the caller must remember its nonce until `expiresAt`. */
 export async function createChallenge(options: ChallengeOptions): Promise<LoginChallenge> {
-  const s = await ready();
   const audience = checkAudience(options?.audience);
   const ttl = options.ttlSeconds ?? 120;
   if (!Number.isSafeInteger(ttl) || ttl < 1 || ttl > MAX_CHALLENGE_TTL) {
