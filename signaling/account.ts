@@ -15,6 +15,7 @@
 import { createPublicKey, verify } from 'node:crypto';
 import express from 'express';
 import { rooms, type Ctx, type Handlers } from './context.ts';
+import { AGE_DOCUMENT_PATH, LIMITS } from './protocol.ts';
 import { SignalingError } from './errors.ts';
 import { ageStatus, pendingFor, recordAttestation, submitDocument } from './age.ts';
 import { endShow } from './presence.ts';
@@ -87,6 +88,32 @@ function verifierAuthorized(ctx: Ctx, header: string | undefined, method: string
   } catch {
     return null;
   }
+}
+
+/** `POST /age/documents` (see protocol.ts AGE_DOCUMENT_PATH): a sealed document too big for a socket frame. */
+export function ageUploadRouter(ctx: Ctx): express.Router {
+  const router = express.Router();
+  router.post(AGE_DOCUMENT_PATH, express.raw({ type: 'application/octet-stream', limit: LIMITS.ageDocumentMaxBytes }), async (req, res) => {
+    const send = (status: number, code: string, message: string) => res.status(status).json({ ok: false, error: { code, message } });
+    try {
+      const m = /^Bearer (\S{1,256})$/.exec(req.get('authorization') ?? '');
+      if (!m) return void send(401, 'UNAUTHENTICATED', 'session token required');
+      const key = await ctx.auth.verify(m[1]!);
+      const verifierKey = String(req.query.verifierKey ?? '');
+      if (!Buffer.isBuffer(req.body) || req.body.length === 0) return void send(400, 'BAD_REQUEST', 'expected the sealed document as application/octet-stream');
+      await submitDocument(ctx, key, req.body.toString('base64url'), verifierKey);
+      res.json({ ok: true, status: await ageStatus(ctx, key) });
+    } catch (err) {
+      if (err instanceof SignalingError) return void send(err.code === 'SESSION_EXPIRED' ? 401 : 400, err.code, err.message);
+      ctx.logger.error({ err }, 'age document upload failed');
+      send(500, 'INTERNAL', 'internal error');
+    }
+  });
+  router.use(AGE_DOCUMENT_PATH, (err: { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const tooBig = err?.type === 'entity.too.large';
+    res.status(tooBig ? 413 : 400).json({ ok: false, error: { code: 'BAD_REQUEST', message: tooBig ? 'document too large' : 'malformed request' } });
+  });
+  return router;
 }
 
 export function verifierRouter(ctx: Ctx): express.Router {

@@ -92,6 +92,16 @@ export class Auth {
     return this.#session(claims.publicKey, role ?? (stored === 'model' ? 'model' : 'client'));
   }
 
+  /** The identity of a valid session token (no new token). */
+  async verify(token: string): Promise<string> {
+    try {
+      return (await verifySessionToken(await this.#secret, token)).publicKey;
+    } catch (err) {
+      if (isPlatformError(err)) throw new SignalingError('SESSION_EXPIRED', err.message);
+      throw err;
+    }
+  }
+
   async pseudonym(key: string): Promise<string> {
     let p = this.#pseudonyms.get(key);
     if (p === undefined) {

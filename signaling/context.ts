@@ -68,7 +68,7 @@ export const DEFAULT_TUNING: Tuning = {
   ageDocumentTtlMs: 7 * 86_400_000,
   attestationMaxAgeSeconds: 0,
   viewerPushMs: 500,
-  maxMessageBytes: 3_000_000,
+  maxMessageBytes: 65_536,
 };
 
 export interface SocketData {

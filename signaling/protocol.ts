@@ -21,8 +21,12 @@ export const LIMITS = {
   sdpMaxLength: 16_384,
   /** Longest ICE candidate line. */
   iceMaxLength: 1_024,
-  /** Largest sealed age document, base64 characters (~1.5 MB of binary). */
-  ageDocumentMaxLength: 2_000_000,
+  /** Largest sealed age document sent over the socket (base64url characters); bigger ones go over HTTP. */
+  ageDocumentMaxLength: 60_000,
+  /** Largest sealed age document uploaded over HTTP (`POST /age/documents`), bytes. */
+  ageDocumentMaxBytes: 8 * 1024 * 1024,
+  /** Largest socket.io frame the server accepts (maxHttpBufferSize), bytes. */
+  maxFrameBytes: 65_536,
   /** Largest profile field, characters. */
   profileFieldMaxLength: 2_000,
   /** Slow mode ceiling, seconds. */
@@ -274,6 +278,14 @@ export interface ServerToClient {
   'private:ended': (e: { sessionId: string; reason: EndReason; by?: string }) => void;
   'age:status': (e: { status: AgeStatus }) => void;
 }
+
+/**
+ * HTTP upload of a sealed age document (too big for a socket frame):
+ * `POST /age/documents?verifierKey=<key>`, `Authorization: Bearer <session token>`,
+ * `Content-Type: application/octet-stream`, body = the bytes of crypto/age.ts `sealDocument`.
+ * Answers `{ ok: true, status }` or `{ ok: false, error: { code, message } }`.
+ */
+export const AGE_DOCUMENT_PATH = '/age/documents';
 
 /** Whip/whep URL paths (relative to the platform's base URL). */
 export const whipPath = (showId: string): string => `/whip/${showId}`;

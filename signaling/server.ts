@@ -33,7 +33,7 @@ import { sessionHandlers } from './session.ts';
 import { showHandlers } from './shows.ts';
 import { chatHandlers } from './chat.ts';
 import { privateHandlers, peerGone } from './private.ts';
-import { accountHandlers, verifierRouter } from './account.ts';
+import { accountHandlers, ageUploadRouter, verifierRouter } from './account.ts';
 
 /** SFU engine events signaling listens to (sfu/engine.ts `SfuEngine.events`). */
 export interface SfuEventSource {
@@ -298,6 +298,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
     res.send(await metrics.registry.metrics());
   });
   app.use('/verifier', verifierRouter(ctx));
+  app.use(ageUploadRouter(ctx));
 
   const beat = setInterval(() => {
     heartbeat(ctx).catch((err: unknown) => logger.warn({ err }, 'heartbeat failed'));
