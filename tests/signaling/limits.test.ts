@@ -47,7 +47,7 @@ rate.after(async () => { await run.server.close(); });
 rate('a frame over the size limit drops that connection only', async () => {
   const u = await login(run.url, 'client');
   const dropped = new Promise<string>((resolve) => u.socket.once('disconnect', (reason) => resolve(reason)));
-  u.socket.emit('chat:send' as never, { showId: 'abcdefgh', text: 'x'.repeat(LIMITS.maxFrameBytes + 10) } as never, (() => {}) as never);
+  (u.socket.emit as (...a: unknown[]) => void)('chat:send', { showId: 'abcdefgh', text: 'x'.repeat(LIMITS.maxFrameBytes + 10) }, () => {});
   assert.ok(await dropped);
   const v = await login(run.url, 'client');
   await ok(v.socket, 'directory:subscribe', {});
@@ -71,7 +71,7 @@ http('upload needs a session token, a configured verifier, and a size under the 
   const model = await login(r.url, 'model');
   const sealed = await sealDocument(verifier.publicKey, new Uint8Array(200_000).fill(7), model.identity);
   const post = (headers: Record<string, string>, body: Uint8Array, verifierKey = verifier.publicKey) =>
-    fetch(`${r.url}${AGE_DOCUMENT_PATH}?verifierKey=${verifierKey}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', ...headers }, body });
+    fetch(`${r.url}${AGE_DOCUMENT_PATH}?verifierKey=${verifierKey}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', ...headers }, body: body as unknown as BodyInit });
   assert.is((await post({}, sealed)).status, 401);
   assert.is((await post({ authorization: 'Bearer nope' }, sealed)).status, 401);
   const other = await createIdentity();
