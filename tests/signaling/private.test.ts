@@ -77,6 +77,38 @@ function privateFlows(name: string, withRedis: boolean) {
     assert.is(tooShort.ok ? null : tooShort.error.code, 'BAD_REQUEST');
   });
 
+  t('tips are announced in chat once the voucher checks out, and relayed to the model', async () => {
+    const tipperWallet = new Wallet(chain.demoAccounts[3]!.privateKey, chain.provider);
+    const tipper = await login(run.url, 'client');
+    const { showId } = await ok(model.socket, 'show:open', {});
+    await ok(tipper.socket, 'show:watch', { model: model.key });
+    const noWallet = await call(tipper.socket, 'chat:tip', { showId, voucher: { channelId: '0x' + '22'.repeat(32), cumulativeAmount: '1', signature: '0x' + '11'.repeat(65) } });
+    assert.is(noWallet.ok ? null : noWallet.error.code, 'CHANNEL_INSUFFICIENT');
+    await bind(tipper, tipperWallet);
+    const payer = connectChannels(tipperWallet, chain.addresses);
+    await payer.openWithPermit(modelWallet.address, LIVE(3));
+    const tipChannel = (await payer.getChannel(tipperWallet.address, modelWallet.address)).channelId;
+    const v = await payer.signVoucher(tipChannel, LIVE(1));
+    const voucher = { channelId: tipChannel, cumulativeAmount: v.cumulativeAmount.toString(), signature: v.signature };
+    const inChat = next(model.socket, 'chat:message', (m) => m.kind === 'tip');
+    const toModel = next(model.socket, 'tip:voucher');
+    const r = await ok(tipper.socket, 'chat:tip', { showId, voucher });
+    assert.is(r.amount, LIVE(1).toString());
+    const m = await inChat;
+    assert.equal([m.kind, m.amount, m.from.key], ['tip', LIVE(1).toString(), tipper.key]);
+    assert.equal((await toModel).voucher, voucher);
+    const replay = await call(tipper.socket, 'chat:tip', { showId, voucher });
+    assert.is(replay.ok ? null : replay.error.code, 'VOUCHER_INVALID');
+    const v2 = await payer.signVoucher(tipChannel, LIVE(1.5));
+    const r2 = await ok(tipper.socket, 'chat:tip', { showId, voucher: { channelId: tipChannel, cumulativeAmount: v2.cumulativeAmount.toString(), signature: v2.signature } });
+    assert.is(r2.amount, LIVE(0.5).toString(), 'only the increment is announced');
+    const tooMuch = await payer.signVoucher(tipChannel, LIVE(4));
+    const over = await call(tipper.socket, 'chat:tip', { showId, voucher: { channelId: tipChannel, cumulativeAmount: tooMuch.cumulativeAmount.toString(), signature: tooMuch.signature } });
+    assert.is(over.ok ? null : over.error.code, 'VOUCHER_INVALID');
+    await ok(model.socket, 'show:close', {});
+    tipper.socket.close();
+  });
+
   t('the model declines; an unanswered request times out', async () => {
     const asked = next(model.socket, 'private:request');
     const r = await request();
