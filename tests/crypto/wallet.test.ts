@@ -51,7 +51,8 @@ w('swapping identity, address or either signature in a binding is refused', asyn
   const flipped = toBase64url(flipBit(fromBase64url(b.identitySignature), 10));
   await rejectsWith('CRYPTO_BAD_SIGNATURE', () => verifyWalletBinding({ ...b, identitySignature: flipped }));
   // A signature with a corrupted recovery byte or r value does not recover to the address.
-  const badV = `${b.walletSignature.slice(0, -2)}00`;
+  // (ethers reads v = 0/1 as 27/28, so flip the parity rather than zero it.)
+  const badV = `${b.walletSignature.slice(0, -2)}${b.walletSignature.endsWith('1b') ? '1c' : '1b'}`;
   await rejectsWith('CRYPTO_BAD_SIGNATURE', () => verifyWalletBinding({ ...b, walletSignature: badV }));
   const badR = `0x${b.walletSignature[2] === 'a' ? 'b' : 'a'}${b.walletSignature.slice(3)}`;
   await rejectsWith('CRYPTO_BAD_SIGNATURE', () => verifyWalletBinding({ ...b, walletSignature: badR }));
