@@ -125,7 +125,9 @@ export async function startDevChain(opts: DevChainOptions = {}): Promise<DevChai
     return res.result;
   };
 
-  const server = createServer((req, res) => void handleHttp(edr, req, res));
+  const server = createServer((req, res) => {
+    handleHttp(edr, req, res).catch(() => res.destroy());
+  });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -9,11 +9,10 @@ import { createRequire } from 'node:module';
 import type * as Secp256k1 from 'secp256k1';
 import { getBytes, keccak256 } from 'ethers';
 import { PaymentError } from './errors.ts';
-import { type SignedVoucher, VOUCHER_TYPEHASH, type VoucherDomain, domainSeparator } from './voucher.ts';
+import { HALF_N_HEX, type SignedVoucher, VOUCHER_TYPEHASH, type VoucherDomain, domainSeparator } from './voucher.ts';
 
 const secp = createRequire(import.meta.url)('secp256k1/bindings') as typeof Secp256k1;
 
-const HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
 const HEX32 = /^0x[0-9a-fA-F]{64}$/;
 const SIG65 = /^0x[0-9a-fA-F]{130}$/;
 
@@ -75,7 +74,7 @@ export class FastVoucherVerifier {
     const v = Number.parseInt(sig.slice(130, 132), 16);
     const recid = v >= 27 ? v - 27 : v;
     if (recid !== 0 && recid !== 1) throw new PaymentError('PAYMENT_VOUCHER_BAD_SIGNATURE', `invalid v (${v})`);
-    if (BigInt(`0x${sig.slice(66, 130)}`) > HALF_N) throw new PaymentError('PAYMENT_VOUCHER_BAD_SIGNATURE', 'high s value');
+    if (sig.slice(66, 130).toLowerCase() > HALF_N_HEX) throw new PaymentError('PAYMENT_VOUCHER_BAD_SIGNATURE', 'high s value');
     writeHex(this.#sig, 0, sig.slice(2, 130));
     const msg = this.digest(voucher.channelId, voucher.cumulativeAmount);
     try {

@@ -21,7 +21,9 @@ export const VOUCHER_TYPES = {
 export const VOUCHER_TYPEHASH = id('Voucher(bytes32 channelId,uint256 cumulativeAmount)');
 
 const MAX_UINT96 = (1n << 96n) - 1n;
-const SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
+/** secp256k1 n / 2, as 64 lower-case hex digits: a larger s is malleable and refused by the contract. */
+export const HALF_N_HEX = '7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0';
+const ZERO_WORD = '0'.repeat(64);
 
 /** What identifies where a voucher can be redeemed: the chain and the LiveChannels contract. */
 export interface VoucherDomain {
@@ -121,13 +123,14 @@ export function canonicalSignature(signature: string): string {
     throw new PaymentError('PAYMENT_VOUCHER_BAD_SIGNATURE', 'signature must be 64 or 65 bytes of hex');
   }
   if (signature.length === 132) {
-    const s = BigInt(`0x${signature.slice(66, 130)}`);
-    const v = Number.parseInt(signature.slice(130, 132), 16);
-    if (s > SECP256K1_HALF_N) throw new PaymentError('PAYMENT_VOUCHER_BAD_SIGNATURE', 'signature has a high s value');
+    const sig = signature.toLowerCase();
+    const s = sig.slice(66, 130);
+    const v = Number.parseInt(sig.slice(130, 132), 16);
+    // Same-length lower-case hex strings compare like the numbers they encode.
+    if (s > HALF_N_HEX) throw new PaymentError('PAYMENT_VOUCHER_BAD_SIGNATURE', 'signature has a high s value');
     if (![0, 1, 27, 28].includes(v)) throw new PaymentError('PAYMENT_VOUCHER_BAD_SIGNATURE', `signature has an invalid v (${v})`);
-    const r = BigInt(`0x${signature.slice(2, 66)}`);
     // Already canonical (the usual case): skip ethers' full parse, it is on the server's hot path.
-    if ((v === 27 || v === 28) && r !== 0n && s !== 0n) return signature.toLowerCase();
+    if ((v === 27 || v === 28) && s !== ZERO_WORD && sig.slice(2, 66) !== ZERO_WORD) return sig;
   }
   try {
     return Signature.from(signature).serialized.toLowerCase();
