@@ -34,7 +34,8 @@ export async function joinShow(ctx: Ctx, socket: Sock, showId: string, model: st
   await socket.join(rooms.show(showId));
   socket.data.shows.add(showId);
   const viewers = await ctx.store.addViewer(showId, key, ctx.tuning.presenceTtlMs);
-  await ctx.store.addWatching(key, showId, ctx.tuning.presenceTtlMs);
+  // Kept for resume as long as a session may last; stale entries are dropped on resume.
+  await ctx.store.addWatching(key, showId, ctx.tuning.sessionTtlSeconds * 1000);
   scheduleViewerPush(ctx, showId, model);
   return viewers;
 }

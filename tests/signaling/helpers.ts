@@ -55,13 +55,14 @@ export async function startRedis(): Promise<RedisHandle> {
   };
 }
 
+/** Short enough to test every timeout, long enough for a loaded 2-core CI machine. */
 export const FAST_TUNING: Partial<Tuning> = {
   heartbeatMs: 1_000,
   presenceTtlMs: 10_000,
-  modelGraceMs: 400,
-  privateRequestTimeoutMs: 800,
-  voucherGraceMs: 800,
-  peerDisconnectGraceMs: 400,
+  modelGraceMs: 2_000,
+  privateRequestTimeoutMs: 3_000,
+  voucherGraceMs: 3_000,
+  peerDisconnectGraceMs: 2_000,
   viewerPushMs: 50,
   eventsPerSecond: 1_000,
 };
