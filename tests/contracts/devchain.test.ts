@@ -101,3 +101,46 @@ dev('close is idempotent and frees the port', async () => {
 });
 
 dev.run();
+
+const main = suite('devchain-main: the chain as its own process');
+
+main('prints the addresses, serves JSON-RPC and stops on SIGTERM', async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'contracts/devchain-main.ts'], {
+    env: { ...process.env, CHAIN_PORT: '0', DEMO_ACCOUNTS: '2', CHAIN_ID: '777' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no output in 60 s: ${out}`)), 60_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d;
+        if (out.includes('LIVE_CHANNELS_ADDRESS=')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
+    });
+    assert.match(out, /LIVE_TOKEN_ADDRESS=0x[0-9a-fA-F]{40}/);
+    const url = /RPC_URL=(\S+)/.exec(out)?.[1];
+    assert.ok(url);
+    const res = await fetch(url!, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId' }) });
+    assert.is(((await res.json()) as { result: string }).result, '0x309');
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    assert.is(await exited, 0);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+main('refuses a bad environment value', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'contracts/devchain-main.ts'], { env: { ...process.env, PLATFORM_FEE_BPS: '5000' }, encoding: 'utf8' });
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /PLATFORM_FEE_BPS/);
+});
+
+main.run();
