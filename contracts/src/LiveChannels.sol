@@ -169,7 +169,10 @@ contract LiveChannels is EIP712, ReentrancyGuardTransient {
      * already there; otherwise its error is re-thrown.
      * @param receiver the model who will be paid
      * @param amount the initial deposit, taken from the caller
-     * @param deadline, v, r, s the permit for `amount` from the caller to this contract
+     * @param deadline the permit's deadline (unix seconds)
+     * @param v the permit signature's recovery byte
+     * @param r the permit signature's r
+     * @param s the permit signature's s
      * @return channelId the new channel's id
      */
     function openWithPermit(address receiver, uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
@@ -194,7 +197,10 @@ contract LiveChannels is EIP712, ReentrancyGuardTransient {
      * @notice Like `topUp`, approving with an EIP-2612 permit in the same transaction.
      * @param receiver the channel's receiver
      * @param amount added to the deposit
-     * @param deadline, v, r, s the permit for `amount` from the caller to this contract
+     * @param deadline the permit's deadline (unix seconds)
+     * @param v the permit signature's recovery byte
+     * @param r the permit signature's r
+     * @param s the permit signature's s
      */
     function topUpWithPermit(address receiver, uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
         external
