@@ -1,6 +1,7 @@
 /**
  * Chain access for signaling: channel reads through contracts/client.ts and
- * voucher checks through contracts/voucher.ts. `acceptVoucher` is the one
+ * voucher checks through contracts/voucher.ts (parsing) and
+ * contracts/voucher-verifier.ts (native signer recovery). `acceptVoucher` is the one
  * rule for money coming through signaling (tips and private minutes): signed
  * by the payer's bound wallet, on the payer's open channel to the model's
  * wallet, within the deposit, and strictly above every amount seen before
@@ -8,7 +9,8 @@
  * across processes).
  */
 import { connectChannels, type ChannelInfo, type LiveChannelsClient } from '../contracts/client.ts';
-import { parseSignedVoucher, recoverVoucherSigner, voucherDomain, type VoucherDomain } from '../contracts/voucher.ts';
+import { parseSignedVoucher, voucherDomain, type VoucherDomain } from '../contracts/voucher.ts';
+import { FastVoucherVerifier } from '../contracts/voucher-verifier.ts';
 import { isPlatformError } from '../crypto/errors.ts';
 import type { ChainInfo, Ctx } from './context.ts';
 import { fail, SignalingError } from './errors.ts';
@@ -17,10 +19,12 @@ import type { Voucher } from './protocol.ts';
 export class Payments {
   readonly client: LiveChannelsClient;
   readonly domain: VoucherDomain;
+  readonly #verifier: FastVoucherVerifier;
 
   constructor(chain: ChainInfo) {
     this.client = connectChannels(chain.provider, chain.addresses);
     this.domain = voucherDomain(chain.chainId, chain.addresses.channels);
+    this.#verifier = new FastVoucherVerifier(this.domain);
   }
 
   async channel(sender: string, receiver: string): Promise<ChannelInfo> {
@@ -31,10 +35,10 @@ export class Payments {
     }
   }
 
-  /** The checksummed address that signed the voucher; VOUCHER_INVALID when malformed. */
+  /** The lower-case address that signed the voucher (native secp256k1); VOUCHER_INVALID when malformed. */
   signer(voucher: Voucher): string {
     try {
-      return recoverVoucherSigner(this.domain, parseSignedVoucher(voucher));
+      return this.#verifier.recover(parseSignedVoucher(voucher));
     } catch (err) {
       if (isPlatformError(err)) fail('VOUCHER_INVALID', err.message);
       throw err;
