@@ -42,9 +42,11 @@ export async function endPrivate(ctx: Ctx, id: string, reason: EndReason, by?: s
   ctx.cancel(`peer:${id}:${s.client}`);
   ctx.cancel(`peer:${id}:${s.model}`);
   await ctx.store.deletePrivate(s);
-  if (s.state === 'requested') {
-    const declined = reason === 'declined' ? 'declined' : 'timeout';
-    ctx.io.to(rooms.identity(s.client)).to(rooms.identity(s.model)).emit('private:declined', { sessionId: id, reason: declined });
+  if (s.state === 'requested' && (reason === 'declined' || reason === 'timeout')) {
+    ctx.io.to(rooms.identity(s.client)).to(rooms.identity(s.model)).emit('private:declined', { sessionId: id, reason });
+  } else if (s.state === 'requested') {
+    // Withdrawn by the client, or a side vanished before the answer.
+    ctx.io.to(rooms.identity(s.client)).to(rooms.identity(s.model)).emit('private:ended', { sessionId: id, reason, ...(by ? { by } : {}) });
   } else {
     ctx.io.to(rooms.identity(s.client)).to(rooms.identity(s.model)).emit('private:ended', { sessionId: id, reason, ...(by ? { by } : {}) });
     const presence = await ctx.store.getPresence(s.model);
@@ -122,6 +124,8 @@ export function privateHandlers(ctx: Ctx): Handlers {
         const s = await sessionFor(ctx, socket, p.sessionId);
         if (s.model !== socket.data.key) fail('FORBIDDEN', 'only the requested model may accept');
         if (s.state !== 'requested') fail('CONFLICT', 'this request was already answered');
+        // The timeout timer lives on the client's process; if that process died, the deadline still holds.
+        if (Date.now() > s.createdAt + ctx.tuning.privateRequestTimeoutMs) fail('CONFLICT', 'this request has expired');
         if (ctx.config.TURN_URLS.length === 0 || !ctx.config.TURN_SECRET) fail('TURN_UNAVAILABLE', 'no TURN server is configured');
         const presence = await ctx.store.getPresence(s.model);
         if (presence?.status === 'private') fail('CONFLICT', 'end your current private show first');

@@ -255,10 +255,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   async function onDisconnect(socket: Sock): Promise<void> {
     const key = socket.data.key;
     if (!key) return;
-    for (const showId of [...socket.data.shows]) {
-      socket.data.shows.add(showId); // leaveShow needs it present
-      await leaveShowAfterDisconnect(socket, showId);
-    }
+    for (const showId of [...socket.data.shows]) await leaveShowAfterDisconnect(socket, showId);
     const stillHere = (await io.in(rooms.identity(key)).local.fetchSockets()).length > 0;
     if (socket.data.role === 'model') {
       const local = ctx.localModels.get(key);

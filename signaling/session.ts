@@ -10,7 +10,9 @@ import { joinShow } from './shows.ts';
 
 /** Binds a session to a socket and restores the identity's rooms. */
 async function attach(ctx: Ctx, socket: Sock, s: Session, role: Role): Promise<{ showIds: string[]; privateSessionIds: string[] }> {
-  if (socket.data.key && socket.data.key !== s.key) fail('CONFLICT', 'this connection is logged in as someone else');
+  if (socket.data.key && (socket.data.key !== s.key || socket.data.role !== role)) {
+    fail('CONFLICT', 'this connection is already logged in (as someone else or in another role)');
+  }
   socket.data.key = s.key;
   socket.data.pseudonym = s.pseudonym;
   socket.data.role = role;

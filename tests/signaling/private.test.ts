@@ -122,6 +122,13 @@ function privateFlows(name: string, withRedis: boolean) {
     const late = await call(model.socket, 'private:accept', { sessionId: seen.sessionId });
     assert.is(late.ok ? null : late.error.code, 'NOT_FOUND');
 
+    const withdrawnAsk = next(model.socket, 'private:request');
+    const w = await ok(clientUser.socket, 'private:request', { model: model.key, pricePerMinute: PRICE.toString(), minMinutes: 3, channelId });
+    await withdrawnAsk;
+    const withdrawn = next(model.socket, 'private:ended', (e) => e.sessionId === w.sessionId);
+    await ok(clientUser.socket, 'private:end', { sessionId: w.sessionId });
+    assert.equal(await withdrawn, { sessionId: w.sessionId, reason: 'ended', by: clientUser.key });
+
     const timedOut = next(clientUser.socket, 'private:declined', (e) => e.reason === 'timeout');
     const r2 = await ok(clientUser.socket, 'private:request', { model: model.key, pricePerMinute: PRICE.toString(), minMinutes: 3, channelId });
     assert.is((await timedOut).sessionId, r2.sessionId);
