@@ -4,7 +4,7 @@
  */
 export { PlatformError, isPlatformError } from './errors.ts';
 export { CryptoError, CRYPTO_ERROR_CODES, isCryptoError, type CryptoErrorCode } from './crypto-error.ts';
-export { ready, type Sodium } from './sodium.ts';
+export { randomBytes, ready, type Sodium } from './sodium.ts';
 export { concatBytes, fromBase64url, fromUtf8, isBase64url, toBase64url, utf8 } from './encoding.ts';
 export { CONTEXTS, type StatementKind } from './statement.ts';
 export {
