@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Signature, Wallet, hexlify, randomBytes } from 'ethers';
+import { Signature, Wallet, hexlify, keccak256, randomBytes } from 'ethers';
+import { keccak256Bytes } from '../../contracts/keccak.ts';
 import { PaymentError } from '../../contracts/errors.ts';
 import {
   canonicalSignature,
@@ -107,6 +108,14 @@ v('the native fast verifier agrees with ethers on valid and tampered vouchers', 
   }
   assert.not.ok(fast.verify({ channelId, cumulativeAmount: 1n, signature: '0x00' }, wallet.address));
   assert.not.ok(fast.verify({ channelId, cumulativeAmount: 1n, signature: `0x${'00'.repeat(65)}` }, wallet.address));
+});
+
+v('the unrolled keccak256 matches ethers for every length across block boundaries', () => {
+  for (let len = 0; len <= 300; len++) {
+    const data = randomBytes(len);
+    assert.is(hexlify(keccak256Bytes(data)), keccak256(data), `length ${len}`);
+  }
+  assert.is(hexlify(keccak256Bytes(new Uint8Array(0))), '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470');
 });
 
 v.run();
