@@ -50,10 +50,10 @@ export interface SignalingOptions {
   logger?: pino.Logger;
   /** Metrics registry; default a fresh one with process metrics. */
   registry?: Registry;
-  /** SFU engine events: a show whose publisher deleted its WHIP session ends for its viewers too. */
+  /** SFU engine events: a show whose publisher deleted its WHIP session ends for its viewers too (default `sfu.events`). */
   sfuEvents?: SfuEventSource;
-  /** Lets signaling close a show's media when it ends it (ban, close, account deletion). */
-  sfu?: SfuControl;
+  /** Lets signaling close a show's media when it ends it (ban, close, account deletion): an in-process SfuEngine fits. */
+  sfu?: SfuControl & { events?: SfuEventSource };
   /** Origin bound into login challenges; default the origin of PUBLIC_URL, else http://HOST:PORT. */
   audience?: string;
   /** Timings and limits (tests shorten them). */
@@ -287,7 +287,8 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
     if (reason !== 'deleted' || !ctx.localShows.has(showId)) return;
     endShow(ctx, showId, 'ended').catch((err: unknown) => logger.error({ err }, 'ending show after SFU event failed'));
   };
-  options.sfuEvents?.on('showended', onSfuShowEnded);
+  const sfuEvents = options.sfuEvents ?? options.sfu?.events;
+  sfuEvents?.on('showended', onSfuShowEnded);
 
   // --- HTTP -----------------------------------------------------------------------
   app.get('/metrics', async (_req, res) => {
@@ -322,7 +323,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
       closed ??= (async () => {
         ctx.closing = true;
         clearInterval(beat);
-        options.sfuEvents?.off('showended', onSfuShowEnded);
+        sfuEvents?.off('showended', onSfuShowEnded);
         for (const t of timers.values()) clearTimeout(t);
         timers.clear();
         io.local.disconnectSockets(true);
