@@ -110,4 +110,15 @@ open('a bad or expired permit is rejected with the token error; a front-run perm
   assert.is((await client.getChannel(c.address, m.address)).deposit, LIVE(1));
 });
 
+open('amounts that do not fit the 96-bit deposit are refused before any transfer', async () => {
+  const m = t.wallet(5).address;
+  const huge = 1n << 96n;
+  await t.as(3).approve(huge);
+  const e = await rejects(t.as(3).open(m, huge), 'PAYMENT_AMOUNT_TOO_LARGE', 'SafeCastOverflowedUintDowncast');
+  assert.equal(e.revert!.args, [96n, huge]);
+  await t.as(3).open(m, LIVE(1));
+  await rejects(t.as(3).topUp(m, huge - LIVE(1)), 'PAYMENT_AMOUNT_TOO_LARGE', 'SafeCastOverflowedUintDowncast');
+  assert.is((await t.as(3).getChannel(t.wallet(3).address, m)).deposit, LIVE(1));
+});
+
 open.run();

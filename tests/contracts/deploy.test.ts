@@ -4,7 +4,7 @@ import { ContractFactory, ZeroAddress, parseUnits } from 'ethers';
 import { loadArtifacts } from '../../contracts/artifacts.ts';
 import { toPaymentError } from '../../contracts/client.ts';
 import { DEV_TOKEN_SUPPLY } from '../../contracts/devchain.ts';
-import { computeChannelId, domainSeparator, voucherDigest } from '../../contracts/voucher.ts';
+import { VOUCHER_TYPEHASH, computeChannelId, domainSeparator, voucherDigest } from '../../contracts/voucher.ts';
 import { LIVE, type TestChain, rejects, testChain } from './helpers.ts';
 
 const deploy = suite('LiveToken and LiveChannels deployment');
@@ -36,6 +36,10 @@ deploy('LiveChannels exposes its immutable configuration and the EIP-712 helpers
   assert.is(await t.as(0).feeRecipient(), t.chain.feeRecipient);
   assert.is(await t.as(0).challengePeriod(), 77n);
   assert.is(await ch.getFunction('MAX_FEE_BPS').staticCall(), 1000n);
+  assert.is(await ch.getFunction('MAX_CHALLENGE_PERIOD').staticCall(), 365n * 86400n);
+  assert.is(await ch.getFunction('VOUCHER_TYPEHASH').staticCall(), VOUCHER_TYPEHASH);
+  const domain = await ch.getFunction('eip712Domain').staticCall();
+  assert.equal([domain[1], domain[2], domain[3], domain[4]], ['LiveChannels', '1', BigInt(t.chain.chainId), t.chain.addresses.channels]);
   assert.is(await ch.getFunction('token').staticCall(), t.chain.addresses.token);
   assert.is(await ch.getFunction('domainSeparator').staticCall(), domainSeparator(t.domain));
   const id = computeChannelId(t.domain, t.wallet(0).address, t.wallet(1).address, 7n);
