@@ -69,7 +69,11 @@ export async function isConnectedAnywhere(ctx: Ctx, key: string): Promise<boolea
 /** Called when a model's last socket on this process goes away. */
 export function modelGone(ctx: Ctx, model: string, pseudonym: string): void {
   ctx.later(`model:${model}`, ctx.tuning.modelGraceMs, async () => {
-    if (ctx.localModels.has(model) || await isConnectedAnywhere(ctx, model)) return;
+    if (ctx.localModels.has(model)) return;
+    // Whoever runs the model now (another process after a resume, or nobody) refreshes its show.
+    for (const [showId, owner] of ctx.localShows) if (owner === model) ctx.localShows.delete(showId);
+    ctx.metrics.shows.set(ctx.localShows.size);
+    if (await isConnectedAnywhere(ctx, model)) return;
     const presence = await ctx.store.getPresence(model);
     if (presence?.showId) await endShow(ctx, presence.showId, 'disconnected');
     await ctx.store.clearPresence(model);

@@ -12,7 +12,7 @@ import { Wallet, parseUnits } from 'ethers';
 import { startDevChain, type DevChain } from '../../contracts/devchain.ts';
 import { connectChannels } from '../../contracts/client.ts';
 import { bindWallet, walletBindingMessage } from '../../crypto/login.ts';
-import { login, next, ok, startRedis, startServer, testConfig, type RedisHandle, type Running, type User } from './helpers.ts';
+import { client, connected, login, next, ok, sleep, startRedis, startServer, testConfig, type RedisHandle, type Running, type User } from './helpers.ts';
 
 const t = suite('two signaling processes over Redis');
 const LIVE = (n: number) => parseUnits(String(n), 18);
@@ -122,6 +122,29 @@ t('live on A is seen on B; chat both ways; a private request from B accepted on 
   assert.is((await ended).reason, 'ended');
   viewer.socket.close();
   model.socket.close();
+});
+
+t('a model that reconnects to the other process within the grace period keeps its show', async () => {
+  const model = await login(a.url, 'model');
+  const { showId } = await ok(model.socket, 'show:open', {});
+  const viewer = await login(a.url, 'client');
+  await ok(viewer.socket, 'show:watch', { model: model.key });
+  model.socket.close();
+  const onB = client(bUrl);
+  await connected(onB);
+  const resumed = await ok(onB, 'session:resume', { token: model.token });
+  assert.equal(resumed.showIds, [showId]);
+  await sleep(2_500); // past A's grace period: A must see the model on B and leave the show alone
+  const got = next(viewer.socket, 'chat:message');
+  await ok(onB, 'chat:send', { showId, text: 'still live from B' });
+  assert.is((await got).text, 'still live from B');
+  const listed = await ok(viewer.socket, 'directory:subscribe', {});
+  assert.ok(listed.models.some((m) => m.key === model.key && m.status === 'public' && m.showId === showId));
+  const ended = next(viewer.socket, 'show:ended');
+  await ok(onB, 'show:close', {});
+  assert.is((await ended).reason, 'ended');
+  onB.close();
+  viewer.socket.close();
 });
 
 t.run();
