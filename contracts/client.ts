@@ -152,6 +152,9 @@ export class LiveChannelsClient {
     this.#domain ??= wrap(async () => {
       const net = await this.#provider.getNetwork();
       return voucherDomain(net.chainId, this.addresses.channels);
+    }).catch((err: unknown) => {
+      this.#domain = undefined; // a transient RPC failure must not stick
+      throw err;
     });
     return this.#domain;
   }
