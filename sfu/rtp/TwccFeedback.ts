@@ -23,6 +23,9 @@ export class TwccFeedback {
   #fbCount = 0;
   #lastSeq16 = -1;
   #cycles = 0;
+  /** Packets reported received / lost so far (diagnostics). */
+  reportedReceived = 0;
+  reportedLost = 0;
 
   /** @param senderSsrc SSRC of our RTCP sender. */
   constructor(senderSsrc: number) {
@@ -70,7 +73,8 @@ export class TwccFeedback {
     const deltas: number[] = [];
     for (let i = 0; i < count; i++) {
       const t = this.#arrivals.get(base + i);
-      if (t === undefined) continue;
+      if (t === undefined) { this.reportedLost++; continue; }
+      this.reportedReceived++;
       let d = Math.round((t - prev) / 250);
       if (d < -32768) d = -32768;
       if (d > 32767) d = 32767;

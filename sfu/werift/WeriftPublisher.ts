@@ -77,6 +77,7 @@ export class WeriftPublisher {
   #connected = false;
   #closed = false;
   #simulcast = false;
+  #audioSsrc = 0;
 
   constructor(options: WeriftPublisherOptions) {
     this.showId = options.showId;
@@ -142,7 +143,8 @@ export class WeriftPublisher {
     receiver.receiverTWCC = {
       twccRunning: false,
       handleTWCC: (seq: number | undefined) => {
-        if (typeof seq === 'number') twcc.record(seq, receiver.rtcpSsrc, nowMicros());
+        // Chromium only accepts feedback whose media SSRC is one of its own.
+        if (typeof seq === 'number') twcc.record(seq, this.#mediaSsrc(), nowMicros());
       },
     };
   }
@@ -153,6 +155,7 @@ export class WeriftPublisher {
     if (track.kind === 'audio') {
       track.onReceiveRtp.subscribe((packet) => {
         this.audioBytes += packet.payload.length;
+        this.#audioSsrc = packet.header.ssrc;
         this.sink?.audio(packet);
       });
       return;
@@ -165,6 +168,11 @@ export class WeriftPublisher {
   }
 
   readonly #unknownRids = new Map<MediaStreamTrack, number>();
+  #mediaSsrc(): number {
+    for (const l of this.layers) if (l) return l.ssrc;
+    return this.#audioSsrc;
+  }
+
   #layerForUnknownRid(track: MediaStreamTrack): number {
     let l = this.#unknownRids.get(track);
     if (l === undefined) {
@@ -227,7 +235,10 @@ export class WeriftPublisher {
       const sender = this.#videoTransceiver?.receiver.rtcpSsrc ?? 1;
       dtls.sendRtcp([rawRtcp(buildRemb(sender, this.#options.maxBitrate, ssrcs)) as never]).catch(() => {});
     }, 1000);
-    const window = setInterval(() => this.#updateBitrates(), 1000);
+    const window = setInterval(() => {
+      this.#updateBitrates();
+      if (process.env.SFU_DEBUG) console.error(`twcc received=${twcc.reportedReceived} lost=${twcc.reportedLost}`);
+    }, 1000);
     for (const t of [feedback, remb, window]) { t.unref(); this.#timers.push(t); }
   }
 

@@ -1,0 +1,89 @@
+/**
+ * Chromium for SFU tests (RECIPES: Debian chromium driven by playwright-core,
+ * fake camera and microphone, loopback ICE), plus a tiny origin that serves
+ * a blank page and mounts the WHIP/WHEP router so the page can fetch it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express from 'express';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { createSfuRouter } from '../../../sfu/http.ts';
+import type { SfuEngine } from '../../../sfu/engine.ts';
+import { PAGE_SCRIPT } from './pageScript.ts';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--disable-background-timer-throttling', '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows', '--autoplay-policy=no-user-gesture-required',
+];
+
+export interface Browser {
+  context: BrowserContext;
+  /** A new page on `origin` with the WHIP/WHEP helpers loaded (window.sfuTest). */
+  page(origin: string): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  const dir = mkdtempSync(join(tmpdir(), 'sfu-chromium-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+  let closed = false;
+  return {
+    context,
+    async page(origin: string) {
+      const page = await context.newPage();
+      await page.goto(`${origin}/`);
+      await page.addScriptTag({ content: PAGE_SCRIPT });
+      return page;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await context.close().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Origin {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves `/` (blank page) and the SFU router on 127.0.0.1, like signaling does. */
+export async function startOrigin(engine: SfuEngine, secret: Uint8Array): Promise<Origin> {
+  const app = express();
+  app.get('/', (_req, res) => { res.type('html').send('<!doctype html><html><body></body></html>'); });
+  app.use(createSfuRouter({ engine, secret }));
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((r) => server.once('listening', () => r()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+/** Polls `fn` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(fn: () => Promise<T> | T, timeoutMs: number, what: string, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (err) { last = err; }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
