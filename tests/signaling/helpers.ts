@@ -91,6 +91,21 @@ export async function startServer(opts: Partial<SignalingOptions> & { env?: Reco
   return { server, port, url: `http://127.0.0.1:${port}` };
 }
 
+/** Starts a server (on a fresh Redis when `withRedis`) before a suite and stops both after it. */
+export function serverForSuite(t: { before(fn: () => Promise<void>): void; after(fn: () => Promise<void>): void }, withRedis: boolean): { readonly run: Running } {
+  let run: Running | undefined;
+  let redis: RedisHandle | null = null;
+  t.before(async () => {
+    if (withRedis) redis = await startRedis();
+    run = await startServer({ env: redis ? { REDIS_URL: redis.url } : {} });
+  });
+  t.after(async () => {
+    await run?.server.close();
+    await redis?.stop();
+  });
+  return { get run() { return run!; } };
+}
+
 export function client(url: string): ClientSocket {
   return connect(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { v: 1 } });
 }

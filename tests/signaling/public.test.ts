@@ -5,26 +5,17 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { verifySfuToken } from '../../sfu/tokens.ts';
-import { call, login, next, none, ok, startRedis, startServer, until, type RedisHandle, type Running, client, connected } from './helpers.ts';
+import { call, client, connected, login, next, none, ok, serverForSuite, until } from './helpers.ts';
 
 function flows(name: string, withRedis: boolean) {
   const t = suite(`public shows (${name})`);
-  let run: Running;
-  let redis: RedisHandle | null = null;
-  t.before(async () => {
-    if (withRedis) redis = await startRedis();
-    run = await startServer({ env: redis ? { REDIS_URL: redis.url } : {} });
-  });
-  t.after(async () => {
-    await run?.server.close();
-    await redis?.stop();
-  });
+  const server = serverForSuite(t, withRedis);
 
   t('a model going online, setting a price, opening and closing a show is pushed to directory subscribers', async () => {
-    const viewer = await login(run.url, 'client');
+    const viewer = await login(server.run.url, 'client');
     const { models: before } = await ok(viewer.socket, 'directory:subscribe', {});
     const online = next(viewer.socket, 'directory:update', (e) => e.status === 'online');
-    const model = await login(run.url, 'model');
+    const model = await login(server.run.url, 'model');
     const entry = await online;
     assert.is(entry.key, model.key);
     assert.is(entry.pseudonym, model.pseudonym);
@@ -37,7 +28,7 @@ function flows(name: string, withRedis: boolean) {
     const live = next(viewer.socket, 'directory:update', (e) => e.key === model.key && e.status === 'public');
     const opened = await ok(model.socket, 'show:open', {});
     assert.is(opened.whipUrl, `/whip/${opened.showId}`);
-    const claims = verifySfuToken(run.server.config.SESSION_SECRET, opened.whipToken, 'whip', opened.showId);
+    const claims = verifySfuToken(server.run.server.config.SESSION_SECRET, opened.whipToken, 'whip', opened.showId);
     assert.is(claims.sub, model.key);
     assert.is((await live).showId, opened.showId);
     const { models } = await ok(viewer.socket, 'directory:subscribe', {});
@@ -45,7 +36,7 @@ function flows(name: string, withRedis: boolean) {
 
     const watch = await ok(viewer.socket, 'show:watch', { model: model.key });
     assert.is(watch.whepUrl, `/whep/${opened.showId}`);
-    const whep = verifySfuToken(run.server.config.SESSION_SECRET, watch.whepToken, 'whep', opened.showId);
+    const whep = verifySfuToken(server.run.server.config.SESSION_SECRET, watch.whepToken, 'whep', opened.showId);
     assert.is.not(whep.sub, viewer.key, 'the SFU gets a random viewer id, not the identity');
     await until(async () => (await ok(viewer.socket, 'directory:subscribe', {})).models.find((m) => m.key === model.key)?.viewers === 1, 5000, 'viewer count');
 
@@ -64,10 +55,10 @@ function flows(name: string, withRedis: boolean) {
   });
 
   t('chat reaches every viewer as text; length, rate limit, slow mode and mute are enforced', async () => {
-    const model = await login(run.url, 'model');
+    const model = await login(server.run.url, 'model');
     const { showId } = await ok(model.socket, 'show:open', {});
-    const a = await login(run.url, 'client');
-    const b = await login(run.url, 'client');
+    const a = await login(server.run.url, 'client');
+    const b = await login(server.run.url, 'client');
     await ok(a.socket, 'show:watch', { model: model.key });
     await ok(b.socket, 'show:watch', { model: model.key });
 
@@ -82,7 +73,7 @@ function flows(name: string, withRedis: boolean) {
 
     const long = await call(a.socket, 'chat:send', { showId, text: 'x'.repeat(501) });
     assert.is(long.ok ? null : long.error.code, 'BAD_REQUEST');
-    const notWatching = await login(run.url, 'client');
+    const notWatching = await login(server.run.url, 'client');
     const nw = await call(notWatching.socket, 'chat:send', { showId, text: 'hello' });
     assert.is(nw.ok ? null : nw.error.code, 'FORBIDDEN');
 
@@ -117,9 +108,9 @@ function flows(name: string, withRedis: boolean) {
   });
 
   t('a ban removes the viewer, and survives reconnects and new sockets until unbanned', async () => {
-    const model = await login(run.url, 'model');
+    const model = await login(server.run.url, 'model');
     const { showId } = await ok(model.socket, 'show:open', {});
-    const v = await login(run.url, 'client');
+    const v = await login(server.run.url, 'client');
     await ok(v.socket, 'show:watch', { model: model.key });
     const kicked = next(v.socket, 'show:ended', (e) => e.reason === 'banned');
     await ok(model.socket, 'chat:ban', { target: v.key });
@@ -130,10 +121,10 @@ function flows(name: string, withRedis: boolean) {
 
     // A new socket with the same identity (fresh login) and a resumed one are still banned.
     v.socket.close();
-    const again = await login(run.url, 'client', v.identity);
+    const again = await login(server.run.url, 'client', v.identity);
     const w = await call(again.socket, 'show:watch', { model: model.key });
     assert.is(w.ok ? null : w.error.code, 'BANNED');
-    const s = client(run.url);
+    const s = client(server.run.url);
     await connected(s);
     await ok(s, 'session:resume', { token: again.token });
     const w2 = await call(s, 'show:watch', { model: model.key });
@@ -146,13 +137,13 @@ function flows(name: string, withRedis: boolean) {
   });
 
   t('reconnect resumes the session and its show; a model back within the grace period keeps its show', async () => {
-    const model = await login(run.url, 'model');
+    const model = await login(server.run.url, 'model');
     const { showId } = await ok(model.socket, 'show:open', {});
-    const v = await login(run.url, 'client');
+    const v = await login(server.run.url, 'client');
     await ok(v.socket, 'show:watch', { model: model.key });
 
     v.socket.close();
-    const v2 = client(run.url);
+    const v2 = client(server.run.url);
     await connected(v2);
     const resumed = await ok(v2, 'session:resume', { token: v.token });
     assert.equal(resumed.showIds, [showId]);
@@ -161,7 +152,7 @@ function flows(name: string, withRedis: boolean) {
     assert.is((await got).text, 'welcome back');
 
     model.socket.close();
-    const m2 = client(run.url);
+    const m2 = client(server.run.url);
     await connected(m2);
     const r = await ok(m2, 'session:resume', { token: model.token });
     assert.is(r.role, 'model');
@@ -177,7 +168,7 @@ function flows(name: string, withRedis: boolean) {
   });
 
   t('/metrics serves prometheus text', async () => {
-    const res = await fetch(`${run.url}/metrics`);
+    const res = await fetch(`${server.run.url}/metrics`);
     const text = await res.text();
     assert.is(res.status, 200);
     assert.match(text, /signaling_events_total\{event="show:open",result="ok"\}/);

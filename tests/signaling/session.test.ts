@@ -2,24 +2,14 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createIdentity } from '../../crypto/identity.ts';
 import { signChallenge } from '../../crypto/login.ts';
-import { call, client, connected, login, ok, startRedis, startServer, type RedisHandle, type Running } from './helpers.ts';
+import { call, client, connected, login, ok, serverForSuite } from './helpers.ts';
 
 function sessions(name: string, withRedis: boolean) {
   const t = suite(`signaling session (${name})`);
-  let run: Running;
-  let redis: RedisHandle | null = null;
-
-  t.before(async () => {
-    if (withRedis) redis = await startRedis();
-    run = await startServer({ env: redis ? { REDIS_URL: redis.url } : {} });
-  });
-  t.after(async () => {
-    await run?.server.close();
-    await redis?.stop();
-  });
+  const server = serverForSuite(t, withRedis);
 
   t('challenge login gives a session token and a pseudonym', async () => {
-    const u = await login(run.url, 'client');
+    const u = await login(server.run.url, 'client');
     assert.is(u.key, u.identity.publicKey);
     assert.is(u.pseudonym, u.identity.pseudonym);
     assert.ok(u.token.length > 40);
@@ -28,12 +18,12 @@ function sessions(name: string, withRedis: boolean) {
 
   t('a replayed or forged challenge is refused with LOGIN_FAILED', async () => {
     const id = await createIdentity();
-    const s = client(run.url);
+    const s = client(server.run.url);
     await connected(s);
     const { challenge } = await ok(s, 'session:challenge', {});
     const { signature } = await signChallenge(id, JSON.parse(challenge));
     await ok(s, 'session:login', { publicKey: id.publicKey, challenge, signature, role: 'client' });
-    const s2 = client(run.url);
+    const s2 = client(server.run.url);
     await connected(s2);
     const replay = await call(s2, 'session:login', { publicKey: id.publicKey, challenge, signature, role: 'client' });
     assert.equal(replay.ok ? null : replay.error.code, 'LOGIN_FAILED');
@@ -45,20 +35,20 @@ function sessions(name: string, withRedis: boolean) {
   });
 
   t('events that need a session answer UNAUTHENTICATED; a model-only event answers FORBIDDEN to a client', async () => {
-    const s = client(run.url);
+    const s = client(server.run.url);
     await connected(s);
     const r = await call(s, 'chat:send', { showId: 'abcdefgh', text: 'hi' });
     assert.equal(r.ok ? null : r.error.code, 'UNAUTHENTICATED');
-    const u = await login(run.url, 'client');
+    const u = await login(server.run.url, 'client');
     const f = await call(u.socket, 'show:open', {});
     assert.equal(f.ok ? null : f.error.code, 'FORBIDDEN');
     s.close(); u.socket.close();
   });
 
   t('resume with the token on a new socket restores the identity; a bad token is SESSION_EXPIRED', async () => {
-    const u = await login(run.url, 'client');
+    const u = await login(server.run.url, 'client');
     u.socket.close();
-    const s = client(run.url);
+    const s = client(server.run.url);
     await connected(s);
     const r = await ok(s, 'session:resume', { token: u.token });
     assert.is(r.key, u.key);
@@ -70,7 +60,7 @@ function sessions(name: string, withRedis: boolean) {
   });
 
   t('a connection keeps one identity and one role', async () => {
-    const u = await login(run.url, 'client');
+    const u = await login(server.run.url, 'client');
     const { challenge } = await ok(u.socket, 'session:challenge', {});
     const { signature } = await signChallenge(u.identity, JSON.parse(challenge));
     const r = await call(u.socket, 'session:login', { publicKey: u.key, challenge, signature, role: 'model' });
