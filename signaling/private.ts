@@ -10,6 +10,8 @@
  * from the store, so a voucher or a reconnect handled by another process
  * counts. One-time transitions (answer, end) are claimed atomically.
  */
+import { verifyFingerprint } from '../crypto/fingerprint.ts';
+import { isPlatformError } from '../crypto/errors.ts';
 import { rooms, type Ctx, type Handlers, type Sock } from './context.ts';
 import { fail } from './errors.ts';
 import type { EndReason } from './protocol.ts';
@@ -172,6 +174,15 @@ export function privateHandlers(ctx: Ctx): Handlers {
         const from = socket.data.key!;
         if (p.description && p.description.type !== (from === s.client ? 'offer' : 'answer')) {
           fail('BAD_REQUEST', `description.type: the ${from === s.client ? 'client offers' : 'model answers'}`);
+        }
+        if (p.fingerprint) {
+          // Each peer checks the other's statement anyway; refusing a bad one here names the culprit early.
+          try {
+            await verifyFingerprint({ v: 1, sessionId: s.id, fingerprint: p.fingerprint.fingerprint, ownKey: from, peerKey: peerOf(s, from), signature: p.fingerprint.signature });
+          } catch (err) {
+            if (isPlatformError(err)) fail('BAD_REQUEST', `fingerprint: ${err.message}`);
+            throw err;
+          }
         }
         ctx.io.to(rooms.identity(peerOf(s, from))).emit('private:signal', {
           sessionId: s.id, from,

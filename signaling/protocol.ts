@@ -196,7 +196,10 @@ export const schemas = {
       sdpMid: z.string().max(64).nullable().optional(),
       sdpMLineIndex: z.number().int().min(0).max(64).nullable().optional(),
     }).optional(),
-    /** The sender's DTLS fingerprint signed with its identity key (crypto/fingerprint.ts). */
+    /**
+     * The sender's DTLS fingerprint and crypto/fingerprint.ts `signFingerprint({ sessionId, fingerprint, ownKey: sender, peerKey: receiver })`
+     * signature; the server checks it, the receiver rebuilds the statement from `from` and checks it again.
+     */
     fingerprint: z.strictObject({ fingerprint: z.string().min(1).max(256), signature: Signature }).optional(),
   }).refine((s) => s.description || s.candidate || s.fingerprint, 'expected a description, a candidate or a fingerprint'),
   'private:voucher': z.strictObject({ sessionId: Id, voucher: Voucher }),

@@ -10,6 +10,8 @@ import { Wallet, parseUnits } from 'ethers';
 import { startDevChain, type DevChain } from '../../contracts/devchain.ts';
 import { connectChannels } from '../../contracts/client.ts';
 import { bindWallet, walletBindingMessage } from '../../crypto/login.ts';
+import { signFingerprint, verifyFingerprint } from '../../crypto/fingerprint.ts';
+import { createIdentity } from '../../crypto/identity.ts';
 import { call, login, next, ok, startRedis, startServer, testConfig, type RedisHandle, type Running, type User } from './helpers.ts';
 
 const LIVE = (n: number) => parseUnits(String(n), 18);
@@ -158,11 +160,21 @@ function privateFlows(name: string, withRedis: boolean) {
     const again = await call(model.socket, 'private:accept', { sessionId });
     assert.is(again.ok ? null : again.error.code, 'CONFLICT');
 
+    const fingerprint = 'sha-256 ' + Array.from({ length: 32 }, (_, i) => (i * 7 % 256).toString(16).padStart(2, '0').toUpperCase()).join(':');
+    const signed = await signFingerprint({ sessionId, fingerprint, ownKey: clientUser.key, peerKey: model.key }, clientUser.identity);
+    const fp = { fingerprint, signature: signed.signature };
+    const forged = await call(clientUser.socket, 'private:signal', { sessionId, fingerprint: { fingerprint, signature: 'A'.repeat(86) } });
+    assert.is(forged.ok ? null : forged.error.code, 'BAD_REQUEST', 'a badly signed fingerprint is refused');
+    const wrongWay = await signFingerprint({ sessionId, fingerprint, ownKey: clientUser.key, peerKey: (await createIdentity()).publicKey }, clientUser.identity);
+    const ww = await call(clientUser.socket, 'private:signal', { sessionId, fingerprint: { fingerprint, signature: wrongWay.signature } });
+    assert.is(ww.ok ? null : ww.error.code, 'BAD_REQUEST', 'a statement naming another peer is refused');
     const offer = next(model.socket, 'private:signal');
-    const fp = { fingerprint: 'sha-256 AB:CD', signature: 'A'.repeat(86) };
     await ok(clientUser.socket, 'private:signal', { sessionId, description: { type: 'offer', sdp: 'v=0\r\n' }, fingerprint: fp });
     const o = await offer;
     assert.equal(o, { sessionId, from: clientUser.key, description: { type: 'offer', sdp: 'v=0\r\n' }, fingerprint: fp });
+    // The model checks it the same way, from what it received.
+    const checked = await verifyFingerprint({ v: 1, sessionId, fingerprint: o.fingerprint!.fingerprint, ownKey: o.from, peerKey: model.key, signature: o.fingerprint!.signature }, { sessionId, signerKey: clientUser.key, myKey: model.key, fingerprint });
+    assert.is(checked.fingerprint, fingerprint);
     const answer = next(clientUser.socket, 'private:signal');
     await ok(model.socket, 'private:signal', { sessionId, description: { type: 'answer', sdp: 'v=0\r\n' } });
     assert.is((await answer).description?.type, 'answer');
