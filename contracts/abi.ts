@@ -652,7 +652,13 @@ export const LiveChannelsAbi = [
     "type": "error"
   },
   {
-    "inputs": [],
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "receiver",
+        "type": "address"
+      }
+    ],
     "name": "EmptyBatch",
     "type": "error"
   },
@@ -823,7 +829,13 @@ export const LiveChannelsAbi = [
     "type": "error"
   },
   {
-    "inputs": [],
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "receiver",
+        "type": "address"
+      }
+    ],
     "name": "ZeroAmount",
     "type": "error"
   },

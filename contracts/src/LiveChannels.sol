@@ -102,8 +102,8 @@ contract LiveChannels is EIP712, ReentrancyGuardTransient {
     error InvalidToken(address token);
     /// @notice The receiver is the zero address or the sender itself.
     error InvalidReceiver(address receiver);
-    /// @notice A deposit or top-up of zero.
-    error ZeroAmount();
+    /// @notice A deposit or top-up of zero, from the caller to `receiver`.
+    error ZeroAmount(address receiver);
     /// @notice The pair already has an open channel.
     error ChannelAlreadyOpen(bytes32 channelId);
     /// @notice The pair has no open channel.
@@ -123,8 +123,8 @@ contract LiveChannels is EIP712, ReentrancyGuardTransient {
     /// @notice The voucher is not signed by the channel's sender for this channel (`signer` is who signed it, or
     /// zero for a malformed signature).
     error InvalidSignature(bytes32 channelId, address signer);
-    /// @notice `settleBatch` was called with no voucher.
-    error EmptyBatch();
+    /// @notice `settleBatch` was called by `receiver` with no voucher.
+    error EmptyBatch(address receiver);
 
     /**
      * @param token_ the ERC-20 channels are funded in (fixed supply that fits in 96 bits)
@@ -268,7 +268,7 @@ contract LiveChannels is EIP712, ReentrancyGuardTransient {
      */
     function settleBatch(SignedVoucher[] calldata vouchers) external nonReentrant {
         uint256 n = vouchers.length;
-        if (n == 0) revert EmptyBatch();
+        if (n == 0) revert EmptyBatch(msg.sender);
         uint256 totalPayout;
         uint256 totalFee;
         for (uint256 i = 0; i < n; ++i) {
@@ -368,7 +368,7 @@ contract LiveChannels is EIP712, ReentrancyGuardTransient {
 
     function _open(address receiver, uint256 amount) private returns (bytes32 id) {
         if (receiver == address(0) || receiver == msg.sender) revert InvalidReceiver(receiver);
-        if (amount == 0) revert ZeroAmount();
+        if (amount == 0) revert ZeroAmount(receiver);
         Channel memory c = _channels[msg.sender][receiver];
         if (c.deposit != 0) revert ChannelAlreadyOpen(_channelId(msg.sender, receiver, c.epoch));
         uint24 epoch = SafeCast.toUint24(uint256(c.epoch) + 1);
@@ -380,7 +380,7 @@ contract LiveChannels is EIP712, ReentrancyGuardTransient {
     }
 
     function _topUp(address receiver, uint256 amount) private {
-        if (amount == 0) revert ZeroAmount();
+        if (amount == 0) revert ZeroAmount(receiver);
         Channel storage ch = _channels[msg.sender][receiver];
         Channel memory c = ch;
         if (c.deposit == 0) revert ChannelNotOpen(msg.sender, receiver);

@@ -63,7 +63,8 @@ open('open rejects a zero or self receiver, a zero amount and an already open pa
   await t.as(0).approve(LIVE(100));
   await rejects(t.as(0).open(ZeroAddress, LIVE(1)), 'PAYMENT_INVALID_RECEIVER', 'InvalidReceiver');
   await rejects(t.as(0).open(c.address, LIVE(1)), 'PAYMENT_INVALID_RECEIVER', 'InvalidReceiver');
-  await rejects(t.as(0).open(t.wallet(3).address, 0n), 'PAYMENT_ZERO_AMOUNT', 'ZeroAmount');
+  const z = await rejects(t.as(0).open(t.wallet(3).address, 0n), 'PAYMENT_ZERO_AMOUNT', 'ZeroAmount');
+  assert.equal(z.revert!.args, [t.wallet(3).address]);
   const e = await rejects(t.as(0).open(t.wallet(1).address, LIVE(1)), 'PAYMENT_CHANNEL_ALREADY_OPEN', 'ChannelAlreadyOpen');
   assert.is(e.revert!.args[0], (await t.as(0).getChannel(c.address, t.wallet(1).address)).channelId);
 });

@@ -117,7 +117,8 @@ settle('settleBatch reverts as a whole when one voucher is bad, and on an empty 
     'PAYMENT_VOUCHER_NOT_NEWER', 'VoucherNotNewer');
   assert.is(await t.balance(model), before);
   assert.is((await t.as(1).getChannel(t.wallet(0).address, model)).paid, LIVE(6));
-  await rejects(t.as(1).settleBatch([]), 'PAYMENT_EMPTY_BATCH', 'EmptyBatch');
+  const empty = await rejects(t.as(1).settleBatch([]), 'PAYMENT_EMPTY_BATCH', 'EmptyBatch');
+  assert.equal(empty.revert!.args, [model]);
   // The same channel twice in one batch: only increasing amounts pass.
   const v8 = await t.as(0).signVoucher(idA, LIVE(8));
   await t.as(1).settleBatch([{ sender: t.wallet(0).address, voucher: good }, { sender: t.wallet(0).address, voucher: v8 }]);
