@@ -237,7 +237,8 @@ contract LiveChannels is EIP712, ReentrancyGuardTransient {
         bytes32 id = _channelId(msg.sender, receiver, c.epoch);
         if (c.closesAt == 0) revert CloseNotRequested(id);
         if (block.timestamp < c.closesAt) revert ChallengePeriodActive(id, c.closesAt);
-        _finish(msg.sender, receiver, c, id, c.paid);
+        uint256 refund = _finish(msg.sender, receiver, c, id, c.paid);
+        if (refund != 0) token.safeTransfer(msg.sender, refund);
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -303,13 +304,16 @@ contract LiveChannels is EIP712, ReentrancyGuardTransient {
         if (c.deposit == 0) revert ChannelNotOpen(sender, msg.sender);
         bytes32 id = _channelId(sender, msg.sender, c.epoch);
         uint256 paid = c.paid;
+        uint256 payout;
+        uint256 fee;
         if (cumulativeAmount > paid) {
             (address signer,,) = ECDSA.tryRecoverCalldata(_voucherDigest(id, cumulativeAmount), signature);
-            (uint256 payout, uint256 fee) = _apply(ch, c, id, sender, signer, cumulativeAmount);
+            (payout, fee) = _apply(ch, c, id, sender, signer, cumulativeAmount);
             paid = cumulativeAmount;
-            _pay(msg.sender, payout, fee);
         }
-        _finish(sender, msg.sender, c, id, paid);
+        uint256 refund = _finish(sender, msg.sender, c, id, paid);
+        _pay(msg.sender, payout, fee);
+        if (refund != 0) token.safeTransfer(sender, refund);
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -433,16 +437,18 @@ contract LiveChannels is EIP712, ReentrancyGuardTransient {
         if (fee != 0) token.safeTransfer(feeRecipient, fee);
     }
 
-    /// @dev Closes the channel, keeping only its epoch so the pair's next channel gets a new id.
-    function _finish(address sender, address receiver, Channel memory c, bytes32 id, uint256 paid) private {
+    /// @dev Closes the channel, keeping only its epoch so the pair's next channel gets a new id. Returns the
+    /// refund owed to the sender, which the caller transfers after all state changes.
+    function _finish(address sender, address receiver, Channel memory c, bytes32 id, uint256 paid)
+        private
+        returns (uint256 refund)
+    {
         // Cannot underflow: every recorded or applied voucher was checked to be at most the deposit.
-        uint256 refund;
         unchecked {
             refund = c.deposit - paid;
         }
         _channels[sender][receiver] = Channel({deposit: 0, paid: 0, epoch: c.epoch, closesAt: 0});
         emit ChannelClosed(id, paid, refund);
-        if (refund != 0) token.safeTransfer(sender, refund);
     }
 
     function _channelId(address sender, address receiver, uint256 epoch) private view returns (bytes32) {
