@@ -129,13 +129,18 @@ export async function startDevChain(opts: DevChainOptions = {}): Promise<DevChai
     handleHttp(edr, req, res).catch(() => res.destroy());
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (cause) {
+    provider.destroy();
+    throw new PaymentError('PAYMENT_RPC_ERROR', `dev chain cannot listen on ${host}:${port}`, { cause });
+  }
   const bound = server.address() as AddressInfo;
   const urlHost = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
 

@@ -88,6 +88,17 @@ dev('time travel moves block timestamps', async () => {
   assert.ok((await chain.provider.getBlock('latest'))!.timestamp >= before + 1000);
 });
 
+dev('a port already in use is a clear error', async () => {
+  const port = Number(new URL(chain.rpcUrl).port);
+  try {
+    await startDevChain({ port, demoAccounts: 0 });
+    assert.unreachable('should not listen twice on one port');
+  } catch (err) {
+    assert.is((err as { code?: string }).code, 'PAYMENT_RPC_ERROR');
+    assert.match((err as Error).message, String(port));
+  }
+});
+
 dev('close is idempotent and frees the port', async () => {
   const other = await startDevChain({ port: 0, demoAccounts: 1 });
   const port = Number(new URL(other.rpcUrl).port);
