@@ -11,7 +11,8 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:dgram';
 import {
   RTCPeerConnection, RtcpSrPacket, RtcpSenderInfo, RtcpRrPacket, ReceiverEstimatedMaxBitrate,
-  RtcpPayloadSpecificFeedback, type RtcpPacket, type RTCRtpTransceiver, type RtpPacket, type GenericNack,
+  RtcpPayloadSpecificFeedback, RtcpTransportLayerFeedback, PictureLossIndication, GenericNack,
+  type RtcpPacket, type RTCRtpTransceiver, type RtpPacket,
 } from 'werift';
 import { TypedEmitter } from '../emitter.ts';
 import type { CloseReason, LayerPreference } from '../engine.ts';
@@ -158,15 +159,8 @@ export class WeriftViewer {
     this.#videoPt = this.#video?.codecs[0]?.payloadType ?? 96;
     this.#audioPt = this.#audio?.codecs[0]?.payloadType ?? 111;
     this.#absId = this.#video?.headerExtensions.find((e) => e.uri.endsWith('abs-send-time'))?.id ?? 0;
-    for (const t of [this.#audio, this.#video]) {
-      if (!t) continue;
-      t.sender.onRtcp.subscribe((p) => this.#onRtcp(p));
-    }
-    this.#video?.sender.onPictureLossIndication.subscribe(() => {
-      this.keyframeRequests++;
-      if (this.current >= 0) this.events.emit('keyframeneeded', this.current);
-    });
-    this.#video?.sender.onGenericNack.subscribe((n: GenericNack) => this.#retransmit(n.lost));
+    // RTCP is read off the transport: werift's router may hand a viewer's PLI to a receiver.
+    for (const dtls of pc.dtlsTransports) dtls.onRtcp.subscribe((p) => this.#onRtcp(p));
     pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected' && !this.#connected) this.#onConnected();
       else if (state === 'failed' || state === 'closed') void this.close('disconnected');
@@ -370,12 +364,21 @@ export class WeriftViewer {
   }
 
   #onRtcp(p: RtcpPacket): void {
+    if (this.#closed) return;
     if (p instanceof RtcpRrPacket || p instanceof RtcpSrPacket) {
       for (const r of p.reports) {
         if (r.ssrc === this.#videoSsrc) this.fractionLost = r.fractionLost / 256;
       }
-    } else if (p instanceof RtcpPayloadSpecificFeedback && p.feedback instanceof ReceiverEstimatedMaxBitrate) {
-      this.estimate = Number(p.feedback.bitrate);
+    } else if (p instanceof RtcpPayloadSpecificFeedback) {
+      const fb = p.feedback;
+      if (fb instanceof ReceiverEstimatedMaxBitrate) {
+        this.estimate = Number(fb.bitrate);
+      } else if (fb instanceof PictureLossIndication ? fb.mediaSsrc === this.#videoSsrc : true /* FIR */) {
+        this.keyframeRequests++;
+        if (this.current >= 0) this.events.emit('keyframeneeded', this.current);
+      }
+    } else if (p instanceof RtcpTransportLayerFeedback && p.feedback instanceof GenericNack) {
+      if (p.feedback.mediaSourceSsrc === this.#videoSsrc) this.#retransmit(p.feedback.lost);
     }
   }
 

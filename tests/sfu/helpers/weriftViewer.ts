@@ -1,0 +1,89 @@
+/**
+ * A WHEP viewer built on werift, for load and fan-out tests: receives audio
+ * and video, counts packets, notes when the first full video frame (a VP8
+ * keyframe through its marker packet) arrived, and can send PLIs.
+ */
+import {
+  RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useREMB, type RTCRtpTransceiver,
+} from 'werift';
+import { isVp8Keyframe } from '../../../sfu/rtp/codec.ts';
+
+export interface WeriftViewerClient {
+  readonly location: string;
+  /** ms from the start of `joinWhep` to the first complete video keyframe; undefined until then. */
+  firstFrameMs(): number | undefined;
+  videoPackets(): number;
+  audioPackets(): number;
+  keyframes(): number;
+  /** Sends a PLI for the video stream. */
+  requestKeyframe(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface JoinOptions {
+  endpoint: string;
+  token: string;
+  layer?: 'auto' | 'high' | 'medium' | 'low';
+  /** Local address to gather on (default 127.0.0.1). */
+  listenIp?: string;
+}
+
+export async function joinWhep(options: JoinOptions): Promise<WeriftViewerClient> {
+  const started = performance.now();
+  const pc = new RTCPeerConnection({
+    iceAdditionalHostAddresses: [options.listenIp ?? '127.0.0.1'],
+    iceInterfaceAddresses: { udp4: options.listenIp ?? '127.0.0.1' } as never,
+    iceUseIpv6: false,
+    codecs: {
+      audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111 })],
+      video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: 96, rtcpFeedback: [useNACK(), usePLI(), useREMB()] })],
+    },
+    headerExtensions: { audio: [], video: [] },
+  });
+  let video = 0;
+  let audio = 0;
+  let keyframes = 0;
+  let inKeyframe = false;
+  let firstFrame: number | undefined;
+  let videoSsrc = 0;
+  const audioT = pc.addTransceiver('audio', { direction: 'recvonly' });
+  const videoT: RTCRtpTransceiver = pc.addTransceiver('video', { direction: 'recvonly' });
+  audioT.onTrack.subscribe((track) => track.onReceiveRtp.subscribe(() => { audio++; }));
+  videoT.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((p) => {
+    video++;
+    videoSsrc = p.header.ssrc;
+    if (isVp8Keyframe(p.payload)) { inKeyframe = true; keyframes++; }
+    if (inKeyframe && p.header.marker) {
+      inKeyframe = false;
+      firstFrame ??= performance.now() - started;
+    }
+  }));
+  await pc.setLocalDescription(await pc.createOffer());
+  const url = options.endpoint + (options.layer ? `?layer=${options.layer}` : '');
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${options.token}` },
+    body: pc.localDescription!.sdp,
+  });
+  if (res.status !== 201) {
+    await pc.close();
+    throw new Error(`WHEP POST ${res.status}: ${await res.text()}`);
+  }
+  const location = res.headers.get('Location') ?? '';
+  await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+  const base = new URL(options.endpoint);
+  return {
+    location,
+    firstFrameMs: () => firstFrame,
+    videoPackets: () => video,
+    audioPackets: () => audio,
+    keyframes: () => keyframes,
+    async requestKeyframe() {
+      if (videoSsrc) await videoT.receiver.sendRtcpPLI(videoSsrc);
+    },
+    async close() {
+      await fetch(new URL(location, base), { method: 'DELETE', headers: { Authorization: `Bearer ${options.token}` } }).catch(() => {});
+      await pc.close().catch(() => {});
+    },
+  };
+}
