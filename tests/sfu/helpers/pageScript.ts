@@ -97,9 +97,15 @@ export const PAGE_SCRIPT = String.raw`
 
   window.sfuTest = {
     async publish({ endpoint, token, simulcast = true, width = 1280, height = 720 }) {
-      const stream = await navigator.mediaDevices.getUserMedia({
-        audio: true, video: { width: { exact: width }, height: { exact: height }, frameRate: 20 },
-      });
+      let stream;
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({
+          audio: true, video: { width: { exact: width }, height: { exact: height }, frameRate: 20 },
+        });
+      } catch {
+        // The fake camera is already open at another size: take what it gives and scale.
+        stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width, height, frameRate: 20 } });
+      }
       const s = { id: nextId++, kind: 'whip', endpoint, token, simulcast, stream, reconnects: 0 };
       sessions.set(s.id, s);
       await negotiate(s);
