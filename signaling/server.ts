@@ -108,6 +108,12 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
     perMessageDeflate: false,
     httpCompression: false,
     cors: { origin: false },
+    // Refuse at the HTTP handshake, before a WebSocket is even set up, once the process is full.
+    allowRequest: (_req, callback) => {
+      const full = ctx.closing || io.engine.clientsCount >= tuning.maxConnections;
+      if (full) metrics.connectionsRefused.inc({ reason: 'process' });
+      callback(full ? 'server full' : null, !full);
+    },
   });
 
   let chatLimiter: RateLimiterAbstract;
@@ -168,10 +174,6 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   const perAddress = new Map<string, number>();
   io.use((socket, next) => {
     if (ctx.closing) return next(new Error('server closing'));
-    if (io.engine.clientsCount > tuning.maxConnections) {
-      metrics.connectionsRefused.inc({ reason: 'process' });
-      return next(new Error('server full'));
-    }
     const auth = socket.handshake.auth as { v?: unknown } | undefined;
     if (auth?.v !== undefined && auth.v !== PROTOCOL_VERSION) return next(new Error('unsupported protocol version'));
     if (tuning.maxConnectionsPerAddress > 0) {

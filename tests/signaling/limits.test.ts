@@ -20,21 +20,28 @@ const connectOutcome = (s: ClientSocket) => new Promise<string>((resolve) => {
 const conn = suite('connection limits');
 conn('per-address and per-process limits refuse extra connections (the address is only hashed, in memory)', async () => {
   const run = await startServer({ tuning: { maxConnectionsPerAddress: 2 } });
-  const a = client(run.url); const b = client(run.url); const c = client(run.url);
+  const a = client(run.url);
   assert.is(await connectOutcome(a), 'connected');
+  const b = client(run.url);
   assert.is(await connectOutcome(b), 'connected');
+  const c = client(run.url);
   assert.is(await connectOutcome(c), 'too many connections');
   a.close();
-  await new Promise((r) => setTimeout(r, 100));
-  const d = client(run.url);
-  assert.is(await connectOutcome(d), 'connected', 'a slot frees when a socket leaves');
+  // The slot frees once the server has seen the disconnect (retry while it has not).
+  let d = client(run.url);
+  for (let i = 0; i < 50 && (await connectOutcome(d)) !== 'connected'; i++) {
+    d.close();
+    await new Promise((r) => setTimeout(r, 100));
+    d = client(run.url);
+  }
+  assert.ok(d.connected, 'a slot frees when a socket leaves');
   for (const s of [b, c, d]) s.close();
   await run.server.close();
 
   const small = await startServer({ tuning: { maxConnections: 1 } });
-  const x = client(small.url); const y = client(small.url); const z = client(small.url);
-  const outcomes = [await connectOutcome(x), await connectOutcome(y), await connectOutcome(z)];
-  assert.ok(outcomes.includes('server full'), outcomes.join());
+  const [x, y, z] = [client(small.url), client(small.url), client(small.url)];
+  const outcomes = await Promise.all([x, y, z].map(connectOutcome));
+  assert.is(outcomes.filter((o) => o === 'connected').length, 1, outcomes.join());
   for (const s of [x, y, z]) s.close();
   await small.server.close();
 });
