@@ -78,6 +78,7 @@ t('live on A is seen on B; chat both ways; a private request from B accepted on 
   const listed = await ok(viewer.socket, 'directory:subscribe', {});
   assert.ok(listed.models.some((m) => m.key === model.key && m.status === 'public'));
 
+  const viewers = next(model.socket, 'show:viewers', (e) => e.viewers === 1);
   await ok(viewer.socket, 'show:watch', { model: model.key });
   const atModel = next(model.socket, 'chat:message');
   await ok(viewer.socket, 'chat:send', { showId, text: 'hello from B' });
@@ -87,7 +88,6 @@ t('live on A is seen on B; chat both ways; a private request from B accepted on 
   const atViewer = next(viewer.socket, 'chat:message');
   await ok(model.socket, 'chat:send', { showId, text: 'hello from A' });
   assert.is((await atViewer).text, 'hello from A');
-  const viewers = next(model.socket, 'show:viewers', (e) => e.viewers === 1);
   assert.is((await viewers).showId, showId);
 
   // Private: wallets and a channel on the shared chain.
