@@ -24,8 +24,10 @@ export interface Tuning {
   modelGraceMs: number;
   /** How long a private request waits for the model's answer. */
   privateRequestTimeoutMs: number;
-  /** How late past a prepaid minute's start the next voucher may arrive. */
+  /** How late past a prepaid minute's start the next voucher may arrive (contracts/metering.ts `graceMs`). */
   voucherGraceMs: number;
+  /** Length of a billed private minute (contracts/metering.ts `minuteMs`; shorter only in tests). */
+  minuteMs: number;
   /** How long a private session survives a peer's disconnect. */
   peerDisconnectGraceMs: number;
   /** Lifetime of session tokens. */
@@ -57,6 +59,7 @@ export const DEFAULT_TUNING: Tuning = {
   modelGraceMs: 30_000,
   privateRequestTimeoutMs: 45_000,
   voucherGraceMs: 20_000,
+  minuteMs: 60_000,
   peerDisconnectGraceMs: 20_000,
   sessionTtlSeconds: 12 * 3600,
   sfuTokenTtlSeconds: 300,

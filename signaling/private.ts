@@ -6,6 +6,10 @@
  * and the end of the session (either side, a voucher late past the grace
  * period, or a peer gone longer than the disconnect grace).
  *
+ * Minutes follow contracts/metering.ts: minute N starts at `startedAt + (N-1) *
+ * minuteMs` and is prepaid; its voucher (cumulative `baseline + N * price`) may
+ * be at most `graceMs` late. Both sides get these numbers on accept.
+ *
  * Timers live on the process that set them but always re-read the session
  * from the store, so a voucher or a reconnect handled by another process
  * counts. One-time transitions (answer, end) are claimed atomically.
@@ -61,7 +65,7 @@ export async function endPrivate(ctx: Ctx, id: string, reason: EndReason, by?: s
 
 /** When the current prepaid minute's voucher is due at the latest. */
 function voucherDeadline(ctx: Ctx, s: PrivateSession): number {
-  return s.startedAt + s.paidMinutes * 60_000 + ctx.tuning.voucherGraceMs;
+  return s.startedAt + s.paidMinutes * ctx.tuning.minuteMs + ctx.tuning.voucherGraceMs;
 }
 
 function watchPayments(ctx: Ctx, id: string, delayMs: number): void {
@@ -145,13 +149,14 @@ export function privateHandlers(ctx: Ctx): Handlers {
         if (presence?.showId) await endShow(ctx, presence.showId, 'ended');
         await setStatus(ctx, s.model, s.modelPseudonym, 'private', null);
         const { TURN_URLS: urls, TURN_SECRET: secret, TURN_TTL_SECONDS: ttl } = ctx.config;
+        const metering = { startedAt: active.startedAt, baseline: active.baseline, minuteMs: ctx.tuning.minuteMs, graceMs: ctx.tuning.voucherGraceMs };
         ctx.io.to(rooms.identity(s.client)).emit('private:accepted', {
-          sessionId: s.id, turn: turnCredentials(urls, secret!, ttl), model: { key: s.model, pseudonym: s.modelPseudonym },
+          sessionId: s.id, turn: turnCredentials(urls, secret!, ttl), model: { key: s.model, pseudonym: s.modelPseudonym }, ...metering,
         });
         watchPayments(ctx, s.id, ctx.tuning.voucherGraceMs);
         ctx.metrics.privateSessions.inc({ outcome: 'accepted' });
         ctx.logger.info({ sessionId: s.id, model: s.modelPseudonym, client: s.clientPseudonym }, 'private session started');
-        return { sessionId: s.id, turn: turnCredentials(urls, secret!, ttl), client: { key: s.client, pseudonym: s.clientPseudonym } };
+        return { sessionId: s.id, turn: turnCredentials(urls, secret!, ttl), client: { key: s.client, pseudonym: s.clientPseudonym }, ...metering };
       },
     },
     'private:decline': {
@@ -207,7 +212,7 @@ export function privateHandlers(ctx: Ctx): Handlers {
         if (!current || current.state !== 'active') fail('CONFLICT', 'the session has ended');
         const updated = { ...current, paidMinutes: Math.max(current.paidMinutes, paidMinutes) };
         await ctx.store.putPrivate(updated, ACTIVE_TTL_MS);
-        const paidUntil = updated.startedAt + updated.paidMinutes * 60_000;
+        const paidUntil = updated.startedAt + updated.paidMinutes * ctx.tuning.minuteMs;
         ctx.io.to(rooms.identity(s.model)).emit('private:voucher', { sessionId: s.id, voucher: p.voucher, paidMinutes: updated.paidMinutes, paidUntil });
         return { paidMinutes: updated.paidMinutes, paidUntil };
       },

@@ -132,6 +132,18 @@ export interface ChatMessage {
   at: number;
 }
 
+/** The numbers of a private session's contracts/metering.ts `PaymentMeter`, as the server enforces them. */
+export interface Metering {
+  /** Accept time (ms since the epoch): minute 1 starts here. */
+  startedAt: number;
+  /** Channel amount already owed before this session (base units); minute N costs up to `baseline + N * price`. */
+  baseline: string;
+  /** Length of a billed minute, ms. */
+  minuteMs: number;
+  /** How late a minute's voucher may be, ms. */
+  graceMs: number;
+}
+
 export interface TurnCredentials { urls: string[]; username: string; credential: string; ttlSeconds: number }
 
 // ---------------------------------------------------------------------------
@@ -242,7 +254,7 @@ export interface Replies {
   'chat:unban': object;
   'chat:slowMode': object;
   'private:request': { sessionId: string; timeoutSeconds: number };
-  'private:accept': { sessionId: string; turn: TurnCredentials; client: { key: string; pseudonym: string } };
+  'private:accept': { sessionId: string; turn: TurnCredentials; client: { key: string; pseudonym: string } } & Metering;
   'private:decline': object;
   'private:signal': object;
   'private:voucher': { paidMinutes: number; paidUntil: number };
@@ -272,7 +284,7 @@ export interface ServerToClient {
   'chat:slowMode': (e: { showId: string; seconds: number }) => void;
   'chat:moderated': (e: { showId: string | null; action: 'muted' | 'banned' | 'unbanned'; target: string; until?: number }) => void;
   'private:request': (e: { sessionId: string; client: { key: string; pseudonym: string }; pricePerMinute: string; minMinutes: number; channelId: string; expiresAt: number }) => void;
-  'private:accepted': (e: { sessionId: string; turn: TurnCredentials; model: { key: string; pseudonym: string } }) => void;
+  'private:accepted': (e: { sessionId: string; turn: TurnCredentials; model: { key: string; pseudonym: string } } & Metering) => void;
   'private:declined': (e: { sessionId: string; reason: 'declined' | 'timeout' }) => void;
   'private:signal': (e: { sessionId: string; from: string; description?: { type: 'offer' | 'answer'; sdp: string }; candidate?: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null }; fingerprint?: { fingerprint: string; signature: string } }) => void;
   'private:voucher': (e: { sessionId: string; voucher: Voucher; paidMinutes: number; paidUntil: number }) => void;

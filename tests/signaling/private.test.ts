@@ -16,6 +16,8 @@ import { call, login, next, ok, startRedis, startServer, testConfig, type RedisH
 
 const LIVE = (n: number) => parseUnits(String(n), 18);
 const PRICE = LIVE(2);
+/** A short billed minute, so the test sees a paid minute run out. */
+const MINUTE_MS = 2_000;
 
 function privateFlows(name: string, withRedis: boolean) {
   const t = suite(`private shows (${name})`);
@@ -41,6 +43,7 @@ function privateFlows(name: string, withRedis: boolean) {
     run = await startServer({
       config: redis ? { ...config, REDIS_URL: redis.url } : config,
       chain: { provider: chain.provider, addresses: chain.addresses, chainId: chain.chainId, rpcUrl: chain.rpcUrl },
+      tuning: { minuteMs: MINUTE_MS },
     });
     clientWallet = new Wallet(chain.demoAccounts[0]!.privateKey, chain.provider);
     modelWallet = new Wallet(chain.demoAccounts[1]!.privateKey, chain.provider);
@@ -156,6 +159,7 @@ function privateFlows(name: string, withRedis: boolean) {
       assert.equal(turn.urls, ['turn:127.0.0.1:3478']);
     }
     assert.is.not(a.turn.username, c.turn.username);
+    assert.equal([c.startedAt, c.baseline, c.minuteMs, c.graceMs], [a.startedAt, a.baseline, MINUTE_MS, 3_000], 'both sides meter alike');
     assert.is(c.model.key, model.key);
     const again = await call(model.socket, 'private:accept', { sessionId });
     assert.is(again.ok ? null : again.error.code, 'CONFLICT');
@@ -238,6 +242,18 @@ function privateFlows(name: string, withRedis: boolean) {
     const id = await startSession();
     const e = await next(model.socket, 'private:ended', (x) => x.sessionId === id);
     assert.is(e.reason, 'voucher_late');
+  });
+
+  t('when the paid minutes run out, the session ends after the grace period, not before', async () => {
+    const id = await startSession();
+    const payer = connectChannels(clientWallet, chain.addresses);
+    const cur = BigInt(await run.server.store.channelHighWater(channelId));
+    const v = await payer.signVoucher(channelId, cur + PRICE);
+    const paid = await ok(clientUser.socket, 'private:voucher', { sessionId: id, voucher: { channelId, cumulativeAmount: v.cumulativeAmount.toString(), signature: v.signature } });
+    assert.is(paid.paidMinutes, 1);
+    const e = await next(model.socket, 'private:ended', (x) => x.sessionId === id, 20_000);
+    assert.is(e.reason, 'voucher_late');
+    assert.ok(Date.now() >= paid.paidUntil + 3_000 - 50, 'not before the paid minute plus the grace period');
   });
 
   t('a peer gone longer than the grace period ends the session; one back in time does not', async () => {
