@@ -3,16 +3,13 @@
  * the age-verification endpoints.
  *
  * Verifier HTTP API (mounted at /verifier):
- * - `GET /verifier/pending` with header
- *   `Authorization: LiveCam-Verifier <verifierKey>.<unixSeconds>.<signature>`, where the
- *   signature is Ed25519 (base64url) by the verifier key over the UTF-8 bytes of
- *   `livecam/verifier-request/v1\0GET /verifier/pending <unixSeconds>` (±120 s).
+ * - `GET /verifier/pending` with the header of verifier-auth.ts `verifierAuthorization`
+ *   (`LiveCam-Verifier <verifierKey>.<unixSeconds>.<signature>`, ±120 s).
  *   Answers `{ documents: [{ modelKey, sealedDocument, submittedAt }] }` for that verifier.
  * - `POST /verifier/attestations` with JSON `{ attestation }` (crypto/age.ts
  *   `signAttestation`): needs no header, the attestation is signed by a configured
  *   verifier key. The sealed document is deleted; the model is told its status.
  */
-import { createPublicKey, verify } from 'node:crypto';
 import express from 'express';
 import { rooms, type Ctx, type Handlers } from './context.ts';
 import { AGE_DOCUMENT_PATH, LIMITS } from './protocol.ts';
@@ -20,8 +17,9 @@ import { SignalingError } from './errors.ts';
 import { ageStatus, pendingFor, recordAttestation, submitDocument } from './age.ts';
 import { endShow } from './presence.ts';
 import { endPrivate } from './private.ts';
+import { checkVerifierAuthorization } from './verifier-auth.ts';
 
-export const VERIFIER_REQUEST_CONTEXT = 'livecam/verifier-request/v1';
+export { VERIFIER_REQUEST_CONTEXT } from './verifier-auth.ts';
 
 export function accountHandlers(ctx: Ctx): Handlers {
   return {
@@ -75,21 +73,6 @@ export function accountHandlers(ctx: Ctx): Handlers {
   };
 }
 
-function verifierAuthorized(ctx: Ctx, header: string | undefined, method: string, path: string): string | null {
-  const m = /^LiveCam-Verifier ([A-Za-z0-9_-]{43})\.(\d{1,12})\.([A-Za-z0-9_-]{86})$/.exec(header ?? '');
-  if (!m) return null;
-  const [, key, ts, sig] = m as unknown as [string, string, string, string];
-  if (!ctx.config.VERIFIER_PUBLIC_KEYS.includes(key)) return null;
-  if (Math.abs(Date.now() / 1000 - Number(ts)) > 120) return null;
-  try {
-    const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: key }, format: 'jwk' });
-    const message = Buffer.from(`${VERIFIER_REQUEST_CONTEXT}\u0000${method} ${path} ${ts}`, 'utf8');
-    return verify(null, message, publicKey, Buffer.from(sig, 'base64url')) ? key : null;
-  } catch {
-    return null;
-  }
-}
-
 /** `POST /age/documents` (see protocol.ts AGE_DOCUMENT_PATH): a sealed document too big for a socket frame. */
 export function ageUploadRouter(ctx: Ctx): express.Router {
   const router = express.Router();
@@ -119,7 +102,7 @@ export function ageUploadRouter(ctx: Ctx): express.Router {
 export function verifierRouter(ctx: Ctx): express.Router {
   const router = express.Router();
   router.get('/pending', async (req, res) => {
-    const key = verifierAuthorized(ctx, req.get('authorization'), 'GET', '/verifier/pending');
+    const key = checkVerifierAuthorization(req.get('authorization'), 'GET', '/verifier/pending', ctx.config.VERIFIER_PUBLIC_KEYS);
     if (!key) {
       res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'verifier signature required' } });
       return;

@@ -13,12 +13,11 @@ import { createClient } from 'redis';
 import { createIdentity, type Identity } from '../../crypto/identity.ts';
 import { sealDocument, signAttestation } from '../../crypto/age.ts';
 import { toBase64url } from '../../crypto/encoding.ts';
-import { ready } from '../../crypto/sodium.ts';
 import { Keyring } from '../../crypto/records.ts';
 import { MemoryDataKeyStore, Vault } from '../../crypto/vault.ts';
 import { isPlatformError } from '../../crypto/errors.ts';
 import { KEY_PREFIXES } from '../../signaling/store.ts';
-import { VERIFIER_REQUEST_CONTEXT } from '../../signaling/account.ts';
+import { verifierAuthorization } from '../../signaling/verifier-auth.ts';
 import { call, login, next, ok, startRedis, startServer, testConfig, type RedisHandle, type Running } from './helpers.ts';
 
 const t = suite('privacy of what the server stores');
@@ -90,10 +89,9 @@ t('after a full flow Redis holds no IP, plaintext, document, token or secret; pr
   // The verifier fetches pending documents with a signed request.
   const unsigned = await fetch(`${run.url}/verifier/pending`);
   assert.is(unsigned.status, 401);
-  const s = await ready();
-  const ts = Math.floor(Date.now() / 1000);
-  const sig = toBase64url(s.crypto_sign_detached(Buffer.from(`${VERIFIER_REQUEST_CONTEXT}\u0000GET /verifier/pending ${ts}`), verifier.secretKey));
-  const pending = await fetch(`${run.url}/verifier/pending`, { headers: { authorization: `LiveCam-Verifier ${verifier.publicKey}.${ts}.${sig}` } });
+  const wrongPath = await fetch(`${run.url}/verifier/pending`, { headers: { authorization: await verifierAuthorization(verifier, 'GET', '/verifier/other') } });
+  assert.is(wrongPath.status, 401, 'a signature for another request does not open this one');
+  const pending = await fetch(`${run.url}/verifier/pending`, { headers: { authorization: await verifierAuthorization(verifier, 'GET', '/verifier/pending') } });
   const { documents } = await pending.json() as { documents: { modelKey: string; sealedDocument: string }[] };
   assert.equal(documents.map((d) => [d.modelKey, d.sealedDocument]), [[model.key, sealed]]);
   const attestation = await signAttestation(verifier, { modelKey: model.key, adult: true });
