@@ -110,6 +110,9 @@ export function privateHandlers(ctx: Ctx): Handlers {
           state: 'requested', createdAt: now, startedAt: 0, baseline: '0', paidMinutes: 0,
         };
         const timeout = ctx.tuning.privateRequestTimeoutMs;
+        if (!(await ctx.store.claimPendingRequest(client, p.model, session.id, timeout + 5_000))) {
+          fail('CONFLICT', 'you already have a pending request to this model');
+        }
         await ctx.store.putPrivate(session, timeout + 60_000);
         ctx.io.to(rooms.identity(p.model)).emit('private:request', {
           sessionId: session.id, client: { key: client, pseudonym: session.clientPseudonym },
@@ -146,6 +149,7 @@ export function privateHandlers(ctx: Ctx): Handlers {
         }
         const active: PrivateSession = { ...s, state: 'active', startedAt: Date.now(), baseline: owed.toString(), paidMinutes: 0 };
         await ctx.store.putPrivate(active, ACTIVE_TTL_MS);
+        await ctx.store.kv.del(`lc:privreq:${s.client}:${s.model}`);
         if (presence?.showId) await endShow(ctx, presence.showId, 'ended');
         await setStatus(ctx, s.model, s.modelPseudonym, 'private', null);
         const { TURN_URLS: urls, TURN_SECRET: secret, TURN_TTL_SECONDS: ttl } = ctx.config;

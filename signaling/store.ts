@@ -26,6 +26,7 @@ export const KEY_PREFIXES = {
   'lc:chal:': { ephemeral: true }, // issued login challenges, deleted when used
   'lc:priv:': { ephemeral: true }, // a private session
   'lc:privof:': { ephemeral: true }, // private sessions of an identity
+  'lc:privreq:': { ephemeral: true }, // a client's pending request to a model (one at a time)
   'lc:chan:': { ephemeral: false }, // highest voucher amount seen per channel
   'lc:wallet:': { ephemeral: false }, // wallet address bound to an identity
   'lc:dk:': { ephemeral: false }, // wrapped per-user data key
@@ -253,8 +254,13 @@ export class Store {
     return this.kv.set(`lc:priv:${id}:${what}`, '1', { ttlMs, nx: true });
   }
 
+  /** Claims the one pending request a client may have with a model; false when one is pending. */
+  claimPendingRequest(client: string, model: string, sessionId: string, ttlMs: number): Promise<boolean> {
+    return this.kv.set(`lc:privreq:${client}:${model}`, sessionId, { ttlMs, nx: true });
+  }
+
   async deletePrivate(s: PrivateSession): Promise<void> {
-    await this.kv.del(`lc:priv:${s.id}`);
+    await this.kv.del(`lc:priv:${s.id}`, `lc:privreq:${s.client}:${s.model}`);
     for (const k of [s.client, s.model]) await this.kv.srem(`lc:privof:${k}`, s.id);
   }
 

@@ -130,6 +130,8 @@ function privateFlows(name: string, withRedis: boolean) {
     const withdrawnAsk = next(model.socket, 'private:request');
     const w = await ok(clientUser.socket, 'private:request', { model: model.key, pricePerMinute: PRICE.toString(), minMinutes: 3, channelId });
     await withdrawnAsk;
+    const twice = await call(clientUser.socket, 'private:request', { model: model.key, pricePerMinute: PRICE.toString(), minMinutes: 3, channelId });
+    assert.is(twice.ok ? null : twice.error.code, 'CONFLICT', 'one pending request per client and model');
     const withdrawn = next(model.socket, 'private:ended', (e) => e.sessionId === w.sessionId);
     await ok(clientUser.socket, 'private:end', { sessionId: w.sessionId });
     assert.equal(await withdrawn, { sessionId: w.sessionId, reason: 'ended', by: clientUser.key });
