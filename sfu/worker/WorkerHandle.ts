@@ -32,7 +32,8 @@ export class WorkerHandle {
   /** Forks the worker and waits until its engine is ready. */
   static start(index: number, options: WeriftEngineOptions): Promise<WorkerHandle> {
     const child = fork(WORKER_MAIN, [], {
-      execArgv: ['--import', 'tsx'],
+      // SFU_WORKER_NODE_OPTIONS: extra Node flags for workers (e.g. --cpu-prof when profiling).
+      execArgv: ['--import', 'tsx', ...(process.env.SFU_WORKER_NODE_OPTIONS ?? '').split(' ').filter(Boolean)],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });

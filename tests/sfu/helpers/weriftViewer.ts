@@ -15,6 +15,8 @@ export interface WeriftViewerClient {
   videoPackets(): number;
   audioPackets(): number;
   keyframes(): number;
+  /** Sequence-number gaps seen on audio and video (packets that never arrived). */
+  lostPackets(): number;
   /** Sends a PLI for the video stream. */
   requestKeyframe(): Promise<void>;
   close(): Promise<void>;
@@ -46,12 +48,24 @@ export async function joinWhep(options: JoinOptions): Promise<WeriftViewerClient
   let inKeyframe = false;
   let firstFrame: number | undefined;
   let videoSsrc = 0;
+  let lost = 0;
+  const last = { audio: -1, video: -1 };
+  const gap = (kind: 'audio' | 'video', seq: number) => {
+    const prev = last[kind];
+    if (prev >= 0) {
+      const d = (seq - prev) & 0xffff;
+      if (d === 0 || d >= 0x8000) return; // duplicate or late (retransmission)
+      lost += d - 1;
+    }
+    last[kind] = seq;
+  };
   const audioT = pc.addTransceiver('audio', { direction: 'recvonly' });
   const videoT: RTCRtpTransceiver = pc.addTransceiver('video', { direction: 'recvonly' });
-  audioT.onTrack.subscribe((track) => track.onReceiveRtp.subscribe(() => { audio++; }));
+  audioT.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((p) => { audio++; gap('audio', p.header.sequenceNumber); }));
   videoT.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((p) => {
     video++;
     videoSsrc = p.header.ssrc;
+    gap('video', p.header.sequenceNumber);
     if (isVp8Keyframe(p.payload)) { inKeyframe = true; keyframes++; }
     if (inKeyframe && p.header.marker) {
       inKeyframe = false;
@@ -78,6 +92,7 @@ export async function joinWhep(options: JoinOptions): Promise<WeriftViewerClient
     videoPackets: () => video,
     audioPackets: () => audio,
     keyframes: () => keyframes,
+    lostPackets: () => lost,
     async requestKeyframe() {
       if (videoSsrc) await videoT.receiver.sendRtcpPLI(videoSsrc);
     },

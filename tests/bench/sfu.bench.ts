@@ -1,0 +1,146 @@
+/**
+ * `npm run bench:sfu`: a Chromium publisher (fake camera, simulcast 1280x720
+ * plus audio) into one SFU worker process, and werift viewers in another
+ * process. Prints `name: value unit` lines:
+ *
+ *   publisher_bitrate_kbps        what the publisher sends 10 s after joining (REMB/TWCC let it climb)
+ *   join_to_first_frame_p50_ms    viewer POST start -> first complete keyframe, 100 viewers joining
+ *   join_to_first_frame_p95_ms
+ *   cpu_us_per_forwarded_packet   worker CPU (user+sys) / packets forwarded, steady state
+ *   viewer_packets_per_s          packets one audio+video viewer receives per second
+ *   viewer_loss_fraction          packets missing at the viewers during the steady phase
+ *   viewers_per_core              1 s of CPU / (cost per packet * packets per viewer per s)
+ *
+ * Env: SFU_BENCH_VIEWERS (default 100), SFU_BENCH_JOIN_SPACING_MS (default 50),
+ * SFU_BENCH_STEADY_S (default 10), SFU_BENCH_LAYER (default medium).
+ * Runs inside a loopback-only network namespace (re-executes itself there).
+ */
+import { fork, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createSfu } from '../../sfu/sfu.ts';
+import { mintSfuToken } from '../../sfu/tokens.ts';
+import { launchBrowser, startOrigin, waitFor } from '../sfu/helpers/browser.ts';
+import { joinWhep, type WeriftViewerClient } from '../sfu/helpers/weriftViewer.ts';
+
+const self = fileURLToPath(import.meta.url);
+const VIEWERS = Number(process.env.SFU_BENCH_VIEWERS ?? 100);
+const SPACING = Number(process.env.SFU_BENCH_JOIN_SPACING_MS ?? 50);
+const STEADY_S = Number(process.env.SFU_BENCH_STEADY_S ?? 10);
+const LAYER = (process.env.SFU_BENCH_LAYER ?? 'medium') as 'medium';
+
+type ToChild = { cmd: 'join'; endpoint: string; tokens: string[]; spacingMs: number; layer: string } | { cmd: 'stats' } | { cmd: 'close' };
+interface ChildStats { joined: number; failed: number; firstFrames: number[]; video: number; audio: number; lost: number }
+
+function loopbackOnly(): boolean {
+  const out = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
+  const links = (out.stdout ?? '').split('\n').filter((l) => l.trim() !== '');
+  return out.status === 0 && links.length === 1 && /\blo\b/.test(links[0] ?? '');
+}
+
+async function child(): Promise<void> {
+  const viewers: WeriftViewerClient[] = [];
+  let failed = 0;
+  const stats = (): ChildStats => ({
+    joined: viewers.length,
+    failed,
+    firstFrames: viewers.map((v) => v.firstFrameMs() ?? -1),
+    video: viewers.reduce((n, v) => n + v.videoPackets(), 0),
+    audio: viewers.reduce((n, v) => n + v.audioPackets(), 0),
+    lost: viewers.reduce((n, v) => n + v.lostPackets(), 0),
+  });
+  process.on('message', async (msg: ToChild) => {
+    if (msg.cmd === 'join') {
+      const joins: Promise<void>[] = [];
+      for (const token of msg.tokens) {
+        joins.push(joinWhep({ endpoint: msg.endpoint, token, layer: msg.layer as 'medium' }).then((v) => { viewers.push(v); }, () => { failed++; }));
+        await new Promise((r) => setTimeout(r, msg.spacingMs));
+      }
+      await Promise.all(joins);
+      process.send!({ type: 'joined', stats: stats() });
+    } else if (msg.cmd === 'stats') {
+      process.send!({ type: 'stats', stats: stats() });
+    } else {
+      await Promise.all(viewers.map((v) => v.close()));
+      process.exit(0);
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
+}
+
+async function main(): Promise<void> {
+  const secret = new Uint8Array(32).fill(42);
+  const sfu = await createSfu({ workers: 1, listenIp: '127.0.0.1' });
+  const origin = await startOrigin(sfu.engine, secret);
+  const browser = await launchBrowser();
+  const load = fork(self, ['--viewers'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ask = <T>(msg: ToChild, type: string) => new Promise<T>((resolve) => {
+    const on = (m: { type: string; stats: T }) => { if (m.type === type) { load.off('message', on); resolve(m.stats); } };
+    load.on('message', on);
+    load.send(msg);
+  });
+  try {
+    const show = 'bench';
+    const page = await browser.page(origin.url);
+    const token = mintSfuToken(secret, { kind: 'whip', showId: show, sub: 'model', ttlSeconds: 3600 });
+    await page.evaluate((a) => (window as any).sfuTest.publish(a), { endpoint: `${origin.url}/whip/${show}`, token, width: 1280, height: 720 });
+    const published = Date.now();
+    await waitFor(() => sfu.engine.hasShow(show), 15_000, 'show live');
+    await new Promise((r) => setTimeout(r, Math.max(0, 10_000 - (Date.now() - published))));
+    const [atTen] = await sfu.engine.showStats();
+    console.log(`publisher_bitrate_kbps: ${atTen?.publisherBitrateKbps ?? 0} kbps`);
+
+    const tokens = Array.from({ length: VIEWERS }, (_v, i) => mintSfuToken(secret, { kind: 'whep', showId: show, sub: `viewer-${i}`, ttlSeconds: 3600 }));
+    const joined = await ask<ChildStats>({ cmd: 'join', endpoint: `${origin.url}/whep/${show}`, tokens, spacingMs: SPACING, layer: LAYER }, 'joined');
+    await waitFor(async () => (await ask<ChildStats>({ cmd: 'stats' }, 'stats')).firstFrames.every((f) => f >= 0), 20_000, 'first frames').catch(() => {});
+    const afterJoin = await ask<ChildStats>({ cmd: 'stats' }, 'stats');
+    const frames = afterJoin.firstFrames.filter((f) => f >= 0);
+    console.log(`join_to_first_frame_p50_ms: ${Math.round(percentile(frames, 50))} ms`);
+    console.log(`join_to_first_frame_p95_ms: ${Math.round(percentile(frames, 95))} ms`);
+    console.log(`viewers_joined: ${joined.joined} count`);
+    console.log(`viewers_with_first_frame: ${frames.length} count`);
+
+    await new Promise((r) => setTimeout(r, 2000)); // settle
+    const w0 = (await sfu.engine.workerStats())[0]!;
+    const c0 = await ask<ChildStats>({ cmd: 'stats' }, 'stats');
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, STEADY_S * 1000));
+    const w1 = (await sfu.engine.workerStats())[0]!;
+    const c1 = await ask<ChildStats>({ cmd: 'stats' }, 'stats');
+    const seconds = (performance.now() - t0) / 1000;
+    const forwarded = w1.forwardedPackets - w0.forwardedPackets;
+    const cpu = w1.cpuMicros - w0.cpuMicros;
+    const perPacket = cpu / Math.max(1, forwarded);
+    const received = (c1.video - c0.video) + (c1.audio - c0.audio);
+    const lost = c1.lost - c0.lost;
+    const perViewer = received / Math.max(1, c1.joined) / seconds;
+    console.log(`cpu_us_per_forwarded_packet: ${perPacket.toFixed(2)} us`);
+    console.log(`worker_cpu_percent: ${((cpu / 1e6 / seconds) * 100).toFixed(1)} %`);
+    console.log(`forwarded_packets_per_s: ${Math.round(forwarded / seconds)} pkt/s`);
+    console.log(`viewer_packets_per_s: ${perViewer.toFixed(1)} pkt/s`);
+    console.log(`viewer_loss_fraction: ${(lost / Math.max(1, received + lost)).toFixed(5)} ratio`);
+    console.log(`viewers_per_core: ${Math.floor(1e6 / (perPacket * perViewer))} viewers`);
+    await ask({ cmd: 'close' }, 'never').catch(() => {});
+  } finally {
+    load.kill('SIGKILL');
+    await browser.close();
+    await origin.close();
+    await sfu.close();
+  }
+}
+
+if (process.argv.includes('--viewers')) {
+  await child();
+} else if (!loopbackOnly() && process.env.LIVECAM_BENCH_NETNS !== '1') {
+  const isRoot = process.getuid?.() === 0;
+  const inner = `ip link set lo up && exec "${process.execPath}" --import tsx "${self}"`;
+  const r = spawnSync('unshare', [...(isRoot ? ['-n'] : ['-rn']), 'bash', '-c', inner], { stdio: 'inherit', env: { ...process.env, LIVECAM_BENCH_NETNS: '1' } });
+  process.exit(r.status ?? 1);
+} else {
+  await main();
+  process.exit(0);
+}
