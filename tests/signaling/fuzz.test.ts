@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { CLIENT_EVENTS, ERROR_CODES, schemas, type ClientEvent } from '../../signaling/protocol.ts';
 import { KEY_PREFIXES } from '../../signaling/store.ts';
-import { client, connected, login, ok, startServer, type ClientSocket, type Running, type User } from './helpers.ts';
+import { client, connected, login, ok, startRedis, startServer, type ClientSocket, type RedisHandle, type Running, type User } from './helpers.ts';
 
 const KEY = 'A'.repeat(43);
 const ID = 'abcdefgh1234';
@@ -82,71 +82,78 @@ function isErrorAck(res: unknown): res is { ok: false; error: { code: string; me
   return r?.ok === false && typeof r.error?.message === 'string' && (ERROR_CODES as readonly string[]).includes(String(r.error?.code));
 }
 
-const t = suite('fuzz: malformed events');
-let run: Running;
-let model: User;
-let viewer: User;
-let anon: ClientSocket;
+function fuzz(name: string, withRedis: boolean) {
+  const t = suite(`fuzz: malformed events (${name})`);
+  let run: Running;
+  let model: User;
+  let viewer: User;
+  let anon: ClientSocket;
+  let redis: RedisHandle | null = null;
 
-t.before(async () => {
-  run = await startServer({ tuning: { eventsPerSecond: 100_000 } });
-  model = await login(run.url, 'model');
-  viewer = await login(run.url, 'client');
-  await ok(model.socket, 'model:setPrice', { pricePerMinute: '77', minMinutes: 4 });
-  anon = client(run.url);
-  await connected(anon);
-});
-t.after(async () => {
-  for (const s of [model?.socket, viewer?.socket, anon]) s?.close();
-  await run?.server.close();
-});
+  t.before(async () => {
+    if (withRedis) redis = await startRedis();
+    run = await startServer({ tuning: { eventsPerSecond: 100_000 }, env: redis ? { REDIS_URL: redis.url } : {} });
+    model = await login(run.url, 'model');
+    viewer = await login(run.url, 'client');
+    await ok(model.socket, 'model:setPrice', { pricePerMinute: '77', minMinutes: 4 });
+    anon = client(run.url);
+    await connected(anon);
+  });
+  t.after(async () => {
+    for (const s of [model?.socket, viewer?.socket, anon]) s?.close();
+    await run?.server.close();
+    await redis?.stop();
+  });
 
-t('every event with a malformed payload gets BAD_REQUEST and changes nothing', async () => {
-  for (const event of CLIENT_EVENTS) {
-    const socket = MODEL_EVENTS.has(event) ? model.socket : viewer.socket;
-    await fc.assert(fc.asyncProperty(malformed(event), async (payload) => {
-      const res = await emitRaw(socket, event, [payload]);
-      assert.ok(isErrorAck(res), `${event}: ${JSON.stringify(res)}`);
-      assert.is((res as { error: { code: string } }).error.code, 'BAD_REQUEST', `${event} ${JSON.stringify(payload)?.slice(0, 100)}`);
-    }), { numRuns: 80 });
-  }
-});
-
-t('wrong call shapes: no payload, extra arguments, unknown events, unauthenticated', async () => {
-  for (const event of CLIENT_EVENTS) {
-    const socket = MODEL_EVENTS.has(event) ? model.socket : viewer.socket;
-    const none = await emitRaw(socket, event, []);
-    assert.ok(isErrorAck(none), `${event} without payload`);
-    const extra = await emitRaw(socket, event, [VALID[event], 'extra']);
-    assert.ok(isErrorAck(extra), `${event} with an extra argument`);
-    const nonAuth = ['session:challenge', 'session:login', 'session:resume', 'directory:subscribe', 'directory:unsubscribe'];
-    if (!nonAuth.includes(event)) {
-      const res = await emitRaw(anon, event, [VALID[event]]);
-      assert.ok(isErrorAck(res) && res.error.code === 'UNAUTHENTICATED', `${event} unauthenticated: ${JSON.stringify(res)}`);
+  t('every event with a malformed payload gets BAD_REQUEST and changes nothing', async () => {
+    for (const event of CLIENT_EVENTS) {
+      const socket = MODEL_EVENTS.has(event) ? model.socket : viewer.socket;
+      await fc.assert(fc.asyncProperty(malformed(event), async (payload) => {
+        const res = await emitRaw(socket, event, [payload]);
+        assert.ok(isErrorAck(res), `${event}: ${JSON.stringify(res)}`);
+        assert.is((res as { error: { code: string } }).error.code, 'BAD_REQUEST', `${event} ${JSON.stringify(payload)?.slice(0, 100)}`);
+      }), { numRuns: 80 });
     }
-  }
-  await fc.assert(fc.asyncProperty(fc.string({ minLength: 1, maxLength: 40 }).filter((e) => !(CLIENT_EVENTS as string[]).includes(e) && !['connect', 'disconnect', 'connect_error', 'disconnecting', 'newListener', 'removeListener'].includes(e)), fc.anything(), async (event, payload) => {
-    const res = await emitRaw(viewer.socket, event, [payload]);
-    assert.ok(isErrorAck(res), `unknown event ${event}`);
-  }), { numRuns: 50 });
-});
+  });
 
-t('the process is up and the state consistent afterwards', async () => {
-  assert.ok(model.socket.connected && viewer.socket.connected && anon.connected, 'no socket was dropped');
-  const { models } = await ok(viewer.socket, 'directory:subscribe', {});
-  const entry = models.find((m) => m.key === model.key);
-  assert.equal(entry && { status: entry.status, price: entry.pricePerMinute, min: entry.minMinutes, show: entry.showId },
-    { status: 'online', price: '77', min: 4, show: null });
-  assert.not.ok(await run.server.store.isBanned(model.key, viewer.key));
-  const keys = await run.server.store.kv.keys('');
-  const prefixes = Object.keys(KEY_PREFIXES);
-  for (const k of keys) assert.ok(prefixes.some((p) => k.startsWith(p)), `unexpected key ${k}`);
-  assert.not.ok(keys.some((k) => k.startsWith('lc:show:') || k.startsWith('lc:priv:') || k.startsWith('lc:rec:')), 'no show, session or record was created');
-  // Still fully working.
-  const { showId } = await ok(model.socket, 'show:open', {});
-  await ok(viewer.socket, 'show:watch', { model: model.key });
-  await ok(viewer.socket, 'chat:send', { showId, text: 'still alive' });
-  await ok(model.socket, 'show:close', {});
-});
+  t('wrong call shapes: no payload, extra arguments, unknown events, unauthenticated', async () => {
+    for (const event of CLIENT_EVENTS) {
+      const socket = MODEL_EVENTS.has(event) ? model.socket : viewer.socket;
+      const none = await emitRaw(socket, event, []);
+      assert.ok(isErrorAck(none), `${event} without payload`);
+      const extra = await emitRaw(socket, event, [VALID[event], 'extra']);
+      assert.ok(isErrorAck(extra), `${event} with an extra argument`);
+      const nonAuth = ['session:challenge', 'session:login', 'session:resume', 'directory:subscribe', 'directory:unsubscribe'];
+      if (!nonAuth.includes(event)) {
+        const res = await emitRaw(anon, event, [VALID[event]]);
+        assert.ok(isErrorAck(res) && res.error.code === 'UNAUTHENTICATED', `${event} unauthenticated: ${JSON.stringify(res)}`);
+      }
+    }
+    await fc.assert(fc.asyncProperty(fc.string({ minLength: 1, maxLength: 40 }).filter((e) => !(CLIENT_EVENTS as string[]).includes(e) && !['connect', 'disconnect', 'connect_error', 'disconnecting', 'newListener', 'removeListener'].includes(e)), fc.anything(), async (event, payload) => {
+      const res = await emitRaw(viewer.socket, event, [payload]);
+      assert.ok(isErrorAck(res), `unknown event ${event}`);
+    }), { numRuns: 50 });
+  });
 
-t.run();
+  t('the process is up and the state consistent afterwards', async () => {
+    assert.ok(model.socket.connected && viewer.socket.connected && anon.connected, 'no socket was dropped');
+    const { models } = await ok(viewer.socket, 'directory:subscribe', {});
+    const entry = models.find((m) => m.key === model.key);
+    assert.equal(entry && { status: entry.status, price: entry.pricePerMinute, min: entry.minMinutes, show: entry.showId },
+      { status: 'online', price: '77', min: 4, show: null });
+    assert.not.ok(await run.server.store.isBanned(model.key, viewer.key));
+    const keys = await run.server.store.kv.keys('');
+    const prefixes = Object.keys(KEY_PREFIXES);
+    for (const k of keys) assert.ok(prefixes.some((p) => k.startsWith(p)), `unexpected key ${k}`);
+    assert.not.ok(keys.some((k) => k.startsWith('lc:show:') || k.startsWith('lc:priv:') || k.startsWith('lc:rec:')), 'no show, session or record was created');
+    // Still fully working.
+    const { showId } = await ok(model.socket, 'show:open', {});
+    await ok(viewer.socket, 'show:watch', { model: model.key });
+    await ok(viewer.socket, 'chat:send', { showId, text: 'still alive' });
+    await ok(model.socket, 'show:close', {});
+  });
+  return t;
+}
+
+fuzz('memory', false).run();
+fuzz('redis', true).run();
