@@ -39,6 +39,8 @@ export interface Tuning {
   chatWindowSeconds: number;
   /** Events allowed per socket per second (all events). */
   eventsPerSecond: number;
+  /** Login attempts (challenge, login, resume) allowed per socket per minute. */
+  loginsPerMinute: number;
   /** Sockets this process accepts at once. */
   maxConnections: number;
   /** Sockets at once from one (hashed) remote address; 0 disables the check. */
@@ -66,6 +68,7 @@ export const DEFAULT_TUNING: Tuning = {
   chatPoints: 5,
   chatWindowSeconds: 5,
   eventsPerSecond: 30,
+  loginsPerMinute: 12,
   maxConnections: 19_000,
   maxConnectionsPerAddress: 0,
   ageDocumentTtlMs: 7 * 86_400_000,
@@ -125,7 +128,7 @@ export interface Ctx {
   payments: Payments | null;
   /** Lets signaling end a show's media (ban, close, deletion); absent when the SFU runs elsewhere. */
   sfu: SfuControl | null;
-  limiters: { chat: RateLimiterAbstract; events: RateLimiterAbstract };
+  limiters: { chat: RateLimiterAbstract; events: RateLimiterAbstract; logins: RateLimiterAbstract };
   /** Local timers by name, cleared on close. */
   timers: Map<string, NodeJS.Timeout>;
   /** Sockets of models connected here, by model key. */

@@ -133,6 +133,8 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
     chatLimiter = new RateLimiterMemory({ keyPrefix: 'lc:rl:chat', points: tuning.chatPoints, duration: tuning.chatWindowSeconds });
   }
   const eventLimiter = new RateLimiterMemory({ keyPrefix: 'lc:rl:ev', points: tuning.eventsPerSecond, duration: 1 });
+  // Challenges cost a store write each: a socket gets a few login attempts a minute, not thousands.
+  const loginLimiter = new RateLimiterMemory({ keyPrefix: 'lc:rl:login', points: tuning.loginsPerMinute, duration: 60 });
 
   const audience = options.audience
     ?? (config.PUBLIC_URL ? new URL(config.PUBLIC_URL).origin : `http://${config.HOST}:${config.PORT}`);
@@ -143,7 +145,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
     records: new Records(store, config.MASTER_KEYS),
     payments: options.chain ? new Payments(options.chain) : null,
     sfu: options.sfu ?? null,
-    limiters: { chat: chatLimiter, events: eventLimiter },
+    limiters: { chat: chatLimiter, events: eventLimiter, logins: loginLimiter },
     timers,
     localModels: new Map(),
     localShows: new Map(),
@@ -202,6 +204,14 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
       } catch {
         metrics.rateLimited.inc({ limit: 'events' });
         throw new SignalingError('RATE_LIMITED', 'too many events');
+      }
+      if (event.startsWith('session:') && event !== 'session:logout') {
+        try {
+          await loginLimiter.consume(socket.id);
+        } catch {
+          metrics.rateLimited.inc({ limit: 'logins' });
+          throw new SignalingError('RATE_LIMITED', 'too many login attempts; wait a minute');
+        }
       }
       if (!ack) throw new SignalingError('BAD_REQUEST', 'expected an acknowledgement callback');
       if (args.length !== 2) throw new SignalingError('BAD_REQUEST', 'expected one payload object and an ack');

@@ -71,6 +71,20 @@ rate('a burst past the per-socket event rate gets RATE_LIMITED', async () => {
   u.socket.close();
 });
 
+rate('login attempts are limited per socket', async () => {
+  const r = await startServer({ tuning: { loginsPerMinute: 3 } });
+  const s = client(r.url);
+  await connected(s);
+  const codes = [];
+  for (let i = 0; i < 5; i++) {
+    const res = await call(s, 'session:challenge', {});
+    codes.push(res.ok ? 'ok' : res.error.code);
+  }
+  assert.equal(codes, ['ok', 'ok', 'ok', 'RATE_LIMITED', 'RATE_LIMITED']);
+  s.close();
+  await r.server.close();
+});
+
 const http = suite('sealed age document over HTTP');
 http('upload needs a session token, a configured verifier, and a size under the limit', async () => {
   const verifier = await createIdentity();
