@@ -92,7 +92,7 @@ function fuzz(name: string, withRedis: boolean) {
 
   t.before(async () => {
     if (withRedis) redis = await startRedis();
-    run = await startServer({ tuning: { eventsPerSecond: 100_000 }, env: redis ? { REDIS_URL: redis.url } : {} });
+    run = await startServer({ tuning: { eventsPerSecond: 100_000, loginsPerMinute: 100_000 }, env: redis ? { REDIS_URL: redis.url } : {} });
     model = await login(run.url, 'model');
     viewer = await login(run.url, 'client');
     await ok(model.socket, 'model:setPrice', { pricePerMinute: '77', minMinutes: 4 });
