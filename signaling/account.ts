@@ -53,7 +53,7 @@ export function accountHandlers(ctx: Ctx): Handlers {
         });
         ctx.logger.info({ who: socket.data.pseudonym }, 'identity deleted');
         // After the ack has gone out, every socket of the identity is closed.
-        setTimeout(() => ctx.io.in(rooms.identity(key)).disconnectSockets(true), 50);
+        ctx.later(`deleted:${key}`, 50, () => ctx.io.in(rooms.identity(key)).disconnectSockets(true));
         return {};
       },
     },

@@ -138,6 +138,8 @@ export interface Ctx {
   /** Sets a named timer (replacing one of the same name). */
   later(name: string, ms: number, fn: () => Promise<void> | void): void;
   cancel(name: string): void;
+  /** Registers running work (handlers, cleanups) that close() waits for. */
+  track(work: Promise<unknown>): void;
   closing: boolean;
 }
 

@@ -35,13 +35,14 @@ export async function endShow(ctx: Ctx, showId: string, reason: EndReason): Prom
   ctx.metrics.shows.set(ctx.localShows.size);
   ctx.cancel(`viewers:${showId}`);
   if (!existed || !show) return;
-  ctx.io.to(rooms.show(showId)).emit('show:ended', { showId, reason });
-  ctx.io.in(rooms.show(showId)).socketsLeave(rooms.show(showId));
-  ctx.sfu?.closeShow(showId).catch((err: unknown) => ctx.logger.warn({ err, showId }, 'sfu closeShow failed'));
+  // State first, then the news (a model told "ended" may open the next show at once).
   const presence = await ctx.store.getPresence(show.model);
   if (presence && presence.showId === showId) {
     await setStatus(ctx, show.model, presence.pseudonym, presence.status === 'public' ? 'online' : presence.status, null);
   }
+  ctx.io.to(rooms.show(showId)).emit('show:ended', { showId, reason });
+  ctx.io.in(rooms.show(showId)).socketsLeave(rooms.show(showId));
+  ctx.sfu?.closeShow(showId).catch((err: unknown) => ctx.logger.warn({ err, showId }, 'sfu closeShow failed'));
   ctx.logger.info({ showId, model: presence?.pseudonym, reason }, 'show ended');
 }
 

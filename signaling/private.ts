@@ -48,15 +48,17 @@ export async function endPrivate(ctx: Ctx, id: string, reason: EndReason, by?: s
   ctx.cancel(`peer:${id}:${s.client}`);
   ctx.cancel(`peer:${id}:${s.model}`);
   await ctx.store.deletePrivate(s);
-  if (s.state === 'requested' && (reason === 'declined' || reason === 'timeout')) {
-    ctx.io.to(rooms.identity(s.client)).to(rooms.identity(s.model)).emit('private:declined', { sessionId: id, reason });
-  } else if (s.state === 'requested') {
-    // Withdrawn by the client, or a side vanished before the answer.
-    ctx.io.to(rooms.identity(s.client)).to(rooms.identity(s.model)).emit('private:ended', { sessionId: id, reason, ...(by ? { by } : {}) });
-  } else {
-    ctx.io.to(rooms.identity(s.client)).to(rooms.identity(s.model)).emit('private:ended', { sessionId: id, reason, ...(by ? { by } : {}) });
+  // State first, then the news: whoever hears "ended" may act on it at once (the model can take the next request).
+  if (s.state === 'active') {
     const presence = await ctx.store.getPresence(s.model);
     if (presence?.status === 'private') await setStatus(ctx, s.model, presence.pseudonym, 'online', null);
+  }
+  const both = ctx.io.to(rooms.identity(s.client)).to(rooms.identity(s.model));
+  if (s.state === 'requested' && (reason === 'declined' || reason === 'timeout')) {
+    both.emit('private:declined', { sessionId: id, reason });
+  } else {
+    // Ended by a side, late, disconnected; or, before the answer, withdrawn by the client or a side vanished.
+    both.emit('private:ended', { sessionId: id, reason, ...(by ? { by } : {}) });
   }
   ctx.metrics.privateSessions.inc({ outcome: reason });
   ctx.logger.info({ sessionId: id, model: s.modelPseudonym, reason, paidMinutes: s.paidMinutes }, 'private session ended');

@@ -139,6 +139,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   const audience = options.audience
     ?? (config.PUBLIC_URL ? new URL(config.PUBLIC_URL).origin : `http://${config.HOST}:${config.PORT}`);
   const timers = new Map<string, NodeJS.Timeout>();
+  const inflight = new Set<Promise<unknown>>();
   const ctx: Ctx = {
     config, tuning, store, io, logger, metrics,
     auth: new Auth(store, config.SESSION_SECRET, audience, tuning.sessionTtlSeconds),
@@ -151,14 +152,20 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
     localShows: new Map(),
     closing: false,
     later(name, ms, fn) {
+      if (ctx.closing) return;
       const old = timers.get(name);
       if (old) clearTimeout(old);
       const t = setTimeout(() => {
         if (timers.get(name) === t) timers.delete(name);
         if (ctx.closing) return;
-        Promise.resolve().then(fn).catch((err: unknown) => logger.error({ err, timer: name.split(':')[0] }, 'timer failed'));
+        ctx.track(Promise.resolve().then(fn).catch((err: unknown) => logger.error({ err, timer: name.split(':')[0] }, 'timer failed')));
       }, ms);
       timers.set(name, t);
+    },
+    track(work) {
+      // Work still running when close() starts is awaited before the store and Redis go away.
+      inflight.add(work);
+      void work.finally(() => inflight.delete(work)).catch(() => undefined);
     },
     cancel(name) {
       const t = timers.get(name);
@@ -244,7 +251,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
     socket.data.shows ??= new Set();
     metrics.connections.inc();
     for (const event of CLIENT_EVENTS) {
-      socket.on(event, ((...args: unknown[]) => { void dispatch(socket, event, args); }) as never);
+      socket.on(event, ((...args: unknown[]) => { ctx.track(dispatch(socket, event, args)); }) as never);
     }
     socket.onAny((event: unknown, ...args: unknown[]) => {
       if (typeof event === 'string' && (CLIENT_EVENTS as string[]).includes(event)) return;
@@ -260,7 +267,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
         else perAddress.set(hash, n);
       }
       if (ctx.closing) return;
-      void onDisconnect(socket).catch((err: unknown) => logger.error({ err }, 'disconnect cleanup failed'));
+      ctx.track(onDisconnect(socket).catch((err: unknown) => logger.error({ err }, 'disconnect cleanup failed')));
     });
   });
 
@@ -297,7 +304,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   const onSfuShowEnded = (showId: string, reason: string) => {
     // Only an explicit WHIP DELETE ends the show; a media drop leaves the model time to republish.
     if (reason !== 'deleted' || !ctx.localShows.has(showId)) return;
-    endShow(ctx, showId, 'ended').catch((err: unknown) => logger.error({ err }, 'ending show after SFU event failed'));
+    ctx.track(endShow(ctx, showId, 'ended').catch((err: unknown) => logger.error({ err }, 'ending show after SFU event failed')));
   };
   const sfuEvents = options.sfuEvents ?? options.sfu?.events;
   sfuEvents?.on('showended', onSfuShowEnded);
@@ -311,7 +318,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   app.use(ageUploadRouter(ctx));
 
   const beat = setInterval(() => {
-    heartbeat(ctx).catch((err: unknown) => logger.warn({ err }, 'heartbeat failed'));
+    ctx.track(heartbeat(ctx).catch((err: unknown) => logger.warn({ err }, 'heartbeat failed')));
   }, tuning.heartbeatMs);
   beat.unref();
 
@@ -339,6 +346,8 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
         for (const t of timers.values()) clearTimeout(t);
         timers.clear();
         io.local.disconnectSockets(true);
+        const drained = Promise.allSettled([...inflight]);
+        await Promise.race([drained, new Promise((r) => setTimeout(r, 5_000).unref())]);
         await new Promise<void>((resolve) => io.close(() => resolve()));
         if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         httpServer.closeAllConnections?.();
