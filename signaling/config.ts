@@ -96,6 +96,12 @@ const schema = z.object({
   VERIFIER_PUBLIC_KEYS: list(z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expected base64url Ed25519 public keys')).default([]),
   /** `required`: only models with a verifier's attestation go live; `off`: demo only. */
   AGE_VERIFICATION: z.enum(['required', 'off']).optional(),
+  /** Longest time a sealed age document waits for the verifier before it is deleted unread. */
+  AGE_DOCUMENT_TTL_HOURS: z.coerce.number({ error: 'expected hours' }).int('expected a whole number')
+    .min(1, 'expected 1 to 2160 hours').max(2160, 'expected 1 to 2160 hours').default(168),
+  /** Models must verify again after this many days; 0 keeps an attestation valid until revoked. */
+  AGE_ATTESTATION_MAX_AGE_DAYS: z.coerce.number({ error: 'expected days' }).int('expected a whole number')
+    .min(0, 'expected 0 to 3650 days').max(3650, 'expected 0 to 3650 days').default(0),
   /** Serve the prebuilt client from client/dist (false when a separate web server serves it). */
   SERVE_CLIENT: bool.default(true),
 });

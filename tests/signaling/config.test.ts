@@ -38,6 +38,8 @@ const cases: Record<string, { good: [string, unknown][]; bad: string[]; extra?: 
   },
   VERIFIER_PUBLIC_KEYS: { good: [[`${ED_KEY},${'B'.repeat(43)}`, [ED_KEY, 'B'.repeat(43)]]], bad: ['abc', `${ED_KEY},xyz`] },
   AGE_VERIFICATION: { good: [['off', 'off']], bad: ['maybe'] },
+  AGE_DOCUMENT_TTL_HOURS: { good: [['1', 1], ['168', 168]], bad: ['0', '2161', 'week'] },
+  AGE_ATTESTATION_MAX_AGE_DAYS: { good: [['0', 0], ['365', 365]], bad: ['-1', '3651', '1.5'] },
   SERVE_CLIENT: { good: [['false', false], ['1', true]], bad: ['yes'] },
 };
 
