@@ -28,6 +28,11 @@ export {
   type AgeAttestation, type OpenedDocument, type SealDocumentOptions, type VerifyAttestationOptions,
 } from './age.ts';
 export {
+  checkVerifierAuthorization, checkVerifierAuthorizationSync, parseVerifierAuthorization, verifierAuthorization,
+  verifierRequestMessage, VERIFIER_AUTH_SCHEME, VERIFIER_REQUEST_CONTEXT, VERIFIER_REQUEST_SKEW,
+  type VerifierAuthorization,
+} from './verifier-auth.ts';
+export {
   fingerprintsEqual, normalizeFingerprint, signFingerprint, verifyFingerprint,
   type ExpectedFingerprint, type FingerprintStatement, type SignedFingerprint,
 } from './fingerprint.ts';

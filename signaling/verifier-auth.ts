@@ -1,40 +1,18 @@
 /**
- * The signed `Authorization` header of the verifier HTTP API (see account.ts):
- * `LiveCam-Verifier <verifierKey>.<unixSeconds>.<signature>`, the signature
- * being Ed25519 by the verifier's identity over
- * `livecam/verifier-request/v1 \0 <METHOD> <path> <unixSeconds>`.
+ * The signed `Authorization` header of the verifier HTTP API (see account.ts).
+ * The format and the signing live in crypto/verifier-auth.ts (the verifier CLI
+ * signs with it); this module only gives signaling a synchronous check.
  */
-import { createPublicKey, verify } from 'node:crypto';
-import type { Identity } from '../crypto/identity.ts';
-import { toBase64url } from '../crypto/encoding.ts';
 import { ready } from '../crypto/sodium.ts';
+import { checkVerifierAuthorizationSync } from '../crypto/verifier-auth.ts';
 
-export const VERIFIER_REQUEST_CONTEXT = 'livecam/verifier-request/v1';
-/** Accepted clock difference, seconds. */
-export const VERIFIER_REQUEST_SKEW = 120;
+export { VERIFIER_REQUEST_CONTEXT, VERIFIER_REQUEST_SKEW, verifierAuthorization } from '../crypto/verifier-auth.ts';
 
-function message(method: string, path: string, ts: number | string): Buffer {
-  return Buffer.from(`${VERIFIER_REQUEST_CONTEXT}\u0000${method} ${path} ${ts}`, 'utf8');
-}
-
-/** The header value a verifier sends (e.g. from a script next to `npm run verifier`). */
-export async function verifierAuthorization(verifier: Identity, method: string, path: string, nowSeconds = Math.floor(Date.now() / 1000)): Promise<string> {
-  const s = await ready();
-  const signature = toBase64url(s.crypto_sign_detached(message(method, path, nowSeconds), verifier.secretKey));
-  return `LiveCam-Verifier ${verifier.publicKey}.${nowSeconds}.${signature}`;
-}
+// account.ts checks the header synchronously inside its request handler, so
+// libsodium must be loaded before any request can arrive.
+await ready();
 
 /** The verifier key of a valid header for this request among `trusted`, else null. */
 export function checkVerifierAuthorization(header: string | undefined, method: string, path: string, trusted: readonly string[], nowSeconds = Date.now() / 1000): string | null {
-  const m = /^LiveCam-Verifier ([A-Za-z0-9_-]{43})\.(\d{1,12})\.([A-Za-z0-9_-]{86})$/.exec(header ?? '');
-  if (!m) return null;
-  const [, key, ts, sig] = m as unknown as [string, string, string, string];
-  if (!trusted.includes(key)) return null;
-  if (Math.abs(nowSeconds - Number(ts)) > VERIFIER_REQUEST_SKEW) return null;
-  try {
-    const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: key }, format: 'jwk' });
-    return verify(null, message(method, path, ts), publicKey, Buffer.from(sig, 'base64url')) ? key : null;
-  } catch {
-    return null;
-  }
+  return checkVerifierAuthorizationSync(header, method, path, trusted, nowSeconds);
 }
