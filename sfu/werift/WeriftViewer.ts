@@ -37,7 +37,13 @@ export interface VideoPacketInfo {
   pid: number;
 }
 
-interface CachedPair { socket: Socket; host: string; port: number }
+interface CachedPair { socket: Socket; host: string; port: number; connected: boolean }
+
+/** The part of werift's nominated ICE candidate pair the fast path uses. */
+interface NominatedPair {
+  protocol: { type?: string; transport?: { socket?: Socket; send: (data: Buffer, addr?: [string, number]) => Promise<void> } };
+  remoteAddr: [string, number];
+}
 
 /** The part of werift's ICE connection the fast path uses. */
 interface IceConnection { nominated?: unknown; send(b: Buffer): Promise<void> }
@@ -192,19 +198,47 @@ export class WeriftViewer {
 
   #send(out: Buffer): void {
     const conn = this.#conn!;
-    const nominated = conn.nominated as
-      | { protocol: { type?: string; transport?: { socket?: Socket; closed?: boolean } }; remoteAddr: [string, number] }
-      | undefined;
-    if (nominated !== this.#pairRef) {
-      this.#pairRef = nominated;
-      const socket = nominated?.protocol.type === 'stun' ? nominated.protocol.transport?.socket : undefined;
-      this.#pair = socket && nominated ? { socket, host: nominated.remoteAddr[0], port: nominated.remoteAddr[1] } : undefined;
-    }
+    const nominated = conn.nominated as NominatedPair | undefined;
+    if (nominated !== this.#pairRef) this.#usePair(nominated);
     const pair = this.#pair;
     if (pair) {
-      try { pair.socket.send(out, pair.port, pair.host); } catch { /* socket closed under us */ }
+      try {
+        if (pair.connected) pair.socket.send(out);
+        else pair.socket.send(out, pair.port, pair.host);
+      } catch { /* socket closed under us */ }
     } else if (nominated) {
       conn.send(out).catch(() => {});
+    }
+  }
+
+  /**
+   * Caches the nominated pair's socket. The socket is this viewer's alone
+   * (one werift transport per peer connection) and talks to one remote, so
+   * it is `connect()`ed: sends then skip Node's per-packet address lookup
+   * (a nextTick and closures) and the kernel's per-packet route lookup.
+   * werift's own STUN sends on it are redirected to the connected form.
+   */
+  #usePair(nominated: NominatedPair | undefined): void {
+    this.#pairRef = nominated;
+    const transport = nominated?.protocol.type === 'stun' ? nominated.protocol.transport : undefined;
+    const socket = transport?.socket;
+    if (!nominated || !transport || !socket) { this.#pair = undefined; return; }
+    const [host, port] = nominated.remoteAddr;
+    const pair: CachedPair = { socket, host, port, connected: false };
+    this.#pair = pair;
+    if (process.env.SFU_NO_CONNECT) return;
+    const original = transport.send;
+    try {
+      socket.connect(port, host, () => {
+        if (this.#pair !== pair || this.#closed) return;
+        transport.send = async (data: Buffer, addr?: [string, number]) => {
+          if (!addr || (addr[0] === host && addr[1] === port)) socket.send(data);
+          else throw new Error('connected socket cannot reach another address');
+        };
+        pair.connected = true;
+      });
+    } catch {
+      transport.send = original;
     }
   }
 

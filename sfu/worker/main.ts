@@ -46,6 +46,24 @@ process.on('message', (msg: ToWorker) => {
 });
 
 process.on('disconnect', () => process.exit(0));
+
+// SFU_WORKER_PROFILE="<startMs>:<durationMs>:<file>" writes a CPU profile of the worker (diagnostics).
+const profile = process.env.SFU_WORKER_PROFILE?.split(':');
+if (profile && profile.length === 3) {
+  const [start, duration, file] = profile as [string, string, string];
+  void (async () => {
+    const { Session } = await import('node:inspector/promises');
+    const { writeFileSync } = await import('node:fs');
+    const session = new Session();
+    session.connect();
+    await new Promise((r) => setTimeout(r, Number(start)));
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+    await new Promise((r) => setTimeout(r, Number(duration)));
+    const { profile: p } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(p));
+  })();
+}
 // werift throws from timers on closed transports now and then: log, keep serving.
 process.on('uncaughtException', (err) => console.error('sfu worker: uncaught', err));
 process.on('unhandledRejection', (err) => console.error('sfu worker: unhandled rejection', err));

@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WeriftEngine } from '../../sfu/werift/WeriftEngine.ts';
 import { mintSfuToken, verifySfuToken } from '../../sfu/tokens.ts';
-import { startOrigin, type Origin } from './helpers/browser.ts';
+import { exitSoon, startOrigin, type Origin } from './helpers/browser.ts';
 
 const secret = new Uint8Array(32).fill(9);
 let engine: WeriftEngine;
@@ -52,6 +52,7 @@ http.before(async () => {
 http.after(async () => {
   await origin.close();
   await engine.close();
+  exitSoon();
 });
 
 for (const kind of ['whip', 'whep'] as const) {

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import type { Page } from 'playwright-core';
 import { createSfu, type Sfu } from '../../sfu/sfu.ts';
 import { mintSfuToken } from '../../sfu/tokens.ts';
-import { launchBrowser, startOrigin, waitFor, type Browser, type Origin } from './helpers/browser.ts';
+import { exitSoon, launchBrowser, startOrigin, waitFor, type Browser, type Origin } from './helpers/browser.ts';
 import { joinWhep, type WeriftViewerClient } from './helpers/weriftViewer.ts';
 
 const secret = new Uint8Array(32).fill(5);
@@ -65,6 +65,7 @@ e2e.after(async () => {
   await browser?.close();
   await origin?.close();
   await sfu?.close();
+  exitSoon();
 });
 
 e2e('a viewer asking for low gets ~320x180 and high gets ~1280x720', async () => {

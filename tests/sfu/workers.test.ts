@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { createSfu, type Sfu } from '../../sfu/sfu.ts';
 import { mintSfuToken } from '../../sfu/tokens.ts';
 import type { WorkerPool } from '../../sfu/worker/WorkerPool.ts';
-import { launchBrowser, startOrigin, waitFor, type Browser, type Origin } from './helpers/browser.ts';
+import { exitSoon, launchBrowser, startOrigin, waitFor, type Browser, type Origin } from './helpers/browser.ts';
 
 const secret = new Uint8Array(32).fill(11);
 let sfu: Sfu;
@@ -34,6 +34,7 @@ workers.after(async () => {
   await browser?.close();
   await origin?.close();
   await sfu?.close();
+  exitSoon();
 });
 
 workers('shows are placed on the least-loaded worker', async () => {

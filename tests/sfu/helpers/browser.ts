@@ -87,3 +87,12 @@ export async function waitFor<T>(fn: () => Promise<T> | T, timeoutMs: number, wh
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * Call from the last suite's `after` hook: werift leaves timers and sockets
+ * behind after close, so the file exits shortly after uvu prints its summary
+ * (with the exit code uvu set).
+ */
+export function exitSoon(): void {
+  setTimeout(() => process.exit(), 500).unref();
+}
