@@ -17,7 +17,8 @@ import { isPlatformError } from '../crypto/errors.ts';
 import type { Store } from './store.ts';
 import { SignalingError } from './errors.ts';
 
-class StoreDataKeys implements DataKeyStore {
+/** Wrapped data keys as `lc:dk:<key>` in the store. */
+export class StoreDataKeys implements DataKeyStore {
   #store: Store;
   constructor(store: Store) { this.#store = store; }
   get(userId: string): Promise<string | null> { return this.#store.kv.get(`lc:dk:${userId}`); }
