@@ -8,7 +8,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,12 +28,13 @@ const DOC_MARK = 'ZX441903';
 interface Result { code: number | null; stdout: string; stderr: string }
 
 /** Runs the CLI as its own process; `interact` sees stderr as it grows and may write to stdin. */
-function cli(cwd: string, args: string[], interact?: (stderr: string, stdin: NodeJS.WritableStream) => void): Promise<Result> {
+function cli(cwd: string, args: string[], interact?: (stderr: string, stdin: NodeJS.WritableStream) => void, started?: (child: ChildProcess) => void): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
       // As `npm run verifier` does: started in the package root, relative paths from INIT_CWD.
       cwd: ROOT, env: { ...process.env, INIT_CWD: cwd }, stdio: ['pipe', 'pipe', 'pipe'],
     });
+    started?.(child);
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`verifier ${args[0]} timed out: ${stderr}`)); }, 60_000);
@@ -50,7 +51,7 @@ function cli(cwd: string, args: string[], interact?: (stderr: string, stdin: Nod
     });
     if (!interact) child.stdin.end();
     child.once('error', reject);
-    child.once('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    child.once('close', (code, signal) => { clearTimeout(timer); resolve({ code: code ?? (signal ? -1 : null), stdout, stderr }); });
   });
 }
 
@@ -226,6 +227,31 @@ bad.t('submit: an untrusted signer is refused by the server, a tampered file nev
   assert.is(await t.run('submit', '--server', dead, '--in', 'forged.json'), 1);
   assert.match(t.err.at(-1)!, /^UNREACHABLE: /);
   assert.is((await ok(model.socket, 'age:status', {})).status, 'pending', 'no decision was recorded');
+});
+
+bad.t('review: skip and end of input decide nothing; Ctrl-C deletes the decrypted document', async () => {
+  const { dir, key, run } = bad.ctx;
+  const { model } = await modelWithPendingDocument(run, bad.ctx.verifierKey);
+  for (const [answer, code] of [['skip', 0], [null, 2]] as const) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), env: {}, cwd: dir, ask: async () => answer };
+    assert.is(await main(['review', '--server', run.url, '--key', key, '--model', model.key], io), code, err.join(' | '));
+    const docPath = err.map((l) => /is at (\S+), readable/.exec(l)?.[1]).find((p) => p);
+    assert.ok(docPath && !existsSync(docPath), 'the decrypted document is deleted');
+  }
+  let docPath = '';
+  let interruptedChild: ChildProcess | undefined;
+  const interrupted = await cli(dir, ['review', '--server', run.url, '--key', key, '--model', model.key], (stderr, _stdin) => {
+    if (docPath === '' && stderr.includes('[yes/no/skip]')) {
+      docPath = /is at (\S+), readable by you only/.exec(stderr)?.[1] ?? '';
+      assert.ok(existsSync(docPath));
+      interruptedChild?.kill('SIGINT');
+    }
+  }, (child) => { interruptedChild = child; });
+  assert.is(interrupted.code, 130, interrupted.stderr);
+  assert.ok(docPath !== '' && !existsSync(docPath) && !existsSync(join(docPath, '..')), 'Ctrl-C removed the document and its directory');
+  assert.is((await ok(model.socket, 'age:status', {})).status, 'pending', 'nothing was decided');
 });
 
 bad.t('bad arguments: exit 2 with a message, before any request', async () => {
