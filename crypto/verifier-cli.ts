@@ -69,6 +69,17 @@ const USAGE = `usage:
   verifier submit --server URL --in ATTESTATION
   verifier review --server URL --key FILE [--model KEY [--adult yes|no]] [--log FILE] [--passphrase-env VAR]`;
 
+/** The options each command takes; any other is a usage error rather than silently ignored. */
+const OPTIONS: Record<string, readonly string[]> = {
+  keygen: ['out', 'passphrase-env', 'force'],
+  open: ['key', 'in', 'out', 'passphrase-env'],
+  decide: ['key', 'in', 'adult', 'out', 'log', 'passphrase-env'],
+  verify: ['in', 'trusted', 'model'],
+  fetch: ['server', 'key', 'out', 'passphrase-env'],
+  submit: ['server', 'in'],
+  review: ['server', 'key', 'model', 'adult', 'log', 'passphrase-env'],
+};
+
 /** Run the CLI; returns the exit code. */
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   try {
@@ -82,6 +93,11 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
         server: { type: 'string' }, 'passphrase-env': { type: 'string' }, force: { type: 'boolean' },
       },
     });
+    const allowed = command === undefined ? undefined : OPTIONS[command];
+    if (!allowed) throw new UsageError(command === undefined ? 'missing command' : `unknown command ${command}`);
+    for (const name of Object.keys(values)) {
+      if (!allowed.includes(name)) throw new UsageError(`--${name} is not an option of ${command}`);
+    }
     for (const name of ['out', 'key', 'in', 'log'] as const) {
       const v = values[name];
       if (typeof v === 'string' && v !== '') values[name] = resolve(io.cwd, v);
@@ -268,7 +284,8 @@ async function request(server: string, path: string, init: RequestInit): Promise
   try {
     res = await fetch(`${server}${path}`, { ...init, redirect: 'error', signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
   } catch (cause) {
-    const why = (cause as { cause?: { code?: string } })?.cause?.code ?? (cause as Error)?.name ?? 'network error';
+    const inner = (cause as { cause?: { code?: unknown; message?: unknown } })?.cause;
+    const why = String(inner?.code ?? inner?.message ?? (cause as Error)?.message ?? 'network error');
     throw new VerifierServerError('UNREACHABLE', `cannot reach ${server} (${why})`, { cause });
   }
   const text = await res.text().catch(() => '');

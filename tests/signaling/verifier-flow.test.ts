@@ -268,6 +268,8 @@ bad.t('bad arguments: exit 2 with a message, before any request', async () => {
     ['fetch', '--server', run.url, '--key', key, '--out', 'a-file'],
     ['fetch', '--server', run.url, '--key', 'no-such.key', '--out', 'o'],
     ['fetch', '--server', run.url, '--key', key, '--out', 'o', '--unknown'],
+    ['fetch', '--server', run.url, '--key', key, '--out', 'o', '--adult', 'yes'],
+    ['fetch', '--server', run.url, '--key', key, '--out', 'o', 'extra'],
     ['submit', '--server', run.url],
     ['submit', '--server', run.url, '--in', 'no-such.json'],
     ['submit', '--in', 'a-file'],
