@@ -90,6 +90,8 @@ export interface WorkerStats {
   viewers: number;
   /** CPU time the worker used since it started, microseconds. */
   cpuMicros: number;
+  /** Of which in the kernel (system time), microseconds. */
+  cpuSystemMicros: number;
   forwardedPackets: number;
 }
 

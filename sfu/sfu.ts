@@ -18,7 +18,7 @@ export interface SfuOptions {
   listenIp?: string;
   /** UDP port range for ICE, split between workers. */
   rtcPortRange?: [number, number];
-  /** Minimum time between keyframe requests per layer to a publisher (default 500 ms). */
+  /** Minimum time between keyframe requests per layer to a publisher (default 300 ms, Chromium's own minimum keyframe spacing). */
   keyframeIntervalMs?: number;
   /** REMB cap sent to publishers, bps (default 4 Mbps). */
   maxPublisherBitrate?: number;

@@ -15,7 +15,7 @@ import { WeriftShow } from './WeriftShow.ts';
 import { WeriftViewer } from './WeriftViewer.ts';
 
 export interface WeriftEngineOptions extends NetworkOptions {
-  /** Minimum time between keyframe requests per layer to a publisher (default 500 ms). */
+  /** Minimum time between keyframe requests per layer to a publisher (default 300 ms, Chromium's own minimum keyframe spacing). */
   keyframeIntervalMs?: number;
   /** REMB cap sent to publishers, bps (default 4 Mbps). */
   maxPublisherBitrate?: number;
@@ -80,7 +80,7 @@ export class WeriftEngine implements SfuEngine {
       if (this.#publishers.get(showId) !== publisher) return;
       const show = new WeriftShow(publisher, {
         showId,
-        keyframeIntervalMs: this.#options.keyframeIntervalMs ?? 500,
+        keyframeIntervalMs: this.#options.keyframeIntervalMs ?? 300,
         worker: this.#options.worker ?? 0,
       });
       this.#shows.set(showId, show);
@@ -197,6 +197,7 @@ export class WeriftEngine implements SfuEngine {
       shows: this.#shows.size,
       viewers: this.#viewers.size,
       cpuMicros: cpu.user + cpu.system,
+      cpuSystemMicros: cpu.system,
       forwardedPackets: forwarded,
     }];
   }

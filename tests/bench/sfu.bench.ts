@@ -119,6 +119,7 @@ async function main(): Promise<void> {
     const lost = c1.lost - c0.lost;
     const perViewer = received / Math.max(1, c1.joined) / seconds;
     console.log(`cpu_us_per_forwarded_packet: ${perPacket.toFixed(2)} us`);
+    console.log(`cpu_us_per_forwarded_packet_kernel: ${((w1.cpuSystemMicros - w0.cpuSystemMicros) / Math.max(1, forwarded)).toFixed(2)} us`);
     console.log(`worker_cpu_percent: ${((cpu / 1e6 / seconds) * 100).toFixed(1)} %`);
     console.log(`forwarded_packets_per_s: ${Math.round(forwarded / seconds)} pkt/s`);
     console.log(`viewer_packets_per_s: ${perViewer.toFixed(1)} pkt/s`);
