@@ -3,9 +3,13 @@
  *
  * werift encrypts each packet with a fresh `createCipheriv` plus a fresh
  * `createHmac` (~8-15 us). Here AES-128-CM keystream comes from one
- * long-lived AES-ECB cipher over counter blocks prepared per SSRC, the XOR
- * runs on 32-bit words, and HMAC-SHA1 is two one-shot `crypto.hash` calls
- * over precomputed ipad/opad blocks: ~4-5 us per 1200-byte packet.
+ * long-lived AES-ECB cipher over counter blocks prepared per SSRC, for the
+ * next BATCH sequence numbers at once (the forwarder numbers packets
+ * itself, so they are known in advance): one native call and one buffer
+ * per BATCH packets. The XOR runs on 32-bit words, and HMAC-SHA1 is two
+ * one-shot `crypto.hash` calls over precomputed ipad/opad blocks, returning
+ * latin1 strings (V8 heap) rather than Buffers (off-heap backing stores the
+ * GC must free).
  *
  * Usage: write the plain RTP packet into `buffer` at `HEADROOM`, then call
  * `protect(length, headerLength)`; it returns a new SRTP datagram. AEAD-GCM
@@ -18,14 +22,24 @@ const MAX_PACKET = 1600;
 const TAG_CTR = 10;
 const TAG_GCM = 16;
 
+const BATCH = 8;
+const MAX_STRIDE = MAX_PACKET + 16;
+
 interface SsrcState {
   ssrc: number;
   roc: number;
   lastSeq: number;
-  /** Counter blocks for the current (ssrc, roc); word 3 of each block is set per packet. */
+  /** Counter blocks for BATCH packets of `stride` bytes each; words 0-2 depend on (ssrc, roc) only. */
   ctr: Buffer;
   view: DataView;
   rocReady: number;
+  /** Keystream for sequence numbers [ksSeq, ksSeq + ksCount) under ksRoc, `stride` bytes each. */
+  ks: Int32Array | undefined;
+  ksBytes: Buffer | undefined;
+  ksSeq: number;
+  ksCount: number;
+  ksRoc: number;
+  stride: number;
 }
 
 export type SrtpProfileKind = 'ctr' | 'gcm';
@@ -73,8 +87,11 @@ export class SrtpEncryptor {
     if (last !== undefined && last.ssrc === ssrc) return last;
     let s = this.#states.get(ssrc);
     if (!s) {
-      const ctr = Buffer.alloc(MAX_PACKET + 16);
-      s = { ssrc, roc: 0, lastSeq: -1, ctr, view: new DataView(ctr.buffer, ctr.byteOffset, ctr.length), rocReady: -1 };
+      const ctr = Buffer.alloc(BATCH * MAX_STRIDE);
+      s = {
+        ssrc, roc: 0, lastSeq: -1, ctr, view: new DataView(ctr.buffer, ctr.byteOffset, ctr.length), rocReady: -1,
+        ks: undefined, ksBytes: undefined, ksSeq: 0, ksCount: 0, ksRoc: -1, stride: 0,
+      };
       this.#states.set(ssrc, s);
     }
     this.#last = s;
@@ -101,46 +118,75 @@ export class SrtpEncryptor {
     if (this.kind === 'gcm') return this.#protectGcm(length, headerLength, ssrc, roc, seq);
 
     const payloadLength = length - headerLength;
-    const blocks = (payloadLength + 15) >>> 4;
-    const view = s.view;
-    const salt = this.#salt;
-    if (s.rocReady !== roc) {
-      // Words 0-2 of every block depend only on (salt, ssrc, roc).
-      const w0 = salt.readUInt32BE(0);
-      const w1 = (salt.readUInt32BE(4) ^ ssrc) >>> 0;
-      const w2 = (salt.readUInt32BE(8) ^ roc) >>> 0;
-      for (let b = 0; b < (MAX_PACKET >>> 4) + 1; b++) {
-        view.setUint32(b * 16, w0);
-        view.setUint32(b * 16 + 4, w1);
-        view.setUint32(b * 16 + 8, w2);
-      }
-      s.rocReady = roc;
-    }
-    const w3 = (((salt[12]! << 24) | (salt[13]! << 16)) ^ (seq << 16)) >>> 0;
-    for (let b = 0; b < blocks; b++) view.setUint32(b * 16 + 12, (w3 + b) >>> 0);
-    const ks = this.#ecb!.update(s.ctr.subarray(0, blocks * 16));
-
     const start = HEADROOM + headerLength;
     const end = start + payloadLength;
+    const ahead = (seq - s.ksSeq) & 0xffff;
+    let kw: Int32Array;
+    let kb: Buffer;
+    let ko: number;
+    if (s.ks !== undefined && s.ksRoc === roc && ahead < s.ksCount && payloadLength <= s.stride) {
+      kw = s.ks; kb = s.ksBytes!; ko = ahead * s.stride;
+    } else {
+      // Packets keep the same size class: size the stride on the biggest seen, in 16-byte blocks.
+      const need = Math.min(MAX_STRIDE, Math.max(256, (payloadLength + 15) & ~15));
+      if (need > s.stride) s.stride = need;
+      // A batch never crosses a rollover (the ROC is part of the counter).
+      const count = Math.min(BATCH, 0x10000 - seq);
+      this.#fillKeystream(s, seq, roc, count);
+      kw = s.ks!; kb = s.ksBytes!; ko = 0;
+    }
+
     let i = start;
-    if ((start & 3) === 0 && (ks.byteOffset & 3) === 0) {
-      const kw = new Int32Array(ks.buffer, ks.byteOffset, blocks * 4);
+    if ((start & 3) === 0 && (ko & 3) === 0) {
       const words = this.#words;
       const wEnd = end >>> 2;
-      let k = 0;
+      let k = ko >>> 2;
       for (let w = start >>> 2; w < wEnd; w++) words[w] = words[w]! ^ kw[k++]!;
       i = wEnd << 2;
     }
-    for (; i < end; i++) buf[i] = buf[i]! ^ ks[i - start]!;
+    for (; i < end; i++) buf[i] = buf[i]! ^ kb[ko + i - start]!;
 
     buf.writeUInt32BE(roc, end);
-    const inner = hash('sha1', buf.subarray(0, end + 4), 'buffer');
-    inner.copy(this.#outer, 64);
-    const tag = hash('sha1', this.#outer, 'buffer');
+    const outer = this.#outer;
+    outer.write(hash('sha1', buf.subarray(0, end + 4), 'binary'), 64, 20, 'latin1');
+    const tag = hash('sha1', outer, 'binary');
     const out = Buffer.allocUnsafe(length + TAG_CTR);
     buf.copy(out, 0, HEADROOM, end);
-    tag.copy(out, length, 0, TAG_CTR);
+    out.write(tag, length, TAG_CTR, 'latin1');
     return out;
+  }
+
+  /** Computes the keystream of `count` packets from `seq` in one AES call. */
+  #fillKeystream(s: SsrcState, seq: number, roc: number, count: number): void {
+    const view = s.view;
+    const salt = this.#salt;
+    const stride = s.stride;
+    const blocksPer = stride >>> 4;
+    if (s.rocReady !== roc) {
+      // Words 0-2 of every block depend only on (salt, ssrc, roc).
+      const w0 = salt.readUInt32BE(0);
+      const w1 = (salt.readUInt32BE(4) ^ s.ssrc) >>> 0;
+      const w2 = (salt.readUInt32BE(8) ^ roc) >>> 0;
+      for (let o = 0; o < s.ctr.length; o += 16) {
+        view.setUint32(o, w0);
+        view.setUint32(o + 4, w1);
+        view.setUint32(o + 8, w2);
+      }
+      s.rocReady = roc;
+    }
+    const saltHi = ((salt[12]! << 24) | (salt[13]! << 16)) >>> 0;
+    let o = 12;
+    for (let p = 0; p < count; p++) {
+      const w3 = (saltHi ^ (((seq + p) & 0xffff) << 16)) >>> 0;
+      for (let b = 0; b < blocksPer; b++, o += 16) view.setUint32(o, (w3 + b) >>> 0);
+    }
+    let ks = this.#ecb!.update(s.ctr.subarray(0, count * stride));
+    if ((ks.byteOffset & 3) !== 0) ks = Buffer.from(Uint8Array.from(ks).buffer); // word-aligned for the XOR
+    s.ksBytes = ks;
+    s.ks = new Int32Array(ks.buffer, ks.byteOffset, ks.length >>> 2);
+    s.ksSeq = seq;
+    s.ksCount = count;
+    s.ksRoc = roc;
   }
 
   #protectGcm(length: number, headerLength: number, ssrc: number, roc: number, seq: number): Buffer {
