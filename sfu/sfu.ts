@@ -4,7 +4,7 @@
  * Signaling mounts `createSfuRouter({ engine: sfu.engine, ... })` and calls
  * `registerSfuMetrics(registry, sfu.engine)`.
  */
-import { cpus } from 'node:os';
+import { cpus, networkInterfaces } from 'node:os';
 import type { SfuEngine } from './engine.ts';
 import { WeriftEngine, type WeriftEngineOptions } from './werift/WeriftEngine.ts';
 import { WorkerPool } from './worker/WorkerPool.ts';
@@ -14,7 +14,10 @@ export interface SfuOptions {
   workers?: number;
   /** Address announced in ICE candidates (NAT, containers). */
   announcedIp?: string;
-  /** Address to gather candidates on; pins werift to it (e.g. 127.0.0.1 outside a loopback-only namespace). */
+  /**
+   * Address to gather candidates on; pins werift to it (e.g. 127.0.0.1 outside a loopback-only
+   * namespace). Default: all interfaces, or 127.0.0.1 when loopback is the only one.
+   */
   listenIp?: string;
   /** UDP port range for ICE, split between workers. */
   rtcPortRange?: [number, number];
@@ -30,11 +33,18 @@ export interface Sfu {
   close(): Promise<void>;
 }
 
+/** 127.0.0.1 when the host has no other IPv4 interface (a loopback-only namespace): werift skips loopback otherwise. */
+function defaultListenIp(): string | undefined {
+  const external = Object.values(networkInterfaces()).flat().some((i) => i && i.family === 'IPv4' && !i.internal);
+  return external ? undefined : '127.0.0.1';
+}
+
 export async function createSfu(options: SfuOptions = {}): Promise<Sfu> {
   const workers = options.workers ?? Math.max(1, cpus().length);
+  const listenIp = options.listenIp ?? defaultListenIp();
   const engineOptions: WeriftEngineOptions = {
     ...(options.announcedIp ? { announcedIp: options.announcedIp } : {}),
-    ...(options.listenIp ? { listenIp: options.listenIp } : {}),
+    ...(listenIp ? { listenIp } : {}),
     ...(options.keyframeIntervalMs ? { keyframeIntervalMs: options.keyframeIntervalMs } : {}),
     ...(options.maxPublisherBitrate ? { maxPublisherBitrate: options.maxPublisherBitrate } : {}),
   };

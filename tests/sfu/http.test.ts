@@ -6,6 +6,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WeriftEngine } from '../../sfu/werift/WeriftEngine.ts';
+import { Registry } from 'prom-client';
+import { registerSfuMetrics } from '../../sfu/metrics.ts';
 import { mintSfuToken, verifySfuToken } from '../../sfu/tokens.ts';
 import { exitSoon, startOrigin, type Origin } from './helpers/browser.ts';
 
@@ -140,6 +142,14 @@ http('whep layer endpoint: bad body is 400, unknown resource 404', async () => {
   res = await fetch(`${origin.url}/whep/show1/0123456789abcdef0123456789abcdef/layer`, { method: 'POST', headers: auth, body: '{"layer":"low"}' });
   assert.is(res.status, 404);
   assert.is(((await res.json()) as { error: { code: string } }).error.code, 'SFU_UNKNOWN_RESOURCE');
+});
+
+http('metrics: SFU gauges register and scrape', async () => {
+  const registry = new Registry();
+  registerSfuMetrics(registry, engine);
+  const text = await registry.metrics();
+  assert.match(text, /sfu_worker_cpu_seconds\{worker="0"\} \d/);
+  assert.match(text, /# TYPE sfu_show_viewers gauge/);
 });
 
 tokens.run();
