@@ -48,7 +48,8 @@ function network(options: NetworkOptions): Partial<PeerConfig> {
     iceUseIpv6: false,
     iceServers: options.iceServers ?? [],
   };
-  if (options.listenIp) {
+  // A wildcard listen address means "every interface": werift's default gathering.
+  if (options.listenIp && options.listenIp !== '0.0.0.0' && options.listenIp !== '::') {
     config.iceAdditionalHostAddresses = [options.listenIp];
     config.iceInterfaceAddresses = { udp4: options.listenIp } as PeerConfig['iceInterfaceAddresses'];
   }
