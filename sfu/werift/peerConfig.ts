@@ -3,6 +3,7 @@
  * (egress). Only what we forward is negotiated: Opus, and VP8 or H.264 for
  * video. No RTX: retransmissions go on the media SSRC from our own cache.
  */
+import { isIPv4 } from 'node:net';
 import {
   RTCRtpCodecParameters,
   RTCRtpHeaderExtensionParameters,
@@ -49,9 +50,10 @@ function network(options: NetworkOptions): Partial<PeerConfig> {
     iceServers: options.iceServers ?? [],
   };
   // A wildcard listen address means "every interface": werift's default gathering.
-  if (options.listenIp && options.listenIp !== '0.0.0.0' && options.listenIp !== '::') {
-    config.iceAdditionalHostAddresses = [options.listenIp];
-    config.iceInterfaceAddresses = { udp4: options.listenIp } as PeerConfig['iceInterfaceAddresses'];
+  const listenIp = options.listenIp === 'localhost' ? '127.0.0.1' : options.listenIp;
+  if (listenIp && isIPv4(listenIp) && listenIp !== '0.0.0.0') {
+    config.iceAdditionalHostAddresses = [listenIp];
+    config.iceInterfaceAddresses = { udp4: listenIp } as PeerConfig['iceInterfaceAddresses'];
   }
   if (options.rtcPortRange) config.icePortRange = options.rtcPortRange;
   return config;
