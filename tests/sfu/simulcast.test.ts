@@ -118,8 +118,11 @@ e2e('20 werift viewers all receive audio and video', async () => {
   for (let i = 0; i < 20; i += 5) {
     viewers.push(...await Promise.all([0, 1, 2, 3, 4].map(() => joinWhep(whep()))));
   }
-  await waitFor(() => viewers.every((v) => v.firstFrameMs() !== undefined && v.videoPackets() > 50 && v.audioPackets() > 25), 20_000,
-    'every viewer to get a keyframe, video and audio');
+  const ok = (v: WeriftViewerClient) => v.firstFrameMs() !== undefined && v.videoPackets() > 50 && v.audioPackets() > 25;
+  await waitFor(() => viewers.every(ok), 40_000, 'every viewer to get a keyframe, video and audio').catch((err: Error) => {
+    const lagging = viewers.filter((v) => !ok(v)).map((v) => `${v.location}: firstFrame=${v.firstFrameMs()} video=${v.videoPackets()} audio=${v.audioPackets()}`);
+    throw new Error(`${err.message}\n${lagging.join('\n')}`);
+  });
   const [s] = await sfu.engine.showStats();
   assert.is(s!.viewers, 20);
 });
