@@ -93,6 +93,12 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, Math.max(0, 10_000 - (Date.now() - published))));
     const [atTen] = await sfu.engine.showStats();
     console.log(`publisher_bitrate_kbps: ${atTen?.publisherBitrateKbps ?? 0} kbps`);
+    // Ingest alone (publisher, no viewers): the part of the worker's CPU that is not fan-out.
+    const i0 = (await sfu.engine.workerStats())[0]!;
+    await new Promise((r) => setTimeout(r, 3000));
+    const i1 = (await sfu.engine.workerStats())[0]!;
+    const ingestPercent = ((i1.cpuMicros - i0.cpuMicros) / 3e6) * 100;
+    console.log(`worker_cpu_percent_ingest_only: ${ingestPercent.toFixed(1)} %`);
 
     const tokens = Array.from({ length: VIEWERS }, (_v, i) => mintSfuToken(secret, { kind: 'whep', showId: show, sub: `viewer-${i}`, ttlSeconds: 3600 }));
     const joined = await ask<ChildStats>({ cmd: 'join', endpoint: `${origin.url}/whep/${show}`, tokens, spacingMs: SPACING, layer: LAYER }, 'joined');
@@ -125,6 +131,8 @@ async function main(): Promise<void> {
     console.log(`viewer_packets_per_s: ${perViewer.toFixed(1)} pkt/s`);
     console.log(`viewer_loss_fraction: ${(lost / Math.max(1, received + lost)).toFixed(5)} ratio`);
     console.log(`viewers_per_core: ${Math.floor(1e6 / (perPacket * perViewer))} viewers`);
+    const fanOut = Math.max(0, cpu - (ingestPercent / 100) * 1e6 * seconds) / Math.max(1, forwarded);
+    console.log(`cpu_us_per_forwarded_packet_excluding_ingest: ${fanOut.toFixed(2)} us`);
     await ask({ cmd: 'close' }, 'never').catch(() => {});
   } finally {
     load.kill('SIGKILL');
