@@ -3,24 +3,13 @@
  * fake camera and microphone, loopback ICE), plus a tiny origin that serves
  * a blank page and mounts the WHIP/WHEP router so the page can fetch it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import express from 'express';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../../helpers/chromium.ts';
 import { createSfuRouter } from '../../../sfu/http.ts';
 import type { SfuEngine } from '../../../sfu/engine.ts';
 import { PAGE_SCRIPT } from './pageScript.ts';
-
-export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--disable-background-timer-throttling', '--disable-renderer-backgrounding',
-  '--disable-backgrounding-occluded-windows', '--autoplay-policy=no-user-gesture-required',
-];
 
 export interface Browser {
   context: BrowserContext;
@@ -30,13 +19,7 @@ export interface Browser {
 }
 
 export async function launchBrowser(): Promise<Browser> {
-  const dir = mkdtempSync(join(tmpdir(), 'sfu-chromium-'));
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
-  let closed = false;
+  const { context, close } = await launchChromium();
   return {
     context,
     async page(origin: string) {
@@ -45,12 +28,7 @@ export async function launchBrowser(): Promise<Browser> {
       await page.addScriptTag({ content: PAGE_SCRIPT });
       return page;
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await context.close().catch(() => {});
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close,
   };
 }
 
