@@ -12,7 +12,7 @@ import { SfuError } from '../errors.ts';
 import { codecOf, isKeyframe, vp8KeyframeSize, type VideoCodec } from '../rtp/codec.ts';
 import { buildRemb, nowMicros, rawRtcp, TwccFeedback } from '../rtp/TwccFeedback.ts';
 import { publisherConfig, type NetworkOptions } from './peerConfig.ts';
-import { finishAnswer, checkOffer } from './sdp.ts';
+import { finishAnswer, checkOffer, createLocalAnswer } from './sdp.ts';
 
 /** Layer indexes: 0 low, 1 medium, 2 high. */
 export const LAYER_NAMES: readonly SimulcastLayer[] = ['low', 'medium', 'high'];
@@ -117,13 +117,7 @@ export class WeriftPublisher {
         void this.close('disconnected');
       }
     });
-    let answer: string;
-    try {
-      await pc.setLocalDescription(await pc.createAnswer());
-      answer = pc.localDescription?.sdp ?? '';
-    } catch (cause) {
-      throw new SfuError('SFU_BAD_SDP', 'no answer could be made for this offer', { cause });
-    }
+    const answer = await createLocalAnswer(pc);
     const negotiated = video?.codecs[0];
     if (negotiated) {
       this.videoMime = negotiated.mimeType;

@@ -20,7 +20,7 @@ import { SfuError } from '../errors.ts';
 import { writeVp8PictureId } from '../rtp/codec.ts';
 import { HEADROOM, SrtpEncryptor } from '../rtp/SrtpEncryptor.ts';
 import { viewerConfig, type NetworkOptions } from './peerConfig.ts';
-import { checkOffer, finishAnswer } from './sdp.ts';
+import { checkOffer, createLocalAnswer, finishAnswer } from './sdp.ts';
 
 const HISTORY = 1024;
 const CTR_PROFILE = 0x0001;
@@ -148,13 +148,7 @@ export class WeriftViewer {
       t.setDirection('sendonly');
     }
     if (!this.#video && !this.#audio) throw new SfuError('SFU_BAD_SDP', 'the offer receives no audio or video');
-    let answer: string;
-    try {
-      await pc.setLocalDescription(await pc.createAnswer());
-      answer = pc.localDescription?.sdp ?? '';
-    } catch (cause) {
-      throw new SfuError('SFU_BAD_SDP', 'no answer could be made for this offer', { cause });
-    }
+    const answer = await createLocalAnswer(pc);
     if (this.#video && this.#video.codecs.length === 0) {
       throw new SfuError('SFU_BAD_SDP', `the viewer does not support ${this.#options.video.mimeType}`);
     }

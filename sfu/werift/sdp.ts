@@ -3,6 +3,7 @@
  * garbage, and some garbage it accepts), and answer post-processing.
  */
 import { SfuError } from '../errors.ts';
+import type { RTCPeerConnection } from 'werift';
 import type { NetworkOptions } from './peerConfig.ts';
 
 export const MAX_SDP_BYTES = 64 * 1024;
@@ -38,4 +39,14 @@ export function finishAnswer(answer: string, network: NetworkOptions): string {
   const { announcedIp, listenIp } = network;
   if (!announcedIp || announcedIp === listenIp) return answer;
   return answer.replace(/^(a=candidate:\S+ \d+ \S+ \d+ )(\S+)( \d+ typ host)/gm, (_m, a: string, _ip: string, b: string) => `${a}${announcedIp}${b}`);
+}
+
+/** Answers the applied offer; a failure is the offer's fault, so it is SFU_BAD_SDP. */
+export async function createLocalAnswer(pc: RTCPeerConnection): Promise<string> {
+  try {
+    await pc.setLocalDescription(await pc.createAnswer());
+    return pc.localDescription?.sdp ?? '';
+  } catch (cause) {
+    throw new SfuError('SFU_BAD_SDP', 'no answer could be made for this offer', { cause });
+  }
 }
