@@ -80,12 +80,31 @@ const OPTIONS: Record<string, readonly string[]> = {
   review: ['server', 'key', 'model', 'adult', 'log', 'passphrase-env'],
 };
 
+/**
+ * `--trusted -Abc…` → `--trusted=-Abc…`: one base64url key in 64 starts with
+ * '-', which parseArgs would otherwise refuse as an ambiguous value.
+ */
+function joinValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    if (/^--(trusted|model)$/.test(arg) && next !== undefined && /^-[A-Za-z0-9_-]/.test(next) && !next.startsWith('--')) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 /** Run the CLI; returns the exit code. */
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   try {
     const [command, ...rest] = argv;
     const { values } = parseArgs({
-      args: rest,
+      args: joinValues(rest),
       strict: true,
       options: {
         out: { type: 'string' }, key: { type: 'string' }, in: { type: 'string' }, adult: { type: 'string' },
