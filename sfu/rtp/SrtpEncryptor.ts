@@ -14,8 +14,13 @@
  * Usage: write the plain RTP packet into `buffer` at `HEADROOM`, then call
  * `protect(length, headerLength)`; it returns a new SRTP datagram. AEAD-GCM
  * sessions fall back to one `createCipheriv` per packet.
+ *
+ * When the native addon is built (`sfu/native/`), `protectAndSend` does the
+ * CM protect and the send(2) in one call with no allocation; `protect` stays
+ * the portable path and the reference the addon is tested against.
  */
 import { createCipheriv, hash, type Cipher } from 'node:crypto';
+import { srtpSend } from '../native/srtpSend.ts';
 
 export const HEADROOM = 64;
 const MAX_PACKET = 1600;
@@ -55,6 +60,7 @@ export class SrtpEncryptor {
   readonly #outer: Buffer;
   readonly #states = new Map<number, SsrcState>();
   #last: SsrcState | undefined;
+  readonly #native: object | undefined;
 
   /**
    * @param key SRTP session key (16 bytes).
@@ -79,7 +85,24 @@ export class SrtpEncryptor {
       }
       this.#ecb = createCipheriv('aes-128-ecb', this.#key, null);
       this.#ecb.setAutoPadding(false);
+      this.#native = srtpSend?.createSession(this.#key, this.#salt, authKey);
     }
+  }
+
+  /** True when `protectAndSend` can be used (AES-CM session, native addon built). */
+  get native(): boolean { return this.#native !== undefined; }
+
+  /**
+   * Protects the RTP packet at `buffer[HEADROOM..HEADROOM+length]` in place
+   * and sends it on the connected UDP socket `fd`: bytes sent, or a negative
+   * errno (`-srtpSend.EAGAIN` when the socket buffer is full: the packet is
+   * dropped, as a congested link would). Only when `native` is true.
+   */
+  protectAndSend(length: number, headerLength: number, fd: number): number {
+    const buf = this.buffer;
+    const seq = (buf[HEADROOM + 2]! << 8) | buf[HEADROOM + 3]!;
+    const roc = this.#roc(this.#state(buf.readUInt32BE(HEADROOM + 8)), seq);
+    return srtpSend!.protectAndSend(this.#native!, buf, HEADROOM, length, headerLength, roc, fd);
   }
 
   #state(ssrc: number): SsrcState {

@@ -11,6 +11,7 @@ import type { CloseReason, SimulcastLayer } from '../engine.ts';
 import { SfuError } from '../errors.ts';
 import { codecOf, isKeyframe, vp8KeyframeSize, type VideoCodec } from '../rtp/codec.ts';
 import { buildRemb, nowMicros, rawRtcp, TwccFeedback } from '../rtp/TwccFeedback.ts';
+import { accelerateSrtp } from './nativeSrtp.ts';
 import { publisherConfig, type NetworkOptions } from './peerConfig.ts';
 import { finishAnswer, checkOffer, createLocalAnswer } from './sdp.ts';
 
@@ -218,6 +219,7 @@ export class WeriftPublisher {
   #startFeedback(): void {
     const dtls = this.#pc.dtlsTransports[0];
     if (!dtls) return;
+    accelerateSrtp(dtls);
     const twcc = this.#twcc!;
     const feedback = setInterval(() => {
       const pkt = twcc.build();

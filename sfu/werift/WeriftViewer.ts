@@ -19,6 +19,7 @@ import type { CloseReason, LayerPreference } from '../engine.ts';
 import { SfuError } from '../errors.ts';
 import { writeVp8PictureId } from '../rtp/codec.ts';
 import { HEADROOM, SrtpEncryptor } from '../rtp/SrtpEncryptor.ts';
+import { accelerateSrtp } from './nativeSrtp.ts';
 import { viewerConfig, type NetworkOptions } from './peerConfig.ts';
 import { checkOffer, createLocalAnswer, finishAnswer } from './sdp.ts';
 
@@ -37,7 +38,7 @@ export interface VideoPacketInfo {
   pid: number;
 }
 
-interface CachedPair { socket: Socket; host: string; port: number; connected: boolean }
+interface CachedPair { socket: Socket; host: string; port: number; connected: boolean; /** The socket's descriptor once connected (native sends), else -1. */ fd: number }
 
 /** The part of werift's nominated ICE candidate pair the fast path uses. */
 interface NominatedPair {
@@ -182,12 +183,24 @@ export class WeriftViewer {
       ? new SrtpEncryptor('gcm', ctx.srtpSessionKey, ctx.srtpSessionSalt)
       : new SrtpEncryptor('ctr', ctx.srtpSessionKey, ctx.srtpSessionSalt, ctx.srtpSessionAuthTag);
     this.#conn = (dtls.iceTransport as unknown as { connection: IceConnection }).connection;
+    accelerateSrtp(dtls);
     this.#connected = true;
     this.connectedAt.ms = performance.now();
     const sr = setInterval(() => this.#sendSenderReports(), 1000);
     sr.unref();
     this.#timers.push(sr);
     this.events.emit('connected');
+  }
+
+  /** Protects and sends the RTP packet written at the encryptor's HEADROOM. */
+  #transmit(length: number, headerLength: number): void {
+    const enc = this.#enc!;
+    const nominated = this.#conn!.nominated as NominatedPair | undefined;
+    if (nominated !== this.#pairRef) this.#usePair(nominated);
+    const fd = this.#pair?.fd ?? -1;
+    // A failed native send (full socket buffer, viewer gone) drops the packet, as the network would.
+    if (fd >= 0 && enc.native) enc.protectAndSend(length, headerLength, fd);
+    else this.#send(enc.protect(length, headerLength));
   }
 
   #send(out: Buffer): void {
@@ -218,7 +231,7 @@ export class WeriftViewer {
     const socket = transport?.socket;
     if (!nominated || !transport || !socket) { this.#pair = undefined; return; }
     const [host, port] = nominated.remoteAddr;
-    const pair: CachedPair = { socket, host, port, connected: false };
+    const pair: CachedPair = { socket, host, port, connected: false, fd: -1 };
     this.#pair = pair;
     if (process.env.SFU_NO_CONNECT) return;
     const original = transport.send;
@@ -230,6 +243,7 @@ export class WeriftViewer {
           else throw new Error('connected socket cannot reach another address');
         };
         pair.connected = true;
+        pair.fd = descriptorOf(socket);
       });
     } catch {
       transport.send = original;
@@ -324,7 +338,7 @@ export class WeriftViewer {
       const outPid = (pid + pidOffset) & 0x7fff;
       if (((outPid - this.#lastOutPid) & 0x7fff) < 0x4000) this.#lastOutPid = outPid;
     }
-    this.#send(enc.protect(length, headerLength));
+    this.#transmit(length, headerLength);
     this.packetsSent++;
     this.bytesSent += length;
     this.#videoPackets++;
@@ -354,7 +368,7 @@ export class WeriftViewer {
     const length = 12 + payload.length;
     this.#lastAudioTs = h.timestamp >>> 0;
     this.#lastAudioWall = performance.now();
-    this.#send(enc.protect(length, 12));
+    this.#transmit(length, 12);
     this.packetsSent++;
     this.bytesSent += length;
     this.#audioPackets++;
@@ -452,6 +466,18 @@ export class WeriftViewer {
     this.events.removeAllListeners();
     await this.#pc.close().catch(() => {});
   }
+}
+
+/**
+ * The OS descriptor of a bound dgram socket (-1 when Node does not expose
+ * it), read from dgram's internal state: the native fast path writes to it
+ * directly. Node 20's dgram keeps its handle under the 'state symbol'.
+ */
+function descriptorOf(socket: Socket): number {
+  const key = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
+  const state = key ? (socket as unknown as Record<symbol, { handle?: { fd?: unknown } }>)[key] : undefined;
+  const fd = state?.handle?.fd;
+  return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : -1;
 }
 
 /** NTP timestamp (64-bit) of now. */

@@ -133,7 +133,10 @@ async function main(): Promise<void> {
     console.log(`viewers_per_core: ${Math.floor(1e6 / (perPacket * perViewer))} viewers`);
     const fanOut = Math.max(0, cpu - (ingestPercent / 100) * 1e6 * seconds) / Math.max(1, forwarded);
     console.log(`cpu_us_per_forwarded_packet_excluding_ingest: ${fanOut.toFixed(2)} us`);
-    await ask({ cmd: 'close' }, 'never').catch(() => {});
+    // The child closes its viewers and exits; it sends no reply.
+    const exited = new Promise((r) => load.once('exit', r));
+    load.send({ cmd: 'close' } satisfies ToChild);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
   } finally {
     load.kill('SIGKILL');
     await browser.close();
