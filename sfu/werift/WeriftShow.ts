@@ -13,6 +13,27 @@ import { LAYER_NAMES, type WeriftPublisher } from './WeriftPublisher.ts';
 import type { VideoPacketInfo, WeriftViewer } from './WeriftViewer.ts';
 
 const CACHE = 1024;
+/**
+ * A joining viewer is started from the cached picture group when it is at
+ * most this old and long: a longer replay is a burst that overflows the
+ * viewer's socket buffer and loses the keyframe it was meant to deliver.
+ */
+const GOP_MAX_AGE_MS = 1000;
+const GOP_MAX_PACKETS = 150;
+
+/**
+ * The packets of one layer since its last complete keyframe, replayed to a
+ * joining viewer. A newer keyframe still arriving (the publisher paces a big
+ * keyframe over a few hundred ms) is appended, not started over: until its
+ * last packet is in, a joiner needs the older one to show anything.
+ */
+interface PictureGroup {
+  startedAt: number;
+  packets: VideoPacketInfo[];
+  /** Index in `packets` where a newer, incomplete keyframe begins (-1 none), and its RTP timestamp. */
+  pending: number;
+  pendingTimestamp: number;
+}
 const PREF_INDEX: Record<Exclude<LayerPreference, 'auto'>, number> = { low: 0, medium: 1, high: 2 };
 
 export interface WeriftShowOptions {
@@ -30,6 +51,7 @@ export class WeriftShow {
   readonly keyframes: KeyframeRequester;
   #viewers: WeriftViewer[] = [];
   readonly #cache: (RtpPacket | undefined)[][] = [new Array(CACHE), new Array(CACHE), new Array(CACHE)];
+  readonly #gop: (PictureGroup | undefined)[] = [undefined, undefined, undefined];
   readonly #info: VideoPacketInfo;
   readonly #options: WeriftShowOptions;
   readonly #timer: NodeJS.Timeout;
@@ -72,10 +94,57 @@ export class WeriftShow {
     } else {
       info.pidOffset = -1;
     }
+    this.#remember(info);
     const viewers = this.#viewers;
     let sent = 0;
     for (let i = 0; i < viewers.length; i++) sent += viewers[i]!.forwardVideo(info);
     this.forwardedPackets += sent;
+  }
+
+  /** Keeps the layer's packets since its last complete keyframe (copies: `info` is reused per packet). */
+  #remember(info: VideoPacketInfo): void {
+    const layer = info.layer;
+    const h = info.packet.header;
+    let gop = this.#gop[layer];
+    if (info.keyframe) {
+      if (!gop) {
+        gop = { startedAt: performance.now(), packets: [], pending: 0, pendingTimestamp: h.timestamp };
+        this.#gop[layer] = gop;
+      } else if (gop.pending < 0 || gop.pendingTimestamp !== h.timestamp) {
+        gop.pending = gop.packets.length;
+        gop.pendingTimestamp = h.timestamp;
+      }
+    }
+    if (!gop) return;
+    gop.packets.push({ ...info });
+    if (gop.pending >= 0 && h.marker && h.timestamp === gop.pendingTimestamp) {
+      // The newer keyframe is complete: it becomes the start of the group.
+      gop.packets.splice(0, gop.pending);
+      gop.pending = -1;
+      gop.startedAt = performance.now();
+    }
+    if (gop.packets.length > GOP_MAX_PACKETS) {
+      if (gop.pending > 0) {
+        gop.packets.splice(0, gop.pending);
+        gop.pending = 0;
+      } else {
+        this.#gop[layer] = undefined;
+      }
+    }
+  }
+
+  /**
+   * Starts a viewer that has shown nothing yet from the cached keyframe and
+   * the packets after it, so its first frame does not wait for the
+   * publisher's next keyframe. True when the viewer now plays `layer`.
+   */
+  #startFromCache(viewer: WeriftViewer, layer: number): boolean {
+    const gop = this.#gop[layer];
+    if (viewer.current >= 0 || !gop || performance.now() - gop.startedAt > GOP_MAX_AGE_MS || gop.packets.length > GOP_MAX_PACKETS) return false;
+    let sent = 0;
+    for (const info of gop.packets) sent += viewer.forwardVideo(info);
+    this.forwardedPackets += sent;
+    return viewer.current === layer;
   }
 
   #onAudio(packet: RtpPacket): void {
@@ -143,7 +212,12 @@ export class WeriftShow {
     if (target < 0) target = available[0]!;
     if (target !== viewer.target || viewer.current !== target) {
       viewer.target = target;
-      if (viewer.current !== target) this.keyframes.request(target);
+      if (viewer.current !== target) {
+        // A replay from an older keyframe still asks for a new one, so that the next joiners get a short replay.
+        const fromCache = this.#startFromCache(viewer, target);
+        const gop = this.#gop[target];
+        if (!fromCache || !gop || performance.now() - gop.startedAt > this.#options.keyframeIntervalMs) this.keyframes.request(target);
+      }
     }
   }
 

@@ -38,7 +38,14 @@ export interface VideoPacketInfo {
   pid: number;
 }
 
-interface CachedPair { socket: Socket; host: string; port: number; connected: boolean; /** The socket's descriptor once connected (native sends), else -1. */ fd: number }
+interface CachedPair {
+  socket: Socket; host: string; port: number; connected: boolean;
+  /** The socket's descriptor once connected (native sends), else -1. */
+  fd: number;
+  /** Packets sent while the socket connects: dgram would drop them (an address on a connected socket). */
+  queue: Buffer[];
+}
+const CONNECT_QUEUE = 512;
 
 /** The part of werift's nominated ICE candidate pair the fast path uses. */
 interface NominatedPair {
@@ -184,6 +191,8 @@ export class WeriftViewer {
       : new SrtpEncryptor('ctr', ctx.srtpSessionKey, ctx.srtpSessionSalt, ctx.srtpSessionAuthTag);
     this.#conn = (dtls.iceTransport as unknown as { connection: IceConnection }).connection;
     accelerateSrtp(dtls);
+    // Connect the media socket now, not on the first packet: the first packets are the joining keyframe.
+    this.#usePair(this.#conn.nominated as NominatedPair | undefined);
     this.#connected = true;
     this.connectedAt.ms = performance.now();
     const sr = setInterval(() => this.#sendSenderReports(), 1000);
@@ -211,7 +220,7 @@ export class WeriftViewer {
     if (pair) {
       try {
         if (pair.connected) pair.socket.send(out);
-        else pair.socket.send(out, pair.port, pair.host);
+        else if (pair.queue.length < CONNECT_QUEUE) pair.queue.push(out);
       } catch { /* socket closed under us */ }
     } else if (nominated) {
       conn.send(out).catch(() => {});
@@ -231,9 +240,8 @@ export class WeriftViewer {
     const socket = transport?.socket;
     if (!nominated || !transport || !socket) { this.#pair = undefined; return; }
     const [host, port] = nominated.remoteAddr;
-    const pair: CachedPair = { socket, host, port, connected: false, fd: -1 };
+    const pair: CachedPair = { socket, host, port, connected: false, fd: -1, queue: [] };
     this.#pair = pair;
-    if (process.env.SFU_NO_CONNECT) return;
     const original = transport.send;
     try {
       socket.connect(port, host, () => {
@@ -244,9 +252,12 @@ export class WeriftViewer {
         };
         pair.connected = true;
         pair.fd = descriptorOf(socket);
+        for (const out of pair.queue.splice(0)) socket.send(out);
       });
     } catch {
+      // Not connectable (closed): send with an address, as werift does.
       transport.send = original;
+      this.#pair = undefined;
     }
   }
 

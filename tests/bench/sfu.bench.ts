@@ -6,6 +6,7 @@
  *   publisher_bitrate_kbps        what the publisher sends 10 s after joining (REMB/TWCC let it climb)
  *   join_to_first_frame_p50_ms    viewer POST start -> first complete keyframe, 100 viewers joining
  *   join_to_first_frame_p95_ms
+ *   join_to_connected_p50_ms      viewer POST start -> ICE and DTLS connected (the rest is the keyframe wait)
  *   cpu_us_per_forwarded_packet   worker CPU (user+sys) / packets forwarded, steady state
  *   viewer_packets_per_s          packets one audio+video viewer receives per second
  *   viewer_loss_fraction          packets missing at the viewers during the steady phase
@@ -29,7 +30,7 @@ const STEADY_S = Number(process.env.SFU_BENCH_STEADY_S ?? 10);
 const LAYER = (process.env.SFU_BENCH_LAYER ?? 'medium') as 'medium';
 
 type ToChild = { cmd: 'join'; endpoint: string; tokens: string[]; spacingMs: number; layer: string } | { cmd: 'stats' } | { cmd: 'close' };
-interface ChildStats { joined: number; failed: number; firstFrames: number[]; video: number; audio: number; lost: number }
+interface ChildStats { joined: number; failed: number; firstFrames: number[]; connected: number[]; video: number; audio: number; lost: number }
 
 function loopbackOnly(): boolean {
   const out = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
@@ -44,6 +45,7 @@ async function child(): Promise<void> {
     joined: viewers.length,
     failed,
     firstFrames: viewers.map((v) => v.firstFrameMs() ?? -1),
+    connected: viewers.map((v) => v.connectedMs() ?? -1),
     video: viewers.reduce((n, v) => n + v.videoPackets(), 0),
     audio: viewers.reduce((n, v) => n + v.audioPackets(), 0),
     lost: viewers.reduce((n, v) => n + v.lostPackets(), 0),
@@ -107,6 +109,7 @@ async function main(): Promise<void> {
     const frames = afterJoin.firstFrames.filter((f) => f >= 0);
     console.log(`join_to_first_frame_p50_ms: ${Math.round(percentile(frames, 50))} ms`);
     console.log(`join_to_first_frame_p95_ms: ${Math.round(percentile(frames, 95))} ms`);
+    console.log(`join_to_connected_p50_ms: ${Math.round(percentile(afterJoin.connected.filter((c) => c >= 0), 50))} ms`);
     console.log(`viewers_joined: ${joined.joined} count`);
     console.log(`viewers_with_first_frame: ${frames.length} count`);
 

@@ -92,10 +92,10 @@ werift('a tampered or truncated packet is refused like werift refuses it', () =>
   const fast = transport(reversed);
   accelerateSrtp(fast as never);
   const rtp = Buffer.from(peer.srtp.encrypt(randomBytes(200), new RtpHeader({ sequenceNumber: 1, timestamp: 1, ssrc: 7, payloadType: 96 })));
-  rtp[40] ^= 1;
+  rtp[40] = rtp[40]! ^ 1;
   assert.throws(() => fast.srtp.decrypt(rtp), /authenticate SRTP/);
   const rtcp = peer.srtcp.encrypt(rtcpReport(1));
-  rtcp[12] ^= 1;
+  rtcp[12] = rtcp[12]! ^ 1;
   assert.throws(() => fast.srtcp.decrypt(rtcp), /authenticate SRTCP/);
   assert.throws(() => fast.srtcp.decrypt(rtcp.subarray(0, 20)), /authenticate SRTCP/);
 });
@@ -120,7 +120,7 @@ send('sends the protected packet on a connected socket', async () => {
     plain.copy(reference.buffer, HEADROOM);
     const got = new Promise<Buffer>((r) => rx.once('message', r));
     const state = Object.getOwnPropertySymbols(tx).find((s) => s.description === 'state symbol')!;
-    const fd = (tx as unknown as Record<symbol, { handle: { fd: number } }>)[state].handle.fd;
+    const fd = (tx as unknown as Record<symbol, { handle: { fd: number } }>)[state]!.handle.fd;
     assert.is(sender.protectAndSend(500, 12, fd), 510);
     assert.ok((await got).equals(reference.protect(500, 12)));
   } finally {

@@ -12,6 +12,8 @@ export interface WeriftViewerClient {
   readonly location: string;
   /** ms from the start of `joinWhep` to the first complete video keyframe; undefined until then. */
   firstFrameMs(): number | undefined;
+  /** ms from the start of `joinWhep` to ICE+DTLS connected; undefined until then. */
+  connectedMs(): number | undefined;
   videoPackets(): number;
   audioPackets(): number;
   keyframes(): number;
@@ -59,6 +61,8 @@ export async function joinWhep(options: JoinOptions): Promise<WeriftViewerClient
     }
     last[kind] = seq;
   };
+  let connected: number | undefined;
+  pc.connectionStateChange.subscribe((state) => { if (state === 'connected') connected ??= performance.now() - started; });
   const audioT = pc.addTransceiver('audio', { direction: 'recvonly' });
   const videoT: RTCRtpTransceiver = pc.addTransceiver('video', { direction: 'recvonly' });
   audioT.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((p) => { audio++; gap('audio', p.header.sequenceNumber); }));
@@ -89,6 +93,7 @@ export async function joinWhep(options: JoinOptions): Promise<WeriftViewerClient
   return {
     location,
     firstFrameMs: () => firstFrame,
+    connectedMs: () => connected,
     videoPackets: () => video,
     audioPackets: () => audio,
     keyframes: () => keyframes,
