@@ -18,8 +18,20 @@ export interface SrtpSendBinding {
   unprotect(session: object, buffer: Uint8Array, offset: number, length: number, headerLength: number, roc: number): boolean;
   /** Encrypts the compound RTCP packet in place and appends E|index and the tag (14 bytes of room needed). */
   protectRtcp(session: object, buffer: Uint8Array, offset: number, length: number, index: number): void;
+  /** Same, then send(2) on the connected socket `fd`: bytes sent, or -errno. */
+  protectRtcp(session: object, buffer: Uint8Array, offset: number, length: number, index: number, fd: number): number;
   /** Checks and decrypts an SRTCP packet in place; the RTCP is then its first length - 14 bytes. */
   unprotectRtcp(session: object, buffer: Uint8Array, offset: number, length: number): boolean;
+  /** The session's number in this thread's table, for sendBatch jobs. */
+  sessionId(session: object): number;
+  /**
+   * Sends one source packet to many viewers: job i is jobs[8i..8i+8) =
+   * (session id, fd, (marker|pt) << 16 | seq, timestamp, ssrc, roc, VP8
+   * picture id, abs-send-time extension id or 0). Each viewer's packet is its
+   * header, then `payload` with the picture id written at `pidAt` (-1: none),
+   * protected and sent. Returns how many were sent.
+   */
+  sendBatch(payload: Uint8Array, jobs: Int32Array, count: number, pidAt: number, pidLong: boolean, absSendTime: number): number;
   /** This platform's EAGAIN (protectAndSend returns it negated when the socket buffer is full). */
   readonly EAGAIN: number;
 }

@@ -23,29 +23,23 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
-#define TAG_LEN 10
-
-typedef struct {
-  EVP_CIPHER_CTX *aes;
-  uint8_t salt[14];
-  SHA_CTX inner; /* SHA-1 state after (auth key ^ ipad) */
-  SHA_CTX outer; /* SHA-1 state after (auth key ^ opad) */
-} session_t;
+#include "srtp.h"
 
 static void session_free(napi_env env, void *data, void *hint) {
-  (void)env; (void)hint;
+  (void)hint;
   session_t *s = data;
-  if (s->aes) EVP_CIPHER_CTX_free(s->aes);
+  fanout_forget(env, s);
+  if (s->ecb) EVP_CIPHER_CTX_free(s->ecb);
   OPENSSL_cleanse(s, sizeof *s);
   free(s);
 }
 
-static napi_value throw_error(napi_env env, const char *code, const char *message) {
+napi_value throw_error(napi_env env, const char *code, const char *message) {
   napi_throw_error(env, code, message);
   return NULL;
 }
 
-static int get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len) {
+int get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len) {
   void *d; size_t l; bool is;
   if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return 0;
   napi_typedarray_type t; napi_value ab; size_t off;
@@ -64,10 +58,12 @@ static napi_value create_session(napi_env env, napi_callback_info info) {
     return throw_error(env, "SFU_NATIVE_ARGS", "createSession(key[16], salt[14], authKey[20])");
   session_t *s = calloc(1, sizeof *s);
   if (!s) return throw_error(env, "SFU_NATIVE_MEMORY", "out of memory");
-  s->aes = EVP_CIPHER_CTX_new();
-  if (!s->aes || EVP_EncryptInit_ex(s->aes, EVP_aes_128_ctr(), NULL, key, NULL) != 1) {
+  s->id = -1;
+  s->ecb = EVP_CIPHER_CTX_new();
+  if (!s->ecb || EVP_EncryptInit_ex(s->ecb, EVP_aes_128_ecb(), NULL, key, NULL) != 1 ||
+      EVP_CIPHER_CTX_set_padding(s->ecb, 0) != 1) {
     session_free(env, s, NULL);
-    return throw_error(env, "SFU_NATIVE_CRYPTO", "AES-128-CTR unavailable");
+    return throw_error(env, "SFU_NATIVE_CRYPTO", "AES-128 unavailable");
   }
   memcpy(s->salt, salt, 14);
   uint8_t pad[64];
@@ -79,6 +75,10 @@ static napi_value create_session(napi_env env, napi_callback_info info) {
   SHA1_Init(&s->outer); SHA1_Update(&s->outer, pad, 64);
   OPENSSL_cleanse(pad, sizeof pad);
   napi_value out;
+  if (!fanout_register(env, s)) {
+    session_free(env, s, NULL);
+    return throw_error(env, "SFU_NATIVE_MEMORY", "cannot register session");
+  }
   if (napi_create_external(env, s, session_free, NULL, &out) != napi_ok) {
     session_free(env, s, NULL);
     return throw_error(env, "SFU_NATIVE_MEMORY", "cannot wrap session");
@@ -95,9 +95,24 @@ static int ctr_xor(session_t *s, const uint8_t *ssrc, uint32_t roc, uint32_t seq
   iv[8] ^= (uint8_t)(roc >> 24); iv[9] ^= (uint8_t)(roc >> 16);
   iv[10] ^= (uint8_t)(roc >> 8); iv[11] ^= (uint8_t)roc;
   iv[12] ^= (uint8_t)(seq >> 8); iv[13] ^= (uint8_t)seq;
-  int outl = 0;
-  if (EVP_EncryptInit_ex(s->aes, NULL, NULL, NULL, iv) != 1) return 0;
-  return n == 0 || EVP_EncryptUpdate(s->aes, data, &outl, data, (int)n) == 1;
+  /* The IV's low 16 bits are zero, so block j's counter is the IV with j in its last two bytes (j < 2^16). */
+  uint8_t blocks[KS_CHUNK], ks[KS_CHUNK];
+  uint32_t j = 0;
+  for (size_t done = 0; done < n; done += KS_CHUNK) {
+    size_t len = n - done < KS_CHUNK ? n - done : KS_CHUNK;
+    size_t nb = (len + 15) / 16;
+    if (j + nb > 0x10000) return 0;
+    for (size_t b = 0; b < nb; b++, j++) {
+      memcpy(blocks + 16 * b, iv, 14);
+      blocks[16 * b + 14] = (uint8_t)(j >> 8);
+      blocks[16 * b + 15] = (uint8_t)j;
+    }
+    int outl = 0;
+    if (EVP_EncryptUpdate(s->ecb, ks, &outl, blocks, (int)(nb * 16)) != 1 || outl != (int)(nb * 16)) return 0;
+    uint8_t *d = data + done;
+    for (size_t i = 0; i < len; i++) d[i] ^= ks[i];
+  }
+  return 1;
 }
 
 /* HMAC-SHA1 of data[0, n) followed by `extra` (0 or 4 bytes), truncated to TAG_LEN. */
@@ -118,7 +133,7 @@ static void be32(uint8_t *out, uint32_t v) {
 }
 
 /* Encrypts packet[headerLength..length) in place and writes the 10-byte tag at packet[length]. */
-static int protect(session_t *s, uint8_t *p, size_t length, size_t header_length, uint32_t roc) {
+int protect(session_t *s, uint8_t *p, size_t length, size_t header_length, uint32_t roc) {
   if (!ctr_xor(s, p + 8, roc, ((uint32_t)p[2] << 8) | p[3], p + header_length, length - header_length)) return 0;
   uint8_t rocbe[4];
   be32(rocbe, roc);
@@ -193,15 +208,17 @@ static napi_value unprotect_rtp(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* Reads (session, buffer, offset, length[, index]) for the SRTCP calls. */
-static uint8_t *rtcp_args(napi_env env, napi_callback_info info, size_t want, session_t **s, size_t *length, size_t *room, uint32_t *index) {
-  size_t argc = want; napi_value argv[5];
+/* Reads (session, buffer, offset, length[, index[, fd]]) for the SRTCP calls; *argc_out is how many were given. */
+static uint8_t *rtcp_args(napi_env env, napi_callback_info info, size_t min, size_t max, session_t **s, size_t *length,
+                          size_t *room, uint32_t *index, int32_t *fd) {
+  size_t argc = 6; napi_value argv[6];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   uint8_t *buf; size_t buflen; uint32_t offset, len;
-  if (argc != want || napi_get_value_external(env, argv[0], (void **)s) != napi_ok || !get_bytes(env, argv[1], &buf, &buflen) ||
+  if (argc < min || argc > max || napi_get_value_external(env, argv[0], (void **)s) != napi_ok || !get_bytes(env, argv[1], &buf, &buflen) ||
       napi_get_value_uint32(env, argv[2], &offset) != napi_ok || napi_get_value_uint32(env, argv[3], &len) != napi_ok ||
-      (want == 5 && napi_get_value_uint32(env, argv[4], index) != napi_ok)) {
-    throw_error(env, "SFU_NATIVE_ARGS", "(session, buffer, offset, length[, index])");
+      (argc >= 5 && napi_get_value_uint32(env, argv[4], index) != napi_ok) ||
+      (argc >= 6 && (napi_get_value_int32(env, argv[5], fd) != napi_ok || *fd < 0))) {
+    throw_error(env, "SFU_NATIVE_ARGS", "(session, buffer, offset, length[, index[, fd]])");
     return NULL;
   }
   if ((size_t)offset + len > buflen) { throw_error(env, "SFU_NATIVE_RANGE", "packet does not fit the buffer"); return NULL; }
@@ -209,22 +226,30 @@ static uint8_t *rtcp_args(napi_env env, napi_callback_info info, size_t want, se
   return buf + offset;
 }
 
-/* protectRtcp(session, buffer, offset, length, index): encrypts the compound RTCP packet in place and appends E|index and the tag (14 bytes). */
+/*
+ * protectRtcp(session, buffer, offset, length, index[, fd]): encrypts the compound RTCP packet in place and
+ * appends E|index and the tag (14 bytes). With fd, also sends it on that connected socket: bytes sent or -errno.
+ */
 static napi_value protect_rtcp(napi_env env, napi_callback_info info) {
-  session_t *s; size_t len, room; uint32_t index = 0;
-  uint8_t *p = rtcp_args(env, info, 5, &s, &len, &room, &index);
+  session_t *s; size_t len, room; uint32_t index = 0; int32_t fd = -1;
+  uint8_t *p = rtcp_args(env, info, 5, 6, &s, &len, &room, &index, &fd);
   if (!p) return NULL;
   if (len < 8 || room < len + 4 + TAG_LEN || index > 0x7fffffff) return throw_error(env, "SFU_NATIVE_RANGE", "RTCP packet or index out of range");
   if (!ctr_xor(s, p + 4, index >> 16, index & 0xffff, p + 8, len - 8)) return throw_error(env, "SFU_NATIVE_CRYPTO", "SRTCP protect failed");
   be32(p + len, index | 0x80000000u);
   auth_tag(s, p, len + 4, NULL, 0, p + len + 4);
-  return NULL;
+  if (fd < 0) return NULL;
+  ssize_t n;
+  do n = send(fd, p, len + 4 + TAG_LEN, MSG_DONTWAIT); while (n < 0 && errno == EINTR);
+  napi_value out;
+  napi_create_int32(env, n < 0 ? -errno : (int32_t)n, &out);
+  return out;
 }
 
 /* unprotectRtcp(session, buffer, offset, length): true when authentic; the RTCP packet is then the first length - 14 bytes, decrypted. */
 static napi_value unprotect_rtcp(napi_env env, napi_callback_info info) {
-  session_t *s; size_t len, room; uint32_t unused;
-  uint8_t *p = rtcp_args(env, info, 4, &s, &len, &room, &unused);
+  session_t *s; size_t len, room; uint32_t unused; int32_t no_fd;
+  uint8_t *p = rtcp_args(env, info, 4, 4, &s, &len, &room, &unused, &no_fd);
   if (!p) return NULL;
   bool ok = false;
   if (len >= 8 + 4 + TAG_LEN) {
@@ -250,6 +275,8 @@ static napi_value init(napi_env env, napi_value exports) {
     { "unprotect", NULL, unprotect_rtp, NULL, NULL, NULL, napi_enumerable, NULL },
     { "protectRtcp", NULL, protect_rtcp, NULL, NULL, NULL, napi_enumerable, NULL },
     { "unprotectRtcp", NULL, unprotect_rtcp, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "sessionId", NULL, fanout_session_id, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "sendBatch", NULL, fanout_send_batch, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   napi_value eagain;

@@ -61,6 +61,7 @@ export class SrtpEncryptor {
   readonly #states = new Map<number, SsrcState>();
   #last: SsrcState | undefined;
   readonly #native: object | undefined;
+  readonly #sessionId: number = -1;
 
   /**
    * @param key SRTP session key (16 bytes).
@@ -86,11 +87,20 @@ export class SrtpEncryptor {
       this.#ecb = createCipheriv('aes-128-ecb', this.#key, null);
       this.#ecb.setAutoPadding(false);
       this.#native = srtpSend?.createSession(this.#key, this.#salt, authKey);
+      if (this.#native) this.#sessionId = srtpSend!.sessionId(this.#native);
     }
   }
 
   /** True when `protectAndSend` can be used (AES-CM session, native addon built). */
   get native(): boolean { return this.#native !== undefined; }
+
+  /** The native session's number for `FanoutBatch` jobs (-1 without the addon). */
+  get sessionId(): number { return this.#sessionId; }
+
+  /** The rollover counter for the next packet (ssrc, seq), advancing it as `protect` would. */
+  rocFor(ssrc: number, seq: number): number {
+    return this.#roc(this.#state(ssrc), seq);
+  }
 
   /**
    * Protects the RTP packet at `buffer[HEADROOM..HEADROOM+length]` in place

@@ -12,14 +12,17 @@ import type { Socket } from 'node:dgram';
 import {
   RTCPeerConnection, RtcpSrPacket, RtcpSenderInfo, RtcpRrPacket, ReceiverEstimatedMaxBitrate,
   RtcpPayloadSpecificFeedback, RtcpTransportLayerFeedback, PictureLossIndication, GenericNack,
-  type RtcpPacket, type RTCRtpTransceiver, type RtpPacket,
+  type RTCDtlsTransport, type RtcpPacket, type RTCRtpTransceiver, type RtpPacket,
 } from 'werift';
 import { TypedEmitter } from '../emitter.ts';
 import type { CloseReason, LayerPreference } from '../engine.ts';
 import { SfuError } from '../errors.ts';
 import { writeVp8PictureId } from '../rtp/codec.ts';
+import { absSendTime, type FanoutBatch } from '../rtp/FanoutBatch.ts';
+import { ntpNow, writeSenderReport } from '../rtp/senderReport.ts';
 import { HEADROOM, SrtpEncryptor } from '../rtp/SrtpEncryptor.ts';
-import { accelerateSrtp } from './nativeSrtp.ts';
+import { srtpSend } from '../native/srtpSend.ts';
+import { accelerateSrtp, rtcpSenderSession } from './nativeSrtp.ts';
 import { viewerConfig, type NetworkOptions } from './peerConfig.ts';
 import { checkOffer, createLocalAnswer, finishAnswer } from './sdp.ts';
 
@@ -100,6 +103,10 @@ export class WeriftViewer {
   #closed = false;
   #connected = false;
   #timers: NodeJS.Timeout[] = [];
+  /** Native SRTCP session for our sender reports (we then own their SRTCP index), if the addon is built. */
+  #srtcp: object | undefined;
+  #srtcpIndex = 0;
+  readonly #report = Buffer.alloc(2 * 28 + 4 + 10);
 
   // Output stream state.
   #videoSsrc = 0;
@@ -191,14 +198,23 @@ export class WeriftViewer {
       : new SrtpEncryptor('ctr', ctx.srtpSessionKey, ctx.srtpSessionSalt, ctx.srtpSessionAuthTag);
     this.#conn = (dtls.iceTransport as unknown as { connection: IceConnection }).connection;
     accelerateSrtp(dtls);
+    this.#srtcp = rtcpSenderSession(dtls);
     // Connect the media socket now, not on the first packet: the first packets are the joining keyframe.
     this.#usePair(this.#conn.nominated as NominatedPair | undefined);
     this.#connected = true;
     this.connectedAt.ms = performance.now();
-    const sr = setInterval(() => this.#sendSenderReports(), 1000);
+    const sr = setInterval(() => this.#sendSenderReports(dtls), 1000);
     sr.unref();
     this.#timers.push(sr);
     this.events.emit('connected');
+  }
+
+  /** The connected socket the native path sends on, or -1 (no addon, GCM session, still connecting). */
+  #nativeFd(): number {
+    if (this.#enc!.sessionId < 0) return -1;
+    const nominated = this.#conn!.nominated as NominatedPair | undefined;
+    if (nominated !== this.#pairRef) this.#usePair(nominated);
+    return this.#pair?.fd ?? -1;
   }
 
   /** Protects and sends the RTP packet written at the encryptor's HEADROOM. */
@@ -280,9 +296,12 @@ export class WeriftViewer {
     this.#lastSrcSeq = h.sequenceNumber;
   }
 
-  /** Forwards one video packet if it belongs to what this viewer watches. */
-  /** Forwards one video packet if it belongs to what this viewer watches; 1 when sent. */
-  forwardVideo(info: VideoPacketInfo): number {
+  /**
+   * Forwards one video packet if it belongs to what this viewer watches:
+   * into `batch` when the native path can take it (0 is returned: the
+   * batch's flush counts it), else sent now (1).
+   */
+  forwardVideo(info: VideoPacketInfo, batch?: FanoutBatch): number {
     if (!this.#connected || this.#closed) return 0;
     const layer = info.layer;
     if (layer !== this.current) {
@@ -316,8 +335,29 @@ export class WeriftViewer {
     this.#histSrc[slot] = (layer << 16) | h.sequenceNumber;
     this.#histTs[slot] = this.#tsOffset;
     this.#histPid[slot] = this.#pidOffset;
-    this.#emitVideo(packet, outSeq, outTs, info.pidOffset, info.pidLong, info.pid, this.#pidOffset);
-    return 1;
+    const fd = batch ? this.#nativeFd() : -1;
+    if (fd < 0) {
+      this.#emitVideo(packet, outSeq, outTs, info.pidOffset, info.pidLong, info.pid, this.#pidOffset);
+      return 1;
+    }
+    const enc = this.#enc!;
+    const ssrc = this.#videoSsrc;
+    const pid = (info.pid + this.#pidOffset) & (info.pidLong ? 0x7fff : 0x7f);
+    batch!.add(enc.sessionId, fd, (h.marker ? 0x80 : 0) | this.#videoPt, outSeq, outTs, ssrc, enc.rocFor(ssrc, outSeq), pid, this.#absId);
+    this.#countVideo(this.#absId ? 20 : 12, payload.length, info.pidOffset, info.pid, this.#pidOffset);
+    return 0;
+  }
+
+  /** Stream accounting for a video packet sent (SR counts, picture id continuity). */
+  #countVideo(headerLength: number, payloadLength: number, pidAt: number, pid: number, pidOffset: number): void {
+    if (pidAt >= 0) {
+      const outPid = (pid + pidOffset) & 0x7fff;
+      if (((outPid - this.#lastOutPid) & 0x7fff) < 0x4000) this.#lastOutPid = outPid;
+    }
+    this.packetsSent++;
+    this.bytesSent += headerLength + payloadLength;
+    this.#videoPackets++;
+    this.#videoOctets += payloadLength;
   }
 
   #emitVideo(packet: RtpPacket, outSeq: number, outTs: number, pidAt: number, pidLong: boolean, pid: number, pidOffset: number): void {
@@ -335,8 +375,7 @@ export class WeriftViewer {
     o += 12;
     if (abs) {
       buf[o] = 0xbe; buf[o + 1] = 0xde; buf[o + 2] = 0; buf[o + 3] = 1;
-      const t = Math.floor(performance.timeOrigin + performance.now()) * 262.144; // 6.18 fixed point, in ms * 2^18/1000
-      const v = Math.floor(t) & 0xffffff;
+      const v = absSendTime();
       buf[o + 4] = (abs << 4) | 2;
       buf[o + 5] = v >>> 16; buf[o + 6] = (v >>> 8) & 0xff; buf[o + 7] = v & 0xff;
       o += 8;
@@ -344,31 +383,36 @@ export class WeriftViewer {
     const headerLength = o - HEADROOM;
     payload.copy(buf, o);
     if (pidAt >= 0) writeVp8PictureId(buf, o + pidAt, pidLong, (pid + pidOffset) & (pidLong ? 0x7fff : 0x7f));
-    const length = headerLength + payload.length;
-    if (pidAt >= 0) {
-      const outPid = (pid + pidOffset) & 0x7fff;
-      if (((outPid - this.#lastOutPid) & 0x7fff) < 0x4000) this.#lastOutPid = outPid;
-    }
-    this.#transmit(length, headerLength);
-    this.packetsSent++;
-    this.bytesSent += length;
-    this.#videoPackets++;
-    this.#videoOctets += payload.length;
+    this.#transmit(headerLength + payload.length, headerLength);
+    this.#countVideo(headerLength, payload.length, pidAt, pid, pidOffset);
   }
 
-  forwardAudio(packet: RtpPacket): void {
-    if (!this.#connected || this.#closed || !this.#audioSsrc) return;
+  /** Forwards one audio packet: into `batch` (0) when the native path can take it, else now (1 when sent). */
+  forwardAudio(packet: RtpPacket, batch?: FanoutBatch): number {
+    if (!this.#connected || this.#closed || !this.#audioSsrc) return 0;
     const h = packet.header;
     if (!this.#audioStarted) {
       this.#audioSeqOffset = (randomBytes(2).readUInt16BE(0) - h.sequenceNumber) & 0xffff;
       this.#audioStarted = true;
     }
     const payload = packet.payload;
-    if (payload.length === 0) return;
+    if (payload.length === 0) return 0;
     const enc = this.#enc!;
+    this.#lastAudioTs = h.timestamp >>> 0;
+    this.#lastAudioWall = performance.now();
+    this.packetsSent++;
+    this.bytesSent += 12 + payload.length;
+    this.#audioPackets++;
+    this.#audioOctets += payload.length;
+    const seq = (h.sequenceNumber + this.#audioSeqOffset) & 0xffff;
+    const fd = batch ? this.#nativeFd() : -1;
+    if (fd >= 0) {
+      const ssrc = this.#audioSsrc;
+      batch!.add(enc.sessionId, fd, (h.marker ? 0x80 : 0) | this.#audioPt, seq, h.timestamp >>> 0, ssrc, enc.rocFor(ssrc, seq), 0, 0);
+      return 0;
+    }
     const buf = enc.buffer;
     const o = HEADROOM;
-    const seq = (h.sequenceNumber + this.#audioSeqOffset) & 0xffff;
     buf[o] = 0x80;
     buf[o + 1] = (h.marker ? 0x80 : 0) | this.#audioPt;
     buf[o + 2] = seq >>> 8;
@@ -376,14 +420,8 @@ export class WeriftViewer {
     buf.writeUInt32BE(h.timestamp >>> 0, o + 4);
     buf.writeUInt32BE(this.#audioSsrc, o + 8);
     payload.copy(buf, o + 12);
-    const length = 12 + payload.length;
-    this.#lastAudioTs = h.timestamp >>> 0;
-    this.#lastAudioWall = performance.now();
-    this.#transmit(length, 12);
-    this.packetsSent++;
-    this.bytesSent += length;
-    this.#audioPackets++;
-    this.#audioOctets += payload.length;
+    this.#transmit(12 + payload.length, 12);
+    return 1;
   }
 
   #retransmit(seqs: number[]): void {
@@ -435,35 +473,42 @@ export class WeriftViewer {
     }
   }
 
-  #sendSenderReports(): void {
-    const dtls = this.#pc.dtlsTransports[0];
-    if (!dtls || !this.#connected) return;
+  #sendSenderReports(dtls: RTCDtlsTransport): void {
+    if (!this.#connected) return;
     const now = performance.now();
+    const video = this.#started && this.#videoSsrc !== 0;
+    const audio = this.#audioStarted && this.#audioSsrc !== 0;
+    if (!video && !audio) return;
+    const videoTs = (this.#lastOutTs + Math.round((now - this.#lastOutWall) * 90)) >>> 0;
+    const audioTs = (this.#lastAudioTs + Math.round((now - this.#lastAudioWall) * 48)) >>> 0;
+    if (this.#srtcp) {
+      // Only this path sends RTCP with our SSRCs, so the SRTCP index is ours alone to count.
+      const fd = this.#nativeFd();
+      if (fd < 0) return;
+      const b = this.#report;
+      const wall = performance.timeOrigin + now;
+      let o = 0;
+      if (video) o = writeSenderReport(b, o, this.#videoSsrc, wall, videoTs, this.#videoPackets, this.#videoOctets);
+      if (audio) o = writeSenderReport(b, o, this.#audioSsrc, wall, audioTs, this.#audioPackets, this.#audioOctets);
+      this.#srtcpIndex = (this.#srtcpIndex + 1) & 0x7fffffff;
+      srtpSend!.protectRtcp(this.#srtcp, b, 0, o, this.#srtcpIndex, fd);
+      return;
+    }
     const ntp = ntpNow();
     const packets: RtcpPacket[] = [];
-    if (this.#started && this.#videoSsrc) {
+    if (video) {
       packets.push(new RtcpSrPacket({
         ssrc: this.#videoSsrc,
-        senderInfo: new RtcpSenderInfo({
-          ntpTimestamp: ntp,
-          rtpTimestamp: (this.#lastOutTs + Math.round((now - this.#lastOutWall) * 90)) >>> 0,
-          packetCount: this.#videoPackets >>> 0,
-          octetCount: this.#videoOctets >>> 0,
-        }),
+        senderInfo: new RtcpSenderInfo({ ntpTimestamp: ntp, rtpTimestamp: videoTs, packetCount: this.#videoPackets >>> 0, octetCount: this.#videoOctets >>> 0 }),
       }));
     }
-    if (this.#audioStarted && this.#audioSsrc) {
+    if (audio) {
       packets.push(new RtcpSrPacket({
         ssrc: this.#audioSsrc,
-        senderInfo: new RtcpSenderInfo({
-          ntpTimestamp: ntp,
-          rtpTimestamp: (this.#lastAudioTs + Math.round((now - this.#lastAudioWall) * 48)) >>> 0,
-          packetCount: this.#audioPackets >>> 0,
-          octetCount: this.#audioOctets >>> 0,
-        }),
+        senderInfo: new RtcpSenderInfo({ ntpTimestamp: ntp, rtpTimestamp: audioTs, packetCount: this.#audioPackets >>> 0, octetCount: this.#audioOctets >>> 0 }),
       }));
     }
-    if (packets.length > 0) dtls.sendRtcp(packets).catch(() => {});
+    dtls.sendRtcp(packets).catch(() => {});
   }
 
   /** Idempotent. */
@@ -489,12 +534,4 @@ function descriptorOf(socket: Socket): number {
   const state = key ? (socket as unknown as Record<symbol, { handle?: { fd?: unknown } }>)[key] : undefined;
   const fd = state?.handle?.fd;
   return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : -1;
-}
-
-/** NTP timestamp (64-bit) of now. */
-function ntpNow(): bigint {
-  const ms = performance.timeOrigin + performance.now();
-  const sec = BigInt(Math.floor(ms / 1000)) + 2208988800n;
-  const frac = BigInt(Math.floor(((ms % 1000) / 1000) * 2 ** 32));
-  return (sec << 32n) | frac;
 }

@@ -37,6 +37,18 @@ export function accelerateSrtp(dtls: RTCDtlsTransport): boolean {
   return true;
 }
 
+/**
+ * A native SRTCP session with `dtls`'s outbound RTCP keys, for a sender that
+ * builds its own reports (and so owns their SRTCP index): undefined when the
+ * addon is not built or the profile is not AES-CM.
+ */
+export function rtcpSenderSession(dtls: RTCDtlsTransport): object | undefined {
+  const out = (dtls as unknown as { srtcp?: SessionPair }).srtcp?.localContext;
+  if (!srtpSend || !out || out.profile !== AES_CM_HMAC_SHA1_80) return undefined;
+  const c = out.cipher;
+  return srtpSend.createSession(c.srtcpSessionKey, c.srtcpSessionSalt, c.srtcpSessionAuthTag);
+}
+
 function nativeRtpDecrypt(native: SrtpSendBinding, cipher: CtrCipher): void {
   const session = native.createSession(cipher.srtpSessionKey, cipher.srtpSessionSalt, cipher.srtpSessionAuthTag);
   cipher.decryptRtp = (cipherText, roc, header) => {

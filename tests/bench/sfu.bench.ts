@@ -13,7 +13,7 @@
  *   viewers_per_core              1 s of CPU / (cost per packet * packets per viewer per s)
  *
  * Env: SFU_BENCH_VIEWERS (default 100), SFU_BENCH_JOIN_SPACING_MS (default 50),
- * SFU_BENCH_STEADY_S (default 10), SFU_BENCH_LAYER (default medium).
+ * SFU_BENCH_STEADY_S (default 10), SFU_BENCH_SETTLE_S (default 2), SFU_BENCH_LAYER (default medium).
  * Runs inside a loopback-only network namespace (re-executes itself there).
  */
 import { fork, spawnSync } from 'node:child_process';
@@ -28,6 +28,7 @@ const VIEWERS = Number(process.env.SFU_BENCH_VIEWERS ?? 100);
 const SPACING = Number(process.env.SFU_BENCH_JOIN_SPACING_MS ?? 50);
 const STEADY_S = Number(process.env.SFU_BENCH_STEADY_S ?? 10);
 const LAYER = (process.env.SFU_BENCH_LAYER ?? 'medium') as 'medium';
+const SETTLE_S = Number(process.env.SFU_BENCH_SETTLE_S ?? 2);
 
 type ToChild = { cmd: 'join'; endpoint: string; tokens: string[]; spacingMs: number; layer: string } | { cmd: 'stats' } | { cmd: 'close' };
 interface ChildStats { joined: number; failed: number; firstFrames: number[]; connected: number[]; video: number; audio: number; lost: number }
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
     console.log(`viewers_joined: ${joined.joined} count`);
     console.log(`viewers_with_first_frame: ${frames.length} count`);
 
-    await new Promise((r) => setTimeout(r, 2000)); // settle
+    await new Promise((r) => setTimeout(r, SETTLE_S * 1000)); // settle: the once-a-second paths (RTCP) finish JIT tiering
     const w0 = (await sfu.engine.workerStats())[0]!;
     const c0 = await ask<ChildStats>({ cmd: 'stats' }, 'stats');
     const t0 = performance.now();

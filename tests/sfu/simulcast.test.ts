@@ -125,6 +125,14 @@ e2e('20 werift viewers all receive audio and video', async () => {
   });
   const [s] = await sfu.engine.showStats();
   assert.is(s!.viewers, 20);
+  // Sender reports (one a second, SRTCP the viewer authenticates) for both streams, counting what was sent.
+  await waitFor(() => viewers.every((v) => v.senderReports().length === 2), 5000, 'sender reports for audio and video');
+  for (const v of viewers) {
+    for (const r of v.senderReports()) {
+      assert.ok(r.packetCount > 0 && r.octetCount > r.packetCount, `SR ${r.ssrc}: ${r.packetCount} packets, ${r.octetCount} octets`);
+      assert.ok(Math.abs(r.ntpMs - Date.now()) < 5000, `SR ${r.ssrc} NTP time is now (${new Date(r.ntpMs).toISOString()})`);
+    }
+  }
 });
 
 e2e('keyframe requests from 20 viewers reach the publisher at most once per interval', async () => {

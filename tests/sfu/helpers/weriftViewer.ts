@@ -4,7 +4,7 @@
  * keyframe through its marker packet) arrived, and can send PLIs.
  */
 import {
-  RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI, useREMB, type RTCRtpTransceiver,
+  RTCPeerConnection, RTCRtpCodecParameters, RtcpSrPacket, useNACK, usePLI, useREMB, type RTCRtpTransceiver,
 } from 'werift';
 import { isVp8Keyframe } from '../../../sfu/rtp/codec.ts';
 
@@ -19,6 +19,8 @@ export interface WeriftViewerClient {
   keyframes(): number;
   /** Sequence-number gaps seen on audio and video (packets that never arrived). */
   lostPackets(): number;
+  /** The last sender report received (and authenticated) per SSRC. */
+  senderReports(): { ssrc: number; packetCount: number; octetCount: number; ntpMs: number }[];
   /** Sends a PLI for the video stream. */
   requestKeyframe(): Promise<void>;
   close(): Promise<void>;
@@ -89,6 +91,15 @@ export async function joinWhep(options: JoinOptions): Promise<WeriftViewerClient
   }
   const location = res.headers.get('Location') ?? '';
   await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+  const reports = new Map<number, { ssrc: number; packetCount: number; octetCount: number; ntpMs: number }>();
+  for (const dtls of pc.dtlsTransports) {
+    dtls.onRtcp.subscribe((p) => {
+      if (!(p instanceof RtcpSrPacket)) return;
+      const ntp = p.senderInfo.ntpTimestamp;
+      const ntpMs = Number(ntp >> 32n) * 1000 - 2208988800000 + (Number(ntp & 0xffffffffn) / 2 ** 32) * 1000;
+      reports.set(p.ssrc, { ssrc: p.ssrc, packetCount: p.senderInfo.packetCount, octetCount: p.senderInfo.octetCount, ntpMs });
+    });
+  }
   const base = new URL(options.endpoint);
   return {
     location,
@@ -98,6 +109,7 @@ export async function joinWhep(options: JoinOptions): Promise<WeriftViewerClient
     audioPackets: () => audio,
     keyframes: () => keyframes,
     lostPackets: () => lost,
+    senderReports: () => [...reports.values()],
     async requestKeyframe() {
       if (videoSsrc) await videoT.receiver.sendRtcpPLI(videoSsrc);
     },
