@@ -60,6 +60,7 @@ export class SrtpEncryptor {
   readonly #outer: Buffer;
   readonly #states = new Map<number, SsrcState>();
   #last: SsrcState | undefined;
+  #previous: SsrcState | undefined;
   readonly #native: object | undefined;
   readonly #sessionId: number = -1;
 
@@ -118,6 +119,13 @@ export class SrtpEncryptor {
   #state(ssrc: number): SsrcState {
     const last = this.#last;
     if (last !== undefined && last.ssrc === ssrc) return last;
+    // A viewer's packets alternate between its audio and video SSRCs: keep both at hand.
+    const previous = this.#previous;
+    if (previous !== undefined && previous.ssrc === ssrc) {
+      this.#previous = last;
+      this.#last = previous;
+      return previous;
+    }
     let s = this.#states.get(ssrc);
     if (!s) {
       const ctr = Buffer.alloc(BATCH * MAX_STRIDE);
@@ -127,6 +135,7 @@ export class SrtpEncryptor {
       };
       this.#states.set(ssrc, s);
     }
+    this.#previous = this.#last;
     this.#last = s;
     return s;
   }

@@ -9,6 +9,7 @@ import type {
 } from '../engine.ts';
 import { SfuError } from '../errors.ts';
 import { isValidShowId } from '../tokens.ts';
+import { installFastHeaders } from './fastHeaders.ts';
 import type { NetworkOptions } from './peerConfig.ts';
 import { LAYER_NAMES, WeriftPublisher } from './WeriftPublisher.ts';
 import { WeriftShow } from './WeriftShow.ts';
@@ -36,6 +37,7 @@ export class WeriftEngine implements SfuEngine {
 
   constructor(options: WeriftEngineOptions = {}) {
     this.#options = options;
+    installFastHeaders();
   }
 
   get closed(): boolean { return this.#closed; }

@@ -69,7 +69,7 @@ export class WeriftShow {
     this.publisher = publisher;
     this.#options = options;
     this.keyframes = new KeyframeRequester(options.keyframeIntervalMs, (layer) => publisher.requestKeyframe(layer));
-    this.#info = { layer: 0, packet: undefined as unknown as RtpPacket, keyframe: false, pidOffset: -1, pidLong: false, pid: 0 };
+    this.#info = { layer: 0, packet: undefined as unknown as RtpPacket, keyframe: false, pidOffset: -1, pidLong: false, pid: 0, receivedAt: 0 };
     publisher.sink = {
       video: (layer, packet, keyframe) => this.#onVideo(layer, packet, keyframe),
       audio: (packet) => this.#onAudio(packet),
@@ -89,6 +89,7 @@ export class WeriftShow {
     info.layer = layer;
     info.packet = packet;
     info.keyframe = keyframe;
+    info.receivedAt = performance.now();
     if (this.publisher.videoCodec === 'vp8') {
       const o = vp8PictureIdOffsets(packet.payload);
       info.pidOffset = o.pid;
@@ -156,7 +157,8 @@ export class WeriftShow {
     const viewers = this.#viewers;
     const batch = this.#batch;
     let sent = 0;
-    for (let i = 0; i < viewers.length; i++) sent += viewers[i]!.forwardAudio(packet, batch);
+    const now = performance.now();
+    for (let i = 0; i < viewers.length; i++) sent += viewers[i]!.forwardAudio(packet, now, batch);
     if (batch) sent += batch.flush(packet.payload, -1, false);
     this.forwardedPackets += sent;
   }

@@ -8,7 +8,6 @@
  * rewritten so a layer switch (on a keyframe) looks like one stream.
  */
 import { randomBytes } from 'node:crypto';
-import type { Socket } from 'node:dgram';
 import {
   RTCPeerConnection, RtcpSrPacket, RtcpSenderInfo, RtcpRrPacket, ReceiverEstimatedMaxBitrate,
   RtcpPayloadSpecificFeedback, RtcpTransportLayerFeedback, PictureLossIndication, GenericNack,
@@ -24,6 +23,7 @@ import { HEADROOM, SrtpEncryptor } from '../rtp/SrtpEncryptor.ts';
 import { srtpSend } from '../native/srtpSend.ts';
 import { accelerateSrtp, rtcpSenderSession } from './nativeSrtp.ts';
 import { viewerConfig, type NetworkOptions } from './peerConfig.ts';
+import { MediaSocket, type IceConnection } from './MediaSocket.ts';
 import { checkOffer, createLocalAnswer, finishAnswer } from './sdp.ts';
 
 const HISTORY = 1024;
@@ -38,26 +38,10 @@ export interface VideoPacketInfo {
   /** VP8 picture id offset in the payload (-1 none), 15-bit or 7-bit, and its value. */
   pidOffset: number;
   pidLong: boolean;
+  /** performance.now() when the packet arrived (the wall time its RTP timestamp maps to). */
+  receivedAt: number;
   pid: number;
 }
-
-interface CachedPair {
-  socket: Socket; host: string; port: number; connected: boolean;
-  /** The socket's descriptor once connected (native sends), else -1. */
-  fd: number;
-  /** Packets sent while the socket connects: dgram would drop them (an address on a connected socket). */
-  queue: Buffer[];
-}
-const CONNECT_QUEUE = 512;
-
-/** The part of werift's nominated ICE candidate pair the fast path uses. */
-interface NominatedPair {
-  protocol: { type?: string; transport?: { socket?: Socket; send: (data: Buffer, addr?: [string, number]) => Promise<void> } };
-  remoteAddr: [string, number];
-}
-
-/** The part of werift's ICE connection the fast path uses. */
-interface IceConnection { nominated?: unknown; send(b: Buffer): Promise<void> }
 
 export interface WeriftViewerOptions {
   showId: string;
@@ -97,9 +81,7 @@ export class WeriftViewer {
   #audio: RTCRtpTransceiver | undefined;
   #video: RTCRtpTransceiver | undefined;
   #enc: SrtpEncryptor | undefined;
-  #conn: IceConnection | undefined;
-  #pairRef: unknown;
-  #pair: CachedPair | undefined;
+  #socket: MediaSocket | undefined;
   #closed = false;
   #connected = false;
   #timers: NodeJS.Timeout[] = [];
@@ -196,11 +178,10 @@ export class WeriftViewer {
     this.#enc = ctx.profile === GCM_PROFILE
       ? new SrtpEncryptor('gcm', ctx.srtpSessionKey, ctx.srtpSessionSalt)
       : new SrtpEncryptor('ctr', ctx.srtpSessionKey, ctx.srtpSessionSalt, ctx.srtpSessionAuthTag);
-    this.#conn = (dtls.iceTransport as unknown as { connection: IceConnection }).connection;
+    // Connect the media socket now, not on the first packet: the first packets are the joining keyframe.
+    this.#socket = new MediaSocket((dtls.iceTransport as unknown as { connection: IceConnection }).connection);
     accelerateSrtp(dtls);
     this.#srtcp = rtcpSenderSession(dtls);
-    // Connect the media socket now, not on the first packet: the first packets are the joining keyframe.
-    this.#usePair(this.#conn.nominated as NominatedPair | undefined);
     this.#connected = true;
     this.connectedAt.ms = performance.now();
     const sr = setInterval(() => this.#sendSenderReports(dtls), 1000);
@@ -211,70 +192,16 @@ export class WeriftViewer {
 
   /** The connected socket the native path sends on, or -1 (no addon, GCM session, still connecting). */
   #nativeFd(): number {
-    if (this.#enc!.sessionId < 0) return -1;
-    const nominated = this.#conn!.nominated as NominatedPair | undefined;
-    if (nominated !== this.#pairRef) this.#usePair(nominated);
-    return this.#pair?.fd ?? -1;
+    return this.#enc!.sessionId < 0 ? -1 : this.#socket!.fd;
   }
 
   /** Protects and sends the RTP packet written at the encryptor's HEADROOM. */
   #transmit(length: number, headerLength: number): void {
     const enc = this.#enc!;
-    const nominated = this.#conn!.nominated as NominatedPair | undefined;
-    if (nominated !== this.#pairRef) this.#usePair(nominated);
-    const fd = this.#pair?.fd ?? -1;
+    const fd = enc.native ? this.#socket!.fd : -1;
     // A failed native send (full socket buffer, viewer gone) drops the packet, as the network would.
-    if (fd >= 0 && enc.native) enc.protectAndSend(length, headerLength, fd);
-    else this.#send(enc.protect(length, headerLength));
-  }
-
-  #send(out: Buffer): void {
-    const conn = this.#conn!;
-    const nominated = conn.nominated as NominatedPair | undefined;
-    if (nominated !== this.#pairRef) this.#usePair(nominated);
-    const pair = this.#pair;
-    if (pair) {
-      try {
-        if (pair.connected) pair.socket.send(out);
-        else if (pair.queue.length < CONNECT_QUEUE) pair.queue.push(out);
-      } catch { /* socket closed under us */ }
-    } else if (nominated) {
-      conn.send(out).catch(() => {});
-    }
-  }
-
-  /**
-   * Caches the nominated pair's socket. The socket is this viewer's alone
-   * (one werift transport per peer connection) and talks to one remote, so
-   * it is `connect()`ed: sends then skip Node's per-packet address lookup
-   * (a nextTick and closures) and the kernel's per-packet route lookup.
-   * werift's own STUN sends on it are redirected to the connected form.
-   */
-  #usePair(nominated: NominatedPair | undefined): void {
-    this.#pairRef = nominated;
-    const transport = nominated?.protocol.type === 'stun' ? nominated.protocol.transport : undefined;
-    const socket = transport?.socket;
-    if (!nominated || !transport || !socket) { this.#pair = undefined; return; }
-    const [host, port] = nominated.remoteAddr;
-    const pair: CachedPair = { socket, host, port, connected: false, fd: -1, queue: [] };
-    this.#pair = pair;
-    const original = transport.send;
-    try {
-      socket.connect(port, host, () => {
-        if (this.#pair !== pair || this.#closed) return;
-        transport.send = async (data: Buffer, addr?: [string, number]) => {
-          if (!addr || (addr[0] === host && addr[1] === port)) socket.send(data);
-          else throw new Error('connected socket cannot reach another address');
-        };
-        pair.connected = true;
-        pair.fd = descriptorOf(socket);
-        for (const out of pair.queue.splice(0)) socket.send(out);
-      });
-    } catch {
-      // Not connectable (closed): send with an address, as werift does.
-      transport.send = original;
-      this.#pair = undefined;
-    }
+    if (fd >= 0) enc.protectAndSend(length, headerLength, fd);
+    else this.#socket!.send(enc.protect(length, headerLength));
   }
 
   /** Switches to `layer` now: called by the show on a keyframe of that layer. */
@@ -328,7 +255,7 @@ export class WeriftViewer {
     if (d > 0 && d < 0x8000) {
       this.#lastOutSeq = outSeq;
       this.#lastOutTs = outTs;
-      this.#lastOutWall = performance.now();
+      this.#lastOutWall = info.receivedAt;
     }
     const slot = outSeq & (HISTORY - 1);
     this.#histOut[slot] = outSeq;
@@ -388,7 +315,7 @@ export class WeriftViewer {
   }
 
   /** Forwards one audio packet: into `batch` (0) when the native path can take it, else now (1 when sent). */
-  forwardAudio(packet: RtpPacket, batch?: FanoutBatch): number {
+  forwardAudio(packet: RtpPacket, receivedAt: number, batch?: FanoutBatch): number {
     if (!this.#connected || this.#closed || !this.#audioSsrc) return 0;
     const h = packet.header;
     if (!this.#audioStarted) {
@@ -399,7 +326,7 @@ export class WeriftViewer {
     if (payload.length === 0) return 0;
     const enc = this.#enc!;
     this.#lastAudioTs = h.timestamp >>> 0;
-    this.#lastAudioWall = performance.now();
+    this.#lastAudioWall = receivedAt;
     this.packetsSent++;
     this.bytesSent += 12 + payload.length;
     this.#audioPackets++;
@@ -517,21 +444,10 @@ export class WeriftViewer {
     this.#closed = true;
     this.#connected = false;
     for (const t of this.#timers) clearTimeout(t);
+    this.#socket?.close();
     this.lookup = undefined;
     this.events.emit('close', reason);
     this.events.removeAllListeners();
     await this.#pc.close().catch(() => {});
   }
-}
-
-/**
- * The OS descriptor of a bound dgram socket (-1 when Node does not expose
- * it), read from dgram's internal state: the native fast path writes to it
- * directly. Node 20's dgram keeps its handle under the 'state symbol'.
- */
-function descriptorOf(socket: Socket): number {
-  const key = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
-  const state = key ? (socket as unknown as Record<symbol, { handle?: { fd?: unknown } }>)[key] : undefined;
-  const fd = state?.handle?.fd;
-  return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : -1;
 }
