@@ -125,6 +125,8 @@ e2e('20 werift viewers all receive audio and video', async () => {
   });
   const [s] = await sfu.engine.showStats();
   assert.is(s!.viewers, 20);
+  // The SFU is ICE-lite: the viewers run the connectivity checks and consent freshness.
+  for (const v of viewers) assert.match(v.answer, /\r\na=ice-lite\r\n/);
   // Sender reports (one a second, SRTCP the viewer authenticates) for both streams, counting what was sent.
   await waitFor(() => viewers.every((v) => v.senderReports().length === 2), 5000, 'sender reports for audio and video');
   for (const v of viewers) {

@@ -10,6 +10,8 @@ import { isVp8Keyframe } from '../../../sfu/rtp/codec.ts';
 
 export interface WeriftViewerClient {
   readonly location: string;
+  /** The SDP answer the SFU gave. */
+  readonly answer: string;
   /** ms from the start of `joinWhep` to the first complete video keyframe; undefined until then. */
   firstFrameMs(): number | undefined;
   /** ms from the start of `joinWhep` to ICE+DTLS connected; undefined until then. */
@@ -90,7 +92,8 @@ export async function joinWhep(options: JoinOptions): Promise<WeriftViewerClient
     throw new Error(`WHEP POST ${res.status}: ${await res.text()}`);
   }
   const location = res.headers.get('Location') ?? '';
-  await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+  const answer = await res.text();
+  await pc.setRemoteDescription({ type: 'answer', sdp: answer });
   const reports = new Map<number, { ssrc: number; packetCount: number; octetCount: number; ntpMs: number }>();
   for (const dtls of pc.dtlsTransports) {
     dtls.onRtcp.subscribe((p) => {
@@ -103,6 +106,7 @@ export async function joinWhep(options: JoinOptions): Promise<WeriftViewerClient
   const base = new URL(options.endpoint);
   return {
     location,
+    answer,
     firstFrameMs: () => firstFrame,
     connectedMs: () => connected,
     videoPackets: () => video,
