@@ -84,6 +84,8 @@ const schema = z.object({
   /** Number of SFU worker processes; 0 means one per core. */
   SFU_WORKERS: z.coerce.number({ error: 'expected a count' }).int('expected a whole number')
     .min(0, 'expected 0 to 64').max(64, 'expected 0 to 64').default(0),
+  /** The SFU's native SRTP and fan-out addon (sfu/native): off forces the TypeScript path. */
+  SFU_NATIVE: z.enum(['on', 'off'], { error: "expected 'on' or 'off'" }).default('on'),
   /** IP address the SFU announces in its ICE candidates. */
   SFU_ANNOUNCED_IP: z.union([z.ipv4(), z.ipv6()], { error: 'expected an IPv4 or IPv6 address' }).optional(),
 

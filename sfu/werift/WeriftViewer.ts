@@ -1,11 +1,13 @@
 /**
  * One viewer of a show: a werift RTCPeerConnection used for ICE, DTLS and
  * RTCP only. Media bypasses werift's sender (which parses, copies and
- * re-encrypts each packet with fresh ciphers): the forwarder writes the
- * rewritten RTP header and payload straight into the viewer's SRTP work
- * buffer, encrypts it with SrtpEncryptor and sends it on the nominated UDP
- * socket. Video SSRC, sequence numbers, timestamps and VP8 picture ids are
- * rewritten so a layer switch (on a keyframe) looks like one stream.
+ * re-encrypts each packet with fresh ciphers): the viewer puts its rewritten
+ * header fields into the show's FanoutBatch, sent natively for all viewers
+ * at once, or (no addon, GCM, replays, retransmissions) writes header and
+ * payload into its SRTP work buffer, encrypts it with SrtpEncryptor and
+ * sends it on its MediaSocket. Video SSRC, sequence numbers, timestamps and
+ * VP8 picture ids are rewritten so a layer switch (on a keyframe) looks like
+ * one stream.
  */
 import { randomBytes } from 'node:crypto';
 import {

@@ -30,6 +30,7 @@ const cases: Record<string, { good: [string, unknown][]; bad: string[]; extra?: 
   TURN_SECRET: { good: [['0123456789abcdef', '0123456789abcdef']], bad: ['short'] },
   TURN_TTL_SECONDS: { good: [['60', 60], ['86400', 86400]], bad: ['59', '86401'] },
   SFU_WORKERS: { good: [['1', 1], ['4', 4]], bad: ['65', '-1', 'many'] },
+  SFU_NATIVE: { good: [['on', 'on'], ['off', 'off']], bad: ['0', 'no', 'maybe'] },
   SFU_ANNOUNCED_IP: { good: [['127.0.0.1', '127.0.0.1'], ['::1', '::1']], bad: ['localhost', '999.1.1.1'] },
   SESSION_SECRET: { good: [[KEY32, Buffer.from(KEY32, 'base64')]], bad: ['c2hvcnQ=', 'not base64 at all !!'] },
   MASTER_KEYS: {
