@@ -7,6 +7,13 @@
  */
 import { srtpSend } from '../native/srtpSend.ts';
 
+/**
+ * Largest payload the SFU forwards. Browsers and OBS keep RTP packets under
+ * a path MTU (~1200 bytes); a bigger one would not reach a viewer anyway,
+ * and the send buffers (here and in fanout.c) hold 1600 bytes of packet.
+ */
+export const MAX_FORWARD_PAYLOAD = 1500;
+
 /** Int32 words per job, as fanout.c reads them. */
 const JOB_STRIDE = 8;
 

@@ -8,7 +8,7 @@ import type { RtpPacket } from 'werift';
 import { TypedEmitter } from '../emitter.ts';
 import type { CloseReason, LayerPreference, ShowStats } from '../engine.ts';
 import { readVp8PictureId, vp8PictureIdOffsets } from '../rtp/codec.ts';
-import { FanoutBatch } from '../rtp/FanoutBatch.ts';
+import { FanoutBatch, MAX_FORWARD_PAYLOAD } from '../rtp/FanoutBatch.ts';
 import { KeyframeRequester } from '../rtp/KeyframeRequester.ts';
 import { LAYER_NAMES, type WeriftPublisher } from './WeriftPublisher.ts';
 import type { VideoPacketInfo, WeriftViewer } from './WeriftViewer.ts';
@@ -60,6 +60,8 @@ export class WeriftShow {
   readonly #timer: NodeJS.Timeout;
   #closed = false;
   forwardedPackets = 0;
+  /** Source packets too big to forward (see MAX_FORWARD_PAYLOAD). */
+  oversizeDropped = 0;
   #forwardedBytesAtWindow = 0;
   forwardedBitrate = 0;
   #lossCap = new Map<WeriftViewer, { cap: number; goodSince: number }>();
@@ -82,6 +84,7 @@ export class WeriftShow {
   get closed(): boolean { return this.#closed; }
 
   #onVideo(layer: number, packet: RtpPacket, keyframe: boolean): void {
+    if (packet.payload.length > MAX_FORWARD_PAYLOAD) { this.oversizeDropped++; return; }
     const seq = packet.header.sequenceNumber;
     this.#cache[layer]![seq & (CACHE - 1)] = packet;
     if (keyframe) this.keyframes.keyframeReceived(layer);
@@ -154,6 +157,7 @@ export class WeriftShow {
   }
 
   #onAudio(packet: RtpPacket): void {
+    if (packet.payload.length > MAX_FORWARD_PAYLOAD) { this.oversizeDropped++; return; }
     const viewers = this.#viewers;
     const batch = this.#batch;
     let sent = 0;

@@ -5,13 +5,13 @@
  * skips this file on machines that cannot compile the addon.
  */
 import { randomBytes } from 'node:crypto';
-import dgram from 'node:dgram';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RtpPacket, SrtcpSession, SrtpSession } from 'werift';
 import { srtpSend } from '../../sfu/native/srtpSend.ts';
 import { FanoutBatch } from '../../sfu/rtp/FanoutBatch.ts';
 import { SrtpEncryptor } from '../../sfu/rtp/SrtpEncryptor.ts';
+import { udpLink as link, until } from './helpers/udpLink.ts';
 
 const AES_CM = 1;
 
@@ -28,28 +28,6 @@ function peers() {
     rtcp: srtcp.localContext.cipher,
     receiver: { srtp: new SrtpSession({ keys: reversed, profile: AES_CM } as never), srtcp: new SrtcpSession({ keys: reversed, profile: AES_CM } as never) },
   };
-}
-
-/** A connected sender socket (and its descriptor) and the receiving socket, on loopback. */
-async function link() {
-  const rx = dgram.createSocket('udp4');
-  const tx = dgram.createSocket('udp4');
-  await new Promise<void>((r) => rx.bind(0, '127.0.0.1', () => r()));
-  await new Promise<void>((r) => tx.bind(0, '127.0.0.1', () => r()));
-  await new Promise<void>((r) => tx.connect(rx.address().port, '127.0.0.1', () => r()));
-  const state = Object.getOwnPropertySymbols(tx).find((s) => s.description === 'state symbol')!;
-  const fd = (tx as unknown as Record<symbol, { handle: { fd: number } }>)[state]!.handle.fd;
-  const received: Buffer[] = [];
-  rx.on('message', (m) => received.push(m));
-  return { fd, received, close: () => { rx.close(); tx.close(); } };
-}
-
-async function until(check: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 const batch = suite('FanoutBatch');

@@ -6,13 +6,13 @@
  * machines that cannot compile it.
  */
 import { randomBytes } from 'node:crypto';
-import dgram from 'node:dgram';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RtpHeader, SrtcpSession, SrtpSession } from 'werift';
 import { srtpSend } from '../../sfu/native/srtpSend.ts';
 import { HEADROOM, SrtpEncryptor } from '../../sfu/rtp/SrtpEncryptor.ts';
 import { accelerateSrtp } from '../../sfu/werift/nativeSrtp.ts';
+import { udpLink, until } from './helpers/udpLink.ts';
 
 const AES_CM = 1;
 
@@ -103,12 +103,8 @@ werift('a tampered or truncated packet is refused like werift refuses it', () =>
 const send = suite('protectAndSend');
 
 send('sends the protected packet on a connected socket', async () => {
-  const rx = dgram.createSocket('udp4');
-  const tx = dgram.createSocket('udp4');
+  const link = await udpLink();
   try {
-    await new Promise<void>((r) => rx.bind(0, '127.0.0.1', () => r()));
-    await new Promise<void>((r) => tx.bind(0, '127.0.0.1', () => r()));
-    await new Promise<void>((r) => tx.connect(rx.address().port, '127.0.0.1', () => r()));
     const key = randomBytes(16), salt = randomBytes(14), auth = randomBytes(20);
     const sender = new SrtpEncryptor('ctr', key, salt, auth);
     const reference = new SrtpEncryptor('ctr', key, salt, auth);
@@ -118,14 +114,11 @@ send('sends the protected packet on a connected socket', async () => {
     plain.writeUInt16BE(9, 2);
     plain.copy(sender.buffer, HEADROOM);
     plain.copy(reference.buffer, HEADROOM);
-    const got = new Promise<Buffer>((r) => rx.once('message', r));
-    const state = Object.getOwnPropertySymbols(tx).find((s) => s.description === 'state symbol')!;
-    const fd = (tx as unknown as Record<symbol, { handle: { fd: number } }>)[state]!.handle.fd;
-    assert.is(sender.protectAndSend(500, 12, fd), 510);
-    assert.ok((await got).equals(reference.protect(500, 12)));
+    assert.is(sender.protectAndSend(500, 12, link.fd), 510);
+    await until(() => link.received.length === 1);
+    assert.ok(link.received[0]!.equals(reference.protect(500, 12)));
   } finally {
-    rx.close();
-    tx.close();
+    link.close();
   }
 });
 
