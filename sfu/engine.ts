@@ -81,6 +81,8 @@ export interface ShowStats {
   keyframeRequestsFromViewers: number;
   keyframeRequestsToPublisher: number;
   nacksAnswered: number;
+  /** Publisher packets dropped for being bigger than any path MTU (1500-byte payload). */
+  oversizeDropped: number;
 }
 
 export interface WorkerStats {

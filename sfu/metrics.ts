@@ -33,6 +33,7 @@ export function registerSfuMetrics(registry: Registry, engine: SfuEngine, prefix
   showGauge('show_keyframe_requests_to_publisher', 'Keyframe requests sent to the publisher (aggregated)', (s) => s.keyframeRequestsToPublisher);
   showGauge('show_keyframe_requests_from_viewers', 'Keyframe requests received from viewers', (s) => s.keyframeRequestsFromViewers);
   showGauge('show_nacks_answered', 'Retransmissions sent from the packet cache', (s) => s.nacksAnswered);
+  showGauge('show_oversize_packets_dropped', 'Publisher packets dropped for exceeding a path MTU', (s) => s.oversizeDropped);
   new Gauge({
     name: prefix + 'show_layer_viewers', help: 'Viewers per simulcast layer', labelNames: ['show', 'layer'], registers: [registry],
     async collect() {

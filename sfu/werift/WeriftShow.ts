@@ -283,6 +283,7 @@ export class WeriftShow {
       keyframeRequestsFromViewers: kfFromViewers,
       keyframeRequestsToPublisher: this.keyframes.sent,
       nacksAnswered: nacks,
+      oversizeDropped: this.oversizeDropped,
     };
   }
 
