@@ -6,15 +6,25 @@
  * nextTick and closures) and the kernel's route lookup, and gives the native
  * path a descriptor to send(2) on. werift's own STUN sends on it are
  * redirected to the connected form. If ICE nominates another pair, the next
- * call follows it.
+ * call follows it. Inbound RTCP can be read here before werift parses it.
  */
 import type { Socket } from 'node:dgram';
 
 /** The part of werift's nominated ICE candidate pair used here. */
 interface NominatedPair {
-  protocol: { type?: string; transport?: { socket?: Socket; send: (data: Buffer, addr?: [string, number]) => Promise<void> } };
+  protocol: { type?: string; transport?: PairTransport };
   remoteAddr: [string, number];
 }
+
+/** werift's UDP transport of a candidate pair: `onData` is where every datagram enters werift. */
+interface PairTransport {
+  socket?: Socket;
+  send: (data: Buffer, addr?: [string, number]) => Promise<void>;
+  onData: (data: Buffer, addr: [string, number]) => void;
+}
+
+/** Transports whose `onData` already passes through a MediaSocket. */
+const hooked = new WeakSet<PairTransport>();
 
 /** The part of werift's ICE connection used here. */
 export interface IceConnection { nominated?: unknown; send(b: Buffer): Promise<void> }
@@ -35,6 +45,7 @@ export class MediaSocket {
   #nominated: unknown;
   #pair: ConnectedPair | undefined;
   #closed = false;
+  #rtcpReader: ((datagram: Buffer) => boolean) | undefined;
 
   /** Starts connecting the socket of `conn`'s nominated pair. */
   constructor(conn: IceConnection) {
@@ -62,6 +73,27 @@ export class MediaSocket {
     }
   }
 
+  /**
+   * Hands every inbound RTCP datagram (still SRTCP) to `reader` before werift
+   * sees it; `reader` returns true when it took the datagram, false to pass
+   * it on to werift.
+   */
+  interceptRtcp(reader: (datagram: Buffer) => boolean): void {
+    this.#rtcpReader = reader;
+  }
+
+  #hook(transport: PairTransport): void {
+    if (hooked.has(transport)) return;
+    hooked.add(transport);
+    const werift = transport.onData;
+    transport.onData = (data, addr) => {
+      const reader = this.#rtcpReader;
+      // RTP/RTCP first byte 128-191; RTCP packet types 192-223 (RFC 5761 4).
+      if (reader && !this.#closed && data.length >= 8 && data[0]! >= 128 && data[0]! < 192 && data[1]! >= 192 && data[1]! <= 223 && reader(data)) return;
+      werift(data, addr);
+    };
+  }
+
   /** Idempotent: stops following the ICE pair (werift closes the socket itself). */
   close(): void {
     this.#closed = true;
@@ -78,6 +110,7 @@ export class MediaSocket {
     const transport = nominated?.protocol.type === 'stun' ? nominated.protocol.transport : undefined;
     const socket = transport?.socket;
     if (!nominated || !transport || !socket) { this.#pair = undefined; return; }
+    this.#hook(transport);
     const [host, port] = nominated.remoteAddr;
     const pair: ConnectedPair = { socket, host, port, connected: false, fd: -1, queue: [] };
     this.#pair = pair;

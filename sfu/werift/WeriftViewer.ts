@@ -20,10 +20,11 @@ import type { CloseReason, LayerPreference } from '../engine.ts';
 import { SfuError } from '../errors.ts';
 import { writeVp8PictureId } from '../rtp/codec.ts';
 import { absSendTime, type FanoutBatch } from '../rtp/FanoutBatch.ts';
+import { readRtcpFeedback, type RtcpFeedbackHandler } from '../rtp/rtcpFeedback.ts';
 import { ntpNow, writeSenderReport } from '../rtp/senderReport.ts';
 import { HEADROOM, SrtpEncryptor } from '../rtp/SrtpEncryptor.ts';
 import { srtpSend } from '../native/srtpSend.ts';
-import { accelerateSrtp, rtcpSenderSession } from './nativeSrtp.ts';
+import { accelerateSrtp, rtcpReceiverSession, rtcpSenderSession } from './nativeSrtp.ts';
 import { viewerConfig, type NetworkOptions } from './peerConfig.ts';
 import { MediaSocket, type IceConnection } from './MediaSocket.ts';
 import { checkOffer, createLocalAnswer, finishAnswer } from './sdp.ts';
@@ -184,6 +185,8 @@ export class WeriftViewer {
     this.#socket = new MediaSocket((dtls.iceTransport as unknown as { connection: IceConnection }).connection);
     accelerateSrtp(dtls);
     this.#srtcp = rtcpSenderSession(dtls);
+    const rtcpIn = rtcpReceiverSession(dtls);
+    if (rtcpIn) this.#socket.interceptRtcp((datagram) => this.#readRtcp(rtcpIn, datagram));
     this.#connected = true;
     this.connectedAt.ms = performance.now();
     const sr = setInterval(() => this.#sendSenderReports(dtls), 1000);
@@ -383,6 +386,28 @@ export class WeriftViewer {
     this.#lastOutPid = lastPid;
   }
 
+  /** What the viewer's RTCP tells us, read natively (see rtp/rtcpFeedback.ts); #onRtcp is werift's path. */
+  readonly #feedback: RtcpFeedbackHandler = {
+    report: (ssrc, fractionLost) => { if (ssrc === this.#videoSsrc) this.fractionLost = fractionLost / 256; },
+    remb: (bitrate) => { this.estimate = bitrate; },
+    keyframe: (ssrc) => { if (ssrc === this.#videoSsrc) this.#keyframeRequested(); },
+    nack: (ssrc, seqs) => { if (ssrc === this.#videoSsrc) this.#retransmit(seqs); },
+  };
+
+  /** An inbound SRTCP datagram: authenticated and decrypted in place, then read. Werift never sees it. */
+  #readRtcp(session: object, datagram: Buffer): boolean {
+    // A datagram that does not authenticate is dropped, as werift drops it.
+    if (!this.#closed && srtpSend!.unprotectRtcp(session, datagram, 0, datagram.length)) {
+      readRtcpFeedback(datagram, datagram.length - 14, this.#feedback);
+    }
+    return true;
+  }
+
+  #keyframeRequested(): void {
+    this.keyframeRequests++;
+    if (this.current >= 0) this.events.emit('keyframeneeded', this.current);
+  }
+
   #onRtcp(p: RtcpPacket): void {
     if (this.#closed) return;
     if (p instanceof RtcpRrPacket || p instanceof RtcpSrPacket) {
@@ -394,8 +419,7 @@ export class WeriftViewer {
       if (fb instanceof ReceiverEstimatedMaxBitrate) {
         this.estimate = Number(fb.bitrate);
       } else if (fb instanceof PictureLossIndication ? fb.mediaSsrc === this.#videoSsrc : true /* FIR */) {
-        this.keyframeRequests++;
-        if (this.current >= 0) this.events.emit('keyframeneeded', this.current);
+        this.#keyframeRequested();
       }
     } else if (p instanceof RtcpTransportLayerFeedback && p.feedback instanceof GenericNack) {
       if (p.feedback.mediaSourceSsrc === this.#videoSsrc) this.#retransmit(p.feedback.lost);

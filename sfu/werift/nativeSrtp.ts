@@ -43,9 +43,17 @@ export function accelerateSrtp(dtls: RTCDtlsTransport): boolean {
  * addon is not built or the profile is not AES-CM.
  */
 export function rtcpSenderSession(dtls: RTCDtlsTransport): object | undefined {
-  const out = (dtls as unknown as { srtcp?: SessionPair }).srtcp?.localContext;
-  if (!srtpSend || !out || out.profile !== AES_CM_HMAC_SHA1_80) return undefined;
-  const c = out.cipher;
+  return rtcpSession((dtls as unknown as { srtcp?: SessionPair }).srtcp?.localContext);
+}
+
+/** Same, with the inbound RTCP keys: for a receiver that reads the peer's reports itself. */
+export function rtcpReceiverSession(dtls: RTCDtlsTransport): object | undefined {
+  return rtcpSession((dtls as unknown as { srtcp?: SessionPair }).srtcp?.remoteContext);
+}
+
+function rtcpSession(context: SessionPair['localContext']): object | undefined {
+  if (!srtpSend || !context || context.profile !== AES_CM_HMAC_SHA1_80) return undefined;
+  const c = context.cipher;
   return srtpSend.createSession(c.srtcpSessionKey, c.srtcpSessionSalt, c.srtcpSessionAuthTag);
 }
 

@@ -137,6 +137,17 @@ e2e('20 werift viewers all receive audio and video', async () => {
   }
 });
 
+e2e('a NACK is answered from the packet cache: the viewer gets those packets again', async () => {
+  const v = viewers[0]!;
+  const last = v.lastVideoSeq();
+  const seqs = [1, 2, 3, 5, 8].map((d) => (last - d) & 0xffff).filter((s) => v.timesReceived(s) === 1);
+  assert.ok(seqs.length >= 3, 'recent packets to ask for again');
+  const answered = (await sfu.engine.showStats())[0]!.nacksAnswered;
+  await v.sendNack(seqs);
+  await waitFor(() => seqs.every((s) => v.timesReceived(s) === 2), 3000, 'retransmissions');
+  assert.is((await sfu.engine.showStats())[0]!.nacksAnswered - answered, seqs.length);
+});
+
 e2e('keyframe requests from 20 viewers reach the publisher at most once per interval', async () => {
   const before = await pliCount();
   const sentBefore = (await sfu.engine.showStats())[0]!.keyframeRequestsToPublisher;

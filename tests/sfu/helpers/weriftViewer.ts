@@ -4,7 +4,8 @@
  * keyframe through its marker packet) arrived, and can send PLIs.
  */
 import {
-  RTCPeerConnection, RTCRtpCodecParameters, RtcpSrPacket, useNACK, usePLI, useREMB, type RTCRtpTransceiver,
+  GenericNack, RTCPeerConnection, RTCRtpCodecParameters, RtcpSrPacket, RtcpTransportLayerFeedback, useNACK, usePLI, useREMB,
+  type RTCRtpTransceiver,
 } from 'werift';
 import { isVp8Keyframe } from '../../../sfu/rtp/codec.ts';
 
@@ -25,6 +26,12 @@ export interface WeriftViewerClient {
   senderReports(): { ssrc: number; packetCount: number; octetCount: number; ntpMs: number }[];
   /** Sends a PLI for the video stream. */
   requestKeyframe(): Promise<void>;
+  /** Sends a generic NACK for these video sequence numbers. */
+  sendNack(seqs: number[]): Promise<void>;
+  /** The last video sequence number received (-1 before any). */
+  lastVideoSeq(): number;
+  /** How many times a video packet with this sequence number arrived. */
+  timesReceived(seq: number): number;
   close(): Promise<void>;
 }
 
@@ -70,8 +77,10 @@ export async function joinWhep(options: JoinOptions): Promise<WeriftViewerClient
   const audioT = pc.addTransceiver('audio', { direction: 'recvonly' });
   const videoT: RTCRtpTransceiver = pc.addTransceiver('video', { direction: 'recvonly' });
   audioT.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((p) => { audio++; gap('audio', p.header.sequenceNumber); }));
+  const seqCount = new Uint16Array(65536);
   videoT.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((p) => {
     video++;
+    seqCount[p.header.sequenceNumber] = seqCount[p.header.sequenceNumber]! + 1;
     videoSsrc = p.header.ssrc;
     gap('video', p.header.sequenceNumber);
     if (isVp8Keyframe(p.payload)) { inKeyframe = true; keyframes++; }
@@ -117,6 +126,12 @@ export async function joinWhep(options: JoinOptions): Promise<WeriftViewerClient
     async requestKeyframe() {
       if (videoSsrc) await videoT.receiver.sendRtcpPLI(videoSsrc);
     },
+    async sendNack(seqs) {
+      const feedback = new GenericNack({ senderSsrc: videoT.receiver.rtcpSsrc, mediaSourceSsrc: videoSsrc, lost: seqs });
+      await videoT.dtlsTransport.sendRtcp([new RtcpTransportLayerFeedback({ feedback })]);
+    },
+    lastVideoSeq: () => last.video,
+    timesReceived: (seq) => seqCount[seq & 0xffff]!,
     async close() {
       await fetch(new URL(location, base), { method: 'DELETE', headers: { Authorization: `Bearer ${options.token}` } }).catch(() => {});
       await pc.close().catch(() => {});
