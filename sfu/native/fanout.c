@@ -12,11 +12,9 @@
  * so the jobs can be a flat Int32Array the forwarder fills without
  * allocating.
  */
-#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include "srtp.h"
 
 /* Int32 words per job: session id, fd, (marker|pt) << 16 | seq, timestamp, ssrc, roc, picture id, abs-send-time id. */
@@ -111,8 +109,8 @@ napi_value fanout_send_batch(napi_env env, napi_callback_info info) {
     uint8_t *p = f->scratch;
     p[0] = abs_id ? 0x90 : 0x80;
     p[1] = (uint8_t)(w >> 16); p[2] = (uint8_t)(w >> 8); p[3] = (uint8_t)w;
-    p[4] = (uint8_t)(ts >> 24); p[5] = (uint8_t)(ts >> 16); p[6] = (uint8_t)(ts >> 8); p[7] = (uint8_t)ts;
-    p[8] = (uint8_t)(ssrc >> 24); p[9] = (uint8_t)(ssrc >> 16); p[10] = (uint8_t)(ssrc >> 8); p[11] = (uint8_t)ssrc;
+    be32(p + 4, ts);
+    be32(p + 8, ssrc);
     size_t hl = 12;
     if (abs_id) {
       p[12] = 0xbe; p[13] = 0xde; p[14] = 0; p[15] = 1;
@@ -126,10 +124,7 @@ napi_value fanout_send_batch(napi_env env, napi_callback_info info) {
       if (pid_long) { q[0] = (uint8_t)(0x80 | ((pid >> 8) & 0x7f)); q[1] = (uint8_t)pid; }
       else q[0] = (uint8_t)(pid & 0x7f);
     }
-    if (!protect(f->sessions[id], p, hl + plen, hl, roc)) continue;
-    ssize_t n;
-    do n = send(fd, p, hl + plen + TAG_LEN, MSG_DONTWAIT); while (n < 0 && errno == EINTR);
-    if (n >= 0) sent++;
+    if (protect(f->sessions[id], p, hl + plen, hl, roc) && send_datagram(fd, p, hl + plen + TAG_LEN) >= 0) sent++;
   }
   napi_value out;
   napi_create_int32(env, sent, &out);

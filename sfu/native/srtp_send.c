@@ -7,17 +7,16 @@
  * UDP socket with one send(2). Node's own OpenSSL is used (addons link
  * against the symbols node exports), so no library is bundled.
  *
- * JavaScript keeps everything else: the RTP header rewrite, the rollover
- * counter, and the TypeScript fallback (sfu/rtp/SrtpEncryptor.ts) that
- * produces the same bytes when this addon is not built.
+ * JavaScript keeps the rollover counters, the choice of what each viewer
+ * gets, and the TypeScript fallback (sfu/rtp/SrtpEncryptor.ts) that produces
+ * the same bytes when this addon is not built. fanout.c writes the headers
+ * and sends one source packet to many viewers with these sessions.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
-#include <errno.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <node_api.h>
 #include <openssl/evp.h>
 #include <openssl/crypto.h>
@@ -128,10 +127,6 @@ static void auth_tag(session_t *s, const uint8_t *data, size_t n, const uint8_t 
   memcpy(tag, digest, TAG_LEN);
 }
 
-static void be32(uint8_t *out, uint32_t v) {
-  out[0] = (uint8_t)(v >> 24); out[1] = (uint8_t)(v >> 16); out[2] = (uint8_t)(v >> 8); out[3] = (uint8_t)v;
-}
-
 /* Encrypts packet[headerLength..length) in place and writes the 10-byte tag at packet[length]. */
 int protect(session_t *s, uint8_t *p, size_t length, size_t header_length, uint32_t roc) {
   if (!ctr_xor(s, p + 8, roc, ((uint32_t)p[2] << 8) | p[3], p + header_length, length - header_length)) return 0;
@@ -191,10 +186,8 @@ static napi_value protect_and_send(napi_env env, napi_callback_info info) {
   if (!p) return NULL;
   if (napi_get_value_int32(env, argv[6], &fd) != napi_ok || fd < 0) return throw_error(env, "SFU_NATIVE_ARGS", "fd must be a descriptor");
   if (!protect(s, p, len, hl, roc)) return throw_error(env, "SFU_NATIVE_CRYPTO", "SRTP protect failed");
-  ssize_t n;
-  do n = send(fd, p, len + TAG_LEN, MSG_DONTWAIT); while (n < 0 && errno == EINTR);
   napi_value out;
-  napi_create_int32(env, n < 0 ? -errno : (int32_t)n, &out);
+  napi_create_int32(env, send_datagram(fd, p, len + TAG_LEN), &out);
   return out;
 }
 
@@ -208,7 +201,7 @@ static napi_value unprotect_rtp(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* Reads (session, buffer, offset, length[, index[, fd]]) for the SRTCP calls; *argc_out is how many were given. */
+/* Reads (session, buffer, offset, length[, index[, fd]]) for the SRTCP calls, between min and max arguments. */
 static uint8_t *rtcp_args(napi_env env, napi_callback_info info, size_t min, size_t max, session_t **s, size_t *length,
                           size_t *room, uint32_t *index, int32_t *fd) {
   size_t argc = 6; napi_value argv[6];
@@ -239,10 +232,8 @@ static napi_value protect_rtcp(napi_env env, napi_callback_info info) {
   be32(p + len, index | 0x80000000u);
   auth_tag(s, p, len + 4, NULL, 0, p + len + 4);
   if (fd < 0) return NULL;
-  ssize_t n;
-  do n = send(fd, p, len + 4 + TAG_LEN, MSG_DONTWAIT); while (n < 0 && errno == EINTR);
   napi_value out;
-  napi_create_int32(env, n < 0 ? -errno : (int32_t)n, &out);
+  napi_create_int32(env, send_datagram(fd, p, len + 4 + TAG_LEN), &out);
   return out;
 }
 

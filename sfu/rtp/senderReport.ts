@@ -17,11 +17,3 @@ export function writeSenderReport(b: Buffer, o: number, ssrc: number, wallMs: nu
   b.writeUInt32BE(octets >>> 0, o + 24);
   return o + 28;
 }
-
-/** NTP timestamp (64-bit) of now. */
-export function ntpNow(): bigint {
-  const ms = performance.timeOrigin + performance.now();
-  const sec = BigInt(Math.floor(ms / 1000)) + 2208988800n;
-  const frac = BigInt(Math.floor(((ms % 1000) / 1000) * 2 ** 32));
-  return (sec << 32n) | frac;
-}

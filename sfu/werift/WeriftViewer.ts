@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  RTCPeerConnection, RtcpSrPacket, RtcpSenderInfo, RtcpRrPacket, ReceiverEstimatedMaxBitrate,
+  RTCPeerConnection, RtcpSrPacket, RtcpRrPacket, ReceiverEstimatedMaxBitrate,
   RtcpPayloadSpecificFeedback, RtcpTransportLayerFeedback, PictureLossIndication, GenericNack,
   type RTCDtlsTransport, type RtcpPacket, type RTCRtpTransceiver, type RtpPacket,
 } from 'werift';
@@ -21,10 +21,11 @@ import { SfuError } from '../errors.ts';
 import { writeVp8PictureId } from '../rtp/codec.ts';
 import { absSendTime, type FanoutBatch } from '../rtp/FanoutBatch.ts';
 import { readRtcpFeedback, type RtcpFeedbackHandler } from '../rtp/rtcpFeedback.ts';
-import { ntpNow, writeSenderReport } from '../rtp/senderReport.ts';
+import { writeSenderReport } from '../rtp/senderReport.ts';
+import { rawRtcp } from '../rtp/TwccFeedback.ts';
 import { HEADROOM, SrtpEncryptor } from '../rtp/SrtpEncryptor.ts';
 import { srtpSend } from '../native/srtpSend.ts';
-import { accelerateSrtp, rtcpReceiverSession, rtcpSenderSession } from './nativeSrtp.ts';
+import { accelerateSrtp } from './nativeSrtp.ts';
 import { viewerConfig, type NetworkOptions } from './peerConfig.ts';
 import { MediaSocket, type IceConnection } from './MediaSocket.ts';
 import { checkOffer, createLocalAnswer, finishAnswer } from './sdp.ts';
@@ -183,10 +184,9 @@ export class WeriftViewer {
       : new SrtpEncryptor('ctr', ctx.srtpSessionKey, ctx.srtpSessionSalt, ctx.srtpSessionAuthTag);
     // Connect the media socket now, not on the first packet: the first packets are the joining keyframe.
     this.#socket = new MediaSocket((dtls.iceTransport as unknown as { connection: IceConnection }).connection);
-    accelerateSrtp(dtls);
-    this.#srtcp = rtcpSenderSession(dtls);
-    const rtcpIn = rtcpReceiverSession(dtls);
-    if (rtcpIn) this.#socket.interceptRtcp((datagram) => this.#readRtcp(rtcpIn, datagram));
+    const rtcp = accelerateSrtp(dtls);
+    this.#srtcp = rtcp?.outbound;
+    if (rtcp) this.#socket.interceptRtcp((datagram) => this.#readRtcp(rtcp.inbound, datagram));
     this.#connected = true;
     this.connectedAt.ms = performance.now();
     const sr = setInterval(() => this.#sendSenderReports(dtls), 1000);
@@ -203,7 +203,7 @@ export class WeriftViewer {
   /** Protects and sends the RTP packet written at the encryptor's HEADROOM. */
   #transmit(length: number, headerLength: number): void {
     const enc = this.#enc!;
-    const fd = enc.native ? this.#socket!.fd : -1;
+    const fd = this.#nativeFd();
     // A failed native send (full socket buffer, viewer gone) drops the packet, as the network would.
     if (fd >= 0) enc.protectAndSend(length, headerLength, fd);
     else this.#socket!.send(enc.protect(length, headerLength));
@@ -386,7 +386,7 @@ export class WeriftViewer {
     this.#lastOutPid = lastPid;
   }
 
-  /** What the viewer's RTCP tells us, read natively (see rtp/rtcpFeedback.ts); #onRtcp is werift's path. */
+  /** What the viewer's RTCP tells us, read natively (rtp/rtcpFeedback.ts) or by werift (#onRtcp). */
   readonly #feedback: RtcpFeedbackHandler = {
     report: (ssrc, fractionLost) => { if (ssrc === this.#videoSsrc) this.fractionLost = fractionLost / 256; },
     remb: (bitrate) => { this.estimate = bitrate; },
@@ -410,19 +410,16 @@ export class WeriftViewer {
 
   #onRtcp(p: RtcpPacket): void {
     if (this.#closed) return;
+    const feedback = this.#feedback;
     if (p instanceof RtcpRrPacket || p instanceof RtcpSrPacket) {
-      for (const r of p.reports) {
-        if (r.ssrc === this.#videoSsrc) this.fractionLost = r.fractionLost / 256;
-      }
+      for (const r of p.reports) feedback.report(r.ssrc, r.fractionLost);
     } else if (p instanceof RtcpPayloadSpecificFeedback) {
       const fb = p.feedback;
-      if (fb instanceof ReceiverEstimatedMaxBitrate) {
-        this.estimate = Number(fb.bitrate);
-      } else if (fb instanceof PictureLossIndication ? fb.mediaSsrc === this.#videoSsrc : true /* FIR */) {
-        this.#keyframeRequested();
-      }
+      if (fb instanceof ReceiverEstimatedMaxBitrate) feedback.remb(Number(fb.bitrate));
+      else if (fb instanceof PictureLossIndication) feedback.keyframe(fb.mediaSsrc);
+      else this.#keyframeRequested(); // FIR
     } else if (p instanceof RtcpTransportLayerFeedback && p.feedback instanceof GenericNack) {
-      if (p.feedback.mediaSourceSsrc === this.#videoSsrc) this.#retransmit(p.feedback.lost);
+      feedback.nack(p.feedback.mediaSourceSsrc, p.feedback.lost);
     }
   }
 
@@ -434,34 +431,20 @@ export class WeriftViewer {
     if (!video && !audio) return;
     const videoTs = (this.#lastOutTs + Math.round((now - this.#lastOutWall) * 90)) >>> 0;
     const audioTs = (this.#lastAudioTs + Math.round((now - this.#lastAudioWall) * 48)) >>> 0;
+    const b = this.#report;
+    const wall = performance.timeOrigin + now;
+    let o = 0;
+    if (video) o = writeSenderReport(b, o, this.#videoSsrc, wall, videoTs, this.#videoPackets, this.#videoOctets);
+    if (audio) o = writeSenderReport(b, o, this.#audioSsrc, wall, audioTs, this.#audioPackets, this.#audioOctets);
     if (this.#srtcp) {
       // Only this path sends RTCP with our SSRCs, so the SRTCP index is ours alone to count.
       const fd = this.#nativeFd();
       if (fd < 0) return;
-      const b = this.#report;
-      const wall = performance.timeOrigin + now;
-      let o = 0;
-      if (video) o = writeSenderReport(b, o, this.#videoSsrc, wall, videoTs, this.#videoPackets, this.#videoOctets);
-      if (audio) o = writeSenderReport(b, o, this.#audioSsrc, wall, audioTs, this.#audioPackets, this.#audioOctets);
       this.#srtcpIndex = (this.#srtcpIndex + 1) & 0x7fffffff;
       srtpSend!.protectRtcp(this.#srtcp, b, 0, o, this.#srtcpIndex, fd);
-      return;
+    } else {
+      dtls.sendRtcp([rawRtcp(b.subarray(0, o)) as never]).catch(() => {});
     }
-    const ntp = ntpNow();
-    const packets: RtcpPacket[] = [];
-    if (video) {
-      packets.push(new RtcpSrPacket({
-        ssrc: this.#videoSsrc,
-        senderInfo: new RtcpSenderInfo({ ntpTimestamp: ntp, rtpTimestamp: videoTs, packetCount: this.#videoPackets >>> 0, octetCount: this.#videoOctets >>> 0 }),
-      }));
-    }
-    if (audio) {
-      packets.push(new RtcpSrPacket({
-        ssrc: this.#audioSsrc,
-        senderInfo: new RtcpSenderInfo({ ntpTimestamp: ntp, rtpTimestamp: audioTs, packetCount: this.#audioPackets >>> 0, octetCount: this.#audioOctets >>> 0 }),
-      }));
-    }
-    dtls.sendRtcp(packets).catch(() => {});
   }
 
   /** Idempotent. */

@@ -22,39 +22,25 @@ interface CtrCipher {
 }
 interface SessionPair { localContext?: { profile: number; cipher: CtrCipher }; remoteContext?: { profile: number; cipher: CtrCipher } }
 
-/** Installs the native paths on `dtls`'s current SRTP sessions; false when it cannot (no addon, GCM, not started). */
-export function accelerateSrtp(dtls: RTCDtlsTransport): boolean {
+/** The native SRTCP sessions installed on a transport, for callers that read or write RTCP themselves. */
+export interface NativeRtcp {
+  /** The peer's keys: checks and decrypts what it sends. */
+  inbound: object;
+  /** Our keys: protects what we send (the caller owns the SRTCP index of the SSRCs it sends for). */
+  outbound: object;
+}
+
+/** Installs the native paths on `dtls`'s current SRTP sessions; undefined when it cannot (no addon, GCM, not started). */
+export function accelerateSrtp(dtls: RTCDtlsTransport): NativeRtcp | undefined {
   const native = srtpSend;
   const { srtp, srtcp } = dtls as unknown as { srtp?: SessionPair; srtcp?: SessionPair };
   const rtpIn = srtp?.remoteContext;
   const rtcpIn = srtcp?.remoteContext;
   const rtcpOut = srtcp?.localContext;
-  if (!native || !rtpIn || !rtcpIn || !rtcpOut) return false;
-  if (rtpIn.profile !== AES_CM_HMAC_SHA1_80 || rtcpIn.profile !== AES_CM_HMAC_SHA1_80 || rtcpOut.profile !== AES_CM_HMAC_SHA1_80) return false;
+  if (!native || !rtpIn || !rtcpIn || !rtcpOut) return undefined;
+  if (rtpIn.profile !== AES_CM_HMAC_SHA1_80 || rtcpIn.profile !== AES_CM_HMAC_SHA1_80 || rtcpOut.profile !== AES_CM_HMAC_SHA1_80) return undefined;
   nativeRtpDecrypt(native, rtpIn.cipher);
-  nativeRtcpDecrypt(native, rtcpIn.cipher);
-  nativeRtcpEncrypt(native, rtcpOut.cipher);
-  return true;
-}
-
-/**
- * A native SRTCP session with `dtls`'s outbound RTCP keys, for a sender that
- * builds its own reports (and so owns their SRTCP index): undefined when the
- * addon is not built or the profile is not AES-CM.
- */
-export function rtcpSenderSession(dtls: RTCDtlsTransport): object | undefined {
-  return rtcpSession((dtls as unknown as { srtcp?: SessionPair }).srtcp?.localContext);
-}
-
-/** Same, with the inbound RTCP keys: for a receiver that reads the peer's reports itself. */
-export function rtcpReceiverSession(dtls: RTCDtlsTransport): object | undefined {
-  return rtcpSession((dtls as unknown as { srtcp?: SessionPair }).srtcp?.remoteContext);
-}
-
-function rtcpSession(context: SessionPair['localContext']): object | undefined {
-  if (!srtpSend || !context || context.profile !== AES_CM_HMAC_SHA1_80) return undefined;
-  const c = context.cipher;
-  return srtpSend.createSession(c.srtcpSessionKey, c.srtcpSessionSalt, c.srtcpSessionAuthTag);
+  return { inbound: nativeRtcpDecrypt(native, rtcpIn.cipher), outbound: nativeRtcpEncrypt(native, rtcpOut.cipher) };
 }
 
 function nativeRtpDecrypt(native: SrtpSendBinding, cipher: CtrCipher): void {
@@ -77,7 +63,7 @@ function nativeRtpDecrypt(native: SrtpSendBinding, cipher: CtrCipher): void {
   };
 }
 
-function nativeRtcpDecrypt(native: SrtpSendBinding, cipher: CtrCipher): void {
+function nativeRtcpDecrypt(native: SrtpSendBinding, cipher: CtrCipher): object {
   const session = native.createSession(cipher.srtcpSessionKey, cipher.srtcpSessionSalt, cipher.srtcpSessionAuthTag);
   cipher.decryptRTCP = (encrypted) => {
     if (!native.unprotectRtcp(session, encrypted, 0, encrypted.length)) {
@@ -86,9 +72,10 @@ function nativeRtcpDecrypt(native: SrtpSendBinding, cipher: CtrCipher): void {
     // werift's callers read only the packet (the header it also returns is unused).
     return [encrypted.subarray(0, encrypted.length - TAG - 4), undefined];
   };
+  return session;
 }
 
-function nativeRtcpEncrypt(native: SrtpSendBinding, cipher: CtrCipher): void {
+function nativeRtcpEncrypt(native: SrtpSendBinding, cipher: CtrCipher): object {
   const session = native.createSession(cipher.srtcpSessionKey, cipher.srtcpSessionSalt, cipher.srtcpSessionAuthTag);
   cipher.encryptRTCP = (rtcp, index) => {
     const out = Buffer.allocUnsafe(rtcp.length + 4 + TAG);
@@ -96,4 +83,5 @@ function nativeRtcpEncrypt(native: SrtpSendBinding, cipher: CtrCipher): void {
     native.protectRtcp(session, out, 0, rtcp.length, index);
     return out;
   };
+  return session;
 }

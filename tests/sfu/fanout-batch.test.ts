@@ -30,14 +30,19 @@ function peers() {
   };
 }
 
+/** One viewer as the SFU holds it: an encryptor with the sender's keys, a socket, and werift sessions to read what arrives. */
+async function viewer() {
+  const p = peers();
+  const enc = new SrtpEncryptor('ctr', p.rtp.srtpSessionKey, p.rtp.srtpSessionSalt, p.rtp.srtpSessionAuthTag);
+  return { p, enc, link: await link() };
+}
+
 const batch = suite('FanoutBatch');
 
 batch('each viewer gets its own header, picture id and abs-send-time around the shared payload, under its own keys', async () => {
-  const viewers = await Promise.all([0, 1, 2].map(async (i) => {
-    const p = peers();
-    const enc = new SrtpEncryptor('ctr', p.rtp.srtpSessionKey, p.rtp.srtpSessionSalt, p.rtp.srtpSessionAuthTag);
-    return { i, p, enc, link: await link(), ssrc: 0x1000 + i, seq: (65534 + i * 1000) & 0xffff, ts: 0xfffffff0 + i, pid: 0x7ff0 + i, absId: i === 2 ? 0 : 3 };
-  }));
+  const viewers = await Promise.all([0, 1, 2].map(async (i) => ({
+    i, ...await viewer(), ssrc: 0x1000 + i, seq: (65534 + i * 1000) & 0xffff, ts: 0xfffffff0 + i, pid: 0x7ff0 + i, absId: i === 2 ? 0 : 3,
+  })));
   try {
     // A VP8 payload with a 15-bit picture id at offset 2.
     const payload = Buffer.concat([Buffer.from([0x90, 0x80, 0x81, 0x23]), randomBytes(900)]);
@@ -75,9 +80,7 @@ batch('each viewer gets its own header, picture id and abs-send-time around the 
 });
 
 batch('a job naming no live session or no socket is skipped and not counted', async () => {
-  const p = peers();
-  const enc = new SrtpEncryptor('ctr', p.rtp.srtpSessionKey, p.rtp.srtpSessionSalt, p.rtp.srtpSessionAuthTag);
-  const l = await link();
+  const { enc, link: l } = await viewer();
   try {
     const fanout = new FanoutBatch();
     fanout.add(enc.sessionId, l.fd, 111, 1, 1, 5, 0, 0, 0);
@@ -94,9 +97,7 @@ batch('a job naming no live session or no socket is skipped and not counted', as
 });
 
 batch('grows past its first capacity', async () => {
-  const p = peers();
-  const enc = new SrtpEncryptor('ctr', p.rtp.srtpSessionKey, p.rtp.srtpSessionSalt, p.rtp.srtpSessionAuthTag);
-  const l = await link();
+  const { p, enc, link: l } = await viewer();
   try {
     const fanout = new FanoutBatch();
     for (let i = 0; i < 200; i++) fanout.add(enc.sessionId, l.fd, 111, i, i * 960, 9, enc.rocFor(9, i), 0, 0);
