@@ -26,20 +26,20 @@ export function accountHandlers(ctx: Ctx): Handlers {
     'profile:set': {
       access: 'any',
       async handle(socket, p) {
-        await ctx.records.setProfile(socket.data.key!, p.fields);
+        await ctx.records.setProfile(socket.data.key, p.fields);
         return {};
       },
     },
     'profile:get': {
       access: 'any',
       async handle(socket) {
-        return { fields: await ctx.records.getProfile(socket.data.key!) };
+        return { fields: await ctx.records.getProfile(socket.data.key) };
       },
     },
     'account:delete': {
       access: 'any',
       async handle(socket) {
-        const key = socket.data.key!;
+        const key = socket.data.key;
         const presence = await ctx.store.getPresence(key);
         if (presence?.showId) await endShow(ctx, presence.showId, 'deleted');
         for (const id of await ctx.store.privateSessionsOf(key)) await endPrivate(ctx, id, 'deleted', key);
@@ -49,7 +49,7 @@ export function accountHandlers(ctx: Ctx): Handlers {
         ctx.localModels.delete(key);
         ctx.cancel(`model:${key}`);
         ctx.io.to(rooms.directory).emit('directory:update', {
-          key, pseudonym: socket.data.pseudonym!, status: 'offline', pricePerMinute: '0', minMinutes: 1, showId: null, viewers: 0,
+          key, pseudonym: socket.data.pseudonym, status: 'offline', pricePerMinute: '0', minMinutes: 1, showId: null, viewers: 0,
         });
         ctx.logger.info({ who: socket.data.pseudonym }, 'identity deleted');
         // After the ack has gone out, every socket of the identity is closed.
@@ -60,14 +60,14 @@ export function accountHandlers(ctx: Ctx): Handlers {
     'age:submit': {
       access: 'model',
       async handle(socket, p) {
-        await submitDocument(ctx, socket.data.key!, p.sealedDocument, p.verifierKey);
-        return { status: await ageStatus(ctx, socket.data.key!) };
+        await submitDocument(ctx, socket.data.key, p.sealedDocument, p.verifierKey);
+        return { status: await ageStatus(ctx, socket.data.key) };
       },
     },
     'age:status': {
       access: 'model',
       async handle(socket) {
-        return { status: await ageStatus(ctx, socket.data.key!) };
+        return { status: await ageStatus(ctx, socket.data.key) };
       },
     },
   };

@@ -3,7 +3,7 @@
  * slow mode, mutes and bans by the model, and tips announced once their
  * voucher checks out. Nothing is stored: a message exists only in flight.
  */
-import { rooms, type Ctx, type Handlers, type Sock } from './context.ts';
+import { rooms, type AuthedSock, type Ctx, type Handlers, type Sock } from './context.ts';
 import { fail } from './errors.ts';
 import type { ChatMessage } from './protocol.ts';
 import { newId } from './shows.ts';
@@ -19,11 +19,11 @@ export function cleanText(text: string): string {
   return cleaned;
 }
 
-async function showOf(ctx: Ctx, socket: Sock, showId: string): Promise<{ model: string; slowModeSeconds: number }> {
+async function showOf(ctx: Ctx, socket: AuthedSock, showId: string): Promise<{ model: string; slowModeSeconds: number }> {
   const show = await ctx.store.getShow(showId);
   if (!show) fail('NOT_FOUND', 'no such show');
   const isModel = show.model === socket.data.key;
-  if (!isModel && await ctx.store.isBanned(show.model, socket.data.key!)) fail('BANNED', 'the model has banned you');
+  if (!isModel && await ctx.store.isBanned(show.model, socket.data.key)) fail('BANNED', 'the model has banned you');
   if (!isModel && !socket.data.shows.has(showId)) fail('FORBIDDEN', 'watch the show before chatting');
   return show;
 }
@@ -39,7 +39,7 @@ export function chatHandlers(ctx: Ctx): Handlers {
     'chat:send': {
       access: 'any',
       async handle(socket, p) {
-        const key = socket.data.key!;
+        const key = socket.data.key;
         const show = await showOf(ctx, socket, p.showId);
         const isModel = show.model === key;
         if (!isModel) {
@@ -57,7 +57,7 @@ export function chatHandlers(ctx: Ctx): Handlers {
         if (!isModel && show.slowModeSeconds > 0 && !(await ctx.store.claimSlowModeSlot(p.showId, key, show.slowModeSeconds))) {
           fail('SLOW_MODE', `slow mode: one message every ${show.slowModeSeconds} s`);
         }
-        const message: ChatMessage = { showId: p.showId, id: newId(), from: { key, pseudonym: socket.data.pseudonym! }, kind: 'text', text, at: Date.now() };
+        const message: ChatMessage = { showId: p.showId, id: newId(), from: { key, pseudonym: socket.data.pseudonym }, kind: 'text', text, at: Date.now() };
         ctx.io.to(rooms.show(p.showId)).emit('chat:message', message);
         ctx.metrics.chatMessages.inc({ kind: 'text' });
         return { id: message.id };
@@ -66,12 +66,12 @@ export function chatHandlers(ctx: Ctx): Handlers {
     'chat:tip': {
       access: 'any',
       async handle(socket, p) {
-        const key = socket.data.key!;
+        const key = socket.data.key;
         const show = await showOf(ctx, socket, p.showId);
         if (show.model === key) fail('FORBIDDEN', 'a model cannot tip itself');
         const { amount } = await acceptVoucher(ctx, p.voucher, key, show.model);
         const message: ChatMessage = {
-          showId: p.showId, id: newId(), from: { key, pseudonym: socket.data.pseudonym! }, kind: 'tip',
+          showId: p.showId, id: newId(), from: { key, pseudonym: socket.data.pseudonym }, kind: 'tip',
           text: `tipped ${amount}`, amount, at: Date.now(),
         };
         ctx.io.to(rooms.identity(show.model)).emit('tip:voucher', { showId: p.showId, from: message.from, voucher: p.voucher, amount });
@@ -87,7 +87,7 @@ export function chatHandlers(ctx: Ctx): Handlers {
         await ownShow(ctx, socket, p.showId);
         const until = Date.now() + p.seconds * 1000;
         await ctx.store.mute(p.showId, p.target, p.seconds * 1000);
-        ctx.io.to(rooms.identity(p.target)).to(rooms.identity(socket.data.key!))
+        ctx.io.to(rooms.identity(p.target)).to(rooms.identity(socket.data.key))
           .emit('chat:moderated', { showId: p.showId, action: 'muted', target: p.target, until });
         return {};
       },
@@ -95,7 +95,7 @@ export function chatHandlers(ctx: Ctx): Handlers {
     'chat:ban': {
       access: 'model',
       async handle(socket, p) {
-        const model = socket.data.key!;
+        const model = socket.data.key;
         if (p.target === model) fail('BAD_REQUEST', 'target: cannot ban yourself');
         await ctx.store.ban(model, p.target);
         const presence = await ctx.store.getPresence(model);
@@ -117,8 +117,8 @@ export function chatHandlers(ctx: Ctx): Handlers {
     'chat:unban': {
       access: 'model',
       async handle(socket, p) {
-        await ctx.store.unban(socket.data.key!, p.target);
-        ctx.io.to(rooms.identity(p.target)).to(rooms.identity(socket.data.key!))
+        await ctx.store.unban(socket.data.key, p.target);
+        ctx.io.to(rooms.identity(p.target)).to(rooms.identity(socket.data.key))
           .emit('chat:moderated', { showId: null, action: 'unbanned', target: p.target });
         return {};
       },

@@ -98,10 +98,26 @@ export type Sock = Socket<ClientToServer, ServerToClient, Record<string, never>,
 export type Parsed<E extends ClientEvent> = z.output<(typeof schemas)[E]>;
 export type Access = 'none' | 'any' | 'model' | 'client';
 
-export interface HandlerSpec<E extends ClientEvent> {
-  access: Access;
-  handle: (socket: Sock, payload: Parsed<E>) => Promise<Replies[E]>;
+/** What a logged-in socket carries: the dispatcher checks these before a handler whose access is not 'none' runs. */
+export interface SessionData extends SocketData {
+  key: string;
+  pseudonym: string;
+  role: Role;
+  expiresAt: number;
 }
+/** A socket the dispatcher has checked is logged in (and its session unexpired). */
+export type AuthedSock = Sock & { data: SessionData };
+
+/** True when the socket carries a live session: the one place the optional session fields are narrowed. */
+export function isAuthed(socket: Sock): socket is AuthedSock {
+  const d = socket.data;
+  return d.key !== undefined && d.pseudonym !== undefined && d.role !== undefined && d.expiresAt !== undefined;
+}
+
+/** A handler that runs without a login gets the bare socket; every other one gets the narrowed socket. */
+export type HandlerSpec<E extends ClientEvent> =
+  | { access: 'none'; handle: (socket: Sock, payload: Parsed<E>) => Promise<Replies[E]> }
+  | { access: Exclude<Access, 'none'>; handle: (socket: AuthedSock, payload: Parsed<E>) => Promise<Replies[E]> };
 export type Handlers = { [E in ClientEvent]?: HandlerSpec<E> };
 
 export interface ChainInfo {

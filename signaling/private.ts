@@ -16,7 +16,7 @@
  */
 import { verifyFingerprint } from '../crypto/fingerprint.ts';
 import { isPlatformError } from '../crypto/errors.ts';
-import { rooms, type Ctx, type Handlers, type Sock } from './context.ts';
+import { rooms, type AuthedSock, type Ctx, type Handlers, type Sock } from './context.ts';
 import { fail } from './errors.ts';
 import type { EndReason } from './protocol.ts';
 import type { PrivateSession } from './store.ts';
@@ -27,7 +27,7 @@ import { endShow, isConnectedAnywhere, setStatus } from './presence.ts';
 
 const ACTIVE_TTL_MS = 24 * 3600_000;
 
-async function sessionFor(ctx: Ctx, socket: Sock, id: string): Promise<PrivateSession> {
+async function sessionFor(ctx: Ctx, socket: AuthedSock, id: string): Promise<PrivateSession> {
   const s = await ctx.store.getPrivate(id);
   const key = socket.data.key;
   if (!s || (s.client !== key && s.model !== key)) fail('NOT_FOUND', 'no such private session');
@@ -93,7 +93,7 @@ export function privateHandlers(ctx: Ctx): Handlers {
     'private:request': {
       access: 'client',
       async handle(socket, p) {
-        const client = socket.data.key!;
+        const client = socket.data.key;
         if (p.model === client) fail('BAD_REQUEST', 'model: cannot request yourself');
         const presence = await ctx.store.getPresence(p.model);
         if (!presence) fail('NOT_FOUND', 'this model is offline');
@@ -107,7 +107,7 @@ export function privateHandlers(ctx: Ctx): Handlers {
         await checkChannelCovers(ctx, client, p.model, p.channelId, price * BigInt(p.minMinutes));
         const now = Date.now();
         const session: PrivateSession = {
-          id: newId(), client, clientPseudonym: socket.data.pseudonym!, model: p.model, modelPseudonym: presence.pseudonym,
+          id: newId(), client, clientPseudonym: socket.data.pseudonym, model: p.model, modelPseudonym: presence.pseudonym,
           pricePerMinute: settings.pricePerMinute, minMinutes: p.minMinutes, channelId: p.channelId.toLowerCase(),
           state: 'requested', createdAt: now, startedAt: 0, baseline: '0', paidMinutes: 0,
         };
@@ -155,7 +155,10 @@ export function privateHandlers(ctx: Ctx): Handlers {
         if (presence?.showId) await endShow(ctx, presence.showId, 'ended');
         await setStatus(ctx, s.model, s.modelPseudonym, 'private', null);
         const { TURN_URLS: urls, TURN_SECRET: secret, TURN_TTL_SECONDS: ttl } = ctx.config;
-        const metering = { startedAt: active.startedAt, baseline: active.baseline, minuteMs: ctx.tuning.minuteMs, graceMs: ctx.tuning.voucherGraceMs };
+        const metering = {
+          startedAt: active.startedAt, baseline: active.baseline, minuteMs: ctx.tuning.minuteMs, graceMs: ctx.tuning.voucherGraceMs,
+          pricePerMinute: active.pricePerMinute, minMinutes: active.minMinutes, channelId: active.channelId, direct: false,
+        };
         ctx.io.to(rooms.identity(s.client)).emit('private:accepted', {
           sessionId: s.id, turn: turnCredentials(urls, secret!, ttl), model: { key: s.model, pseudonym: s.modelPseudonym }, ...metering,
         });
@@ -182,7 +185,7 @@ export function privateHandlers(ctx: Ctx): Handlers {
       async handle(socket, p) {
         const s = await sessionFor(ctx, socket, p.sessionId);
         if (s.state !== 'active') fail('CONFLICT', 'the session is not active');
-        const from = socket.data.key!;
+        const from = socket.data.key;
         if (p.description && p.description.type !== (from === s.client ? 'offer' : 'answer')) {
           fail('BAD_REQUEST', `description.type: the ${from === s.client ? 'client offers' : 'model answers'}`);
         }
@@ -201,7 +204,7 @@ export function privateHandlers(ctx: Ctx): Handlers {
           ...(p.candidate ? { candidate: p.candidate } : {}),
           ...(p.fingerprint ? { fingerprint: p.fingerprint } : {}),
         });
-        return {};
+        return { relayed: true };
       },
     },
     'private:voucher': {

@@ -144,6 +144,24 @@ export interface Metering {
   graceMs: number;
 }
 
+/** The terms of an accepted private session, told to both sides. */
+export interface PrivateTerms {
+  pricePerMinute: string;
+  minMinutes: number;
+  channelId: string;
+  /** True only when both sides opted in to a direct connection; otherwise every candidate is `typ relay`. */
+  direct: boolean;
+}
+
+/** A channel's latest voucher as the server keeps it for the model: their money, settleable from any device. */
+export interface KeptVoucher extends Voucher {
+  /** The channel's sender (client wallet) and receiver (model wallet), lower-case. */
+  sender: string;
+  receiver: string;
+  /** When the server last raised it (ms). */
+  updatedAt: number;
+}
+
 export interface TurnCredentials { urls: string[]; username: string; credential: string; ttlSeconds: number }
 
 // ---------------------------------------------------------------------------
@@ -197,8 +215,11 @@ export const schemas = {
     pricePerMinute: Amount,
     minMinutes: z.number().int().min(1).max(LIMITS.privateMaxMinMinutes),
     channelId: Bytes32,
+    /** The client opts in to a direct (non-relayed) connection, which shows each side the other's IP address. */
+    direct: z.boolean().optional(),
   }),
-  'private:accept': z.strictObject({ sessionId: Id }),
+  /** `direct`: the model opts in too; the call is direct only when both did. */
+  'private:accept': z.strictObject({ sessionId: Id, direct: z.boolean().optional() }),
   'private:decline': z.strictObject({ sessionId: Id }),
   'private:signal': z.strictObject({
     sessionId: Id,
@@ -213,9 +234,20 @@ export const schemas = {
      * signature; the server checks it, the receiver rebuilds the statement from `from` and checks it again.
      */
     fingerprint: z.strictObject({ fingerprint: z.string().min(1).max(256), signature: Signature }).optional(),
-  }).refine((s) => s.description || s.candidate || s.fingerprint, 'expected a description, a candidate or a fingerprint'),
-  'private:voucher': z.strictObject({ sessionId: Id, voucher: Voucher }),
+  }).refine((s) => s.description || s.candidate || s.fingerprint, 'expected a description, a candidate or a fingerprint')
+    // The offer and the answer each travel with the sender's signed fingerprint statement: the peer refuses either without it.
+    .refine((s) => !s.description || s.fingerprint, 'fingerprint: an offer or answer must carry the signed fingerprint statement'),
+  /** `tip`: this voucher's increment includes a tip of this amount (it buys no minutes). */
+  'private:voucher': z.strictObject({ sessionId: Id, voucher: Voucher, tip: Amount.optional() }),
   'private:end': z.strictObject({ sessionId: Id }),
+
+  /** The model's kept vouchers: the latest one of every channel paying this model's bound wallet (any device). */
+  'vouchers:list': Empty,
+  /**
+   * Hands the server a voucher to keep for the model (the client after a reconnect, the model's browser for
+   * vouchers it got over the data channel while signaling was away). Checked like any voucher; kept only if higher.
+   */
+  'vouchers:store': z.strictObject({ model: PublicKey, voucher: Voucher }),
 
   'profile:set': z.strictObject({
     fields: z.record(z.string().regex(/^[a-z][a-zA-Z0-9]{0,31}$/), z.string().max(LIMITS.profileFieldMaxLength))
@@ -254,10 +286,13 @@ export interface Replies {
   'chat:unban': object;
   'chat:slowMode': object;
   'private:request': { sessionId: string; timeoutSeconds: number };
-  'private:accept': { sessionId: string; turn: TurnCredentials; client: { key: string; pseudonym: string } } & Metering;
+  'private:accept': { sessionId: string; turn: TurnCredentials; client: { key: string; pseudonym: string } } & Metering & PrivateTerms;
   'private:decline': object;
-  'private:signal': object;
+  /** `relayed: false` when the server dropped the candidate (not `typ relay` in a relay-only call). */
+  'private:signal': { relayed: boolean };
   'private:voucher': { paidMinutes: number; paidUntil: number };
+  'vouchers:list': { vouchers: KeptVoucher[] };
+  'vouchers:store': { stored: boolean };
   'private:end': object;
   'profile:set': object;
   'profile:get': { fields: Record<string, string> };
@@ -284,10 +319,10 @@ export interface ServerToClient {
   'chat:slowMode': (e: { showId: string; seconds: number }) => void;
   'chat:moderated': (e: { showId: string | null; action: 'muted' | 'banned' | 'unbanned'; target: string; until?: number }) => void;
   'private:request': (e: { sessionId: string; client: { key: string; pseudonym: string }; pricePerMinute: string; minMinutes: number; channelId: string; expiresAt: number }) => void;
-  'private:accepted': (e: { sessionId: string; turn: TurnCredentials; model: { key: string; pseudonym: string } } & Metering) => void;
+  'private:accepted': (e: { sessionId: string; turn: TurnCredentials; model: { key: string; pseudonym: string } } & Metering & PrivateTerms) => void;
   'private:declined': (e: { sessionId: string; reason: 'declined' | 'timeout' }) => void;
   'private:signal': (e: { sessionId: string; from: string; description?: { type: 'offer' | 'answer'; sdp: string }; candidate?: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null }; fingerprint?: { fingerprint: string; signature: string } }) => void;
-  'private:voucher': (e: { sessionId: string; voucher: Voucher; paidMinutes: number; paidUntil: number }) => void;
+  'private:voucher': (e: { sessionId: string; voucher: Voucher; paidMinutes: number; paidUntil: number; tip?: string }) => void;
   /** To the model: a tip's voucher, to settle later. */
   'tip:voucher': (e: { showId: string; from: { key: string; pseudonym: string }; voucher: Voucher; amount: string }) => void;
   'private:ended': (e: { sessionId: string; reason: EndReason; by?: string }) => void;
@@ -301,6 +336,27 @@ export interface ServerToClient {
  * Answers `{ ok: true, status }` or `{ ok: false, error: { code, message } }`.
  */
 export const AGE_DOCUMENT_PATH = '/age/documents';
+
+/**
+ * Chain access for the browser's wallet, all same-origin (the page talks to no third party):
+ * `GET CHAIN_INFO_PATH` answers `ChainInfoBody`; `POST RPC_PATH` is a JSON-RPC proxy to the platform's chain that
+ * passes only the read and `eth_sendRawTransaction` methods a wallet needs; `POST FAUCET_PATH` with
+ * `{ address }` funds a wallet on the embedded demo chain only (404 elsewhere).
+ */
+export const CHAIN_INFO_PATH = '/api/chain';
+export const RPC_PATH = '/api/rpc';
+export const FAUCET_PATH = '/api/faucet';
+export interface ChainInfoBody {
+  chainId: number;
+  token: string;
+  channels: string;
+  /** The LiveChannels challenge period, seconds (a client's close completes this long after it is requested). */
+  challengePeriodSeconds: number;
+  /** Platform fee, basis points, as the contract says. */
+  feeBps: number;
+  /** True on the embedded demo chain, where FAUCET_PATH funds wallets. */
+  faucet: boolean;
+}
 
 /** Whip/whep URL paths (relative to the platform's base URL). */
 export const whipPath = (showId: string): string => `/whip/${showId}`;

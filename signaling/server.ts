@@ -18,7 +18,7 @@ import type pino from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from './config.ts';
 import { CLIENT_EVENTS, PROTOCOL_VERSION, describeIssue, schemas, type AckErr, type ClientEvent } from './protocol.ts';
-import { DEFAULT_TUNING, rooms, type ChainInfo, type Ctx, type HandlerSpec, type Handlers, type IO, type Sock, type SfuControl, type Tuning } from './context.ts';
+import { DEFAULT_TUNING, isAuthed, rooms, type Parsed, type AuthedSock, type ChainInfo, type Ctx, type HandlerSpec, type Handlers, type IO, type Sock, type SfuControl, type Tuning } from './context.ts';
 import { SignalingError } from './errors.ts';
 import { createLogger } from './logger.ts';
 import { SignalingMetrics } from './metrics.ts';
@@ -199,6 +199,12 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   });
 
   // --- dispatch -----------------------------------------------------------------
+  function parse<E extends ClientEvent>(event: E, payload: unknown): Parsed<E> {
+    const parsed = schemas[event].safeParse(payload);
+    if (!parsed.success) throw new SignalingError('BAD_REQUEST', describeIssue(parsed.error));
+    return parsed.data as Parsed<E>;
+  }
+
   async function dispatch<E extends ClientEvent>(socket: Sock, event: E, args: unknown[]): Promise<void> {
     const last = args[args.length - 1];
     const ack = typeof last === 'function' ? (last as (res: unknown) => void) : null;
@@ -224,14 +230,15 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
       if (args.length !== 2) throw new SignalingError('BAD_REQUEST', 'expected one payload object and an ack');
       const spec = handlers[event] as HandlerSpec<E> | undefined;
       if (!spec) throw new SignalingError('BAD_REQUEST', 'unknown event');
-      if (spec.access !== 'none') {
-        if (!socket.data.key) throw new SignalingError('UNAUTHENTICATED', 'log in first');
-        if ((socket.data.expiresAt ?? 0) <= Date.now()) throw new SignalingError('SESSION_EXPIRED', 'session expired: resume with a fresh token');
+      let data: object;
+      if (spec.access === 'none') {
+        data = await spec.handle(socket, parse(event, args[0]));
+      } else {
+        if (!isAuthed(socket)) throw new SignalingError('UNAUTHENTICATED', 'log in first');
+        if (socket.data.expiresAt <= Date.now()) throw new SignalingError('SESSION_EXPIRED', 'session expired: resume with a fresh token');
         if (spec.access !== 'any' && socket.data.role !== spec.access) throw new SignalingError('FORBIDDEN', `only a ${spec.access} may do this`);
+        data = await spec.handle(socket, parse(event, args[0]));
       }
-      const parsed = schemas[event].safeParse(args[0]);
-      if (!parsed.success) throw new SignalingError('BAD_REQUEST', describeIssue(parsed.error));
-      const data = await spec.handle(socket, parsed.data as never);
       reply({ ok: true, ...data });
     } catch (err) {
       let body = errorBody(err);
@@ -272,8 +279,8 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   });
 
   async function onDisconnect(socket: Sock): Promise<void> {
+    if (!isAuthed(socket)) return;
     const key = socket.data.key;
-    if (!key) return;
     for (const showId of [...socket.data.shows]) await leaveShowAfterDisconnect(socket, showId);
     const stillHere = (await io.in(rooms.identity(key)).local.fetchSockets()).length > 0;
     if (socket.data.role === 'model') {
@@ -289,9 +296,9 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
     }
   }
 
-  async function leaveShowAfterDisconnect(socket: Sock, showId: string): Promise<void> {
+  async function leaveShowAfterDisconnect(socket: AuthedSock, showId: string): Promise<void> {
     // The watcher may come back (resume): keep its place in `lc:watch:` but drop it from the live count.
-    const key = socket.data.key!;
+    const key = socket.data.key;
     socket.data.shows.delete(showId);
     const others = (await io.in(rooms.identity(key)).local.fetchSockets()).some((s) => s.data.shows.has(showId));
     if (others) return;

@@ -1,7 +1,7 @@
 /** Login, resume, logout and wallet binding; what a socket carries once logged in. */
 import { verifyWalletBinding } from '../crypto/login.ts';
 import { isPlatformError } from '../crypto/errors.ts';
-import { rooms, type Ctx, type Handlers, type Sock } from './context.ts';
+import { isAuthed, rooms, type Ctx, type Handlers, type Sock } from './context.ts';
 import { fail } from './errors.ts';
 import type { Role } from './protocol.ts';
 import type { Session } from './auth.ts';
@@ -17,6 +17,7 @@ async function attach(ctx: Ctx, socket: Sock, s: Session, role: Role): Promise<{
   socket.data.pseudonym = s.pseudonym;
   socket.data.role = role;
   socket.data.expiresAt = s.expiresAt;
+  if (!isAuthed(socket)) fail('INTERNAL', 'session fields were just set');
   await socket.join(rooms.identity(s.key));
   const showIds: string[] = [];
   if (role === 'model') {
@@ -101,7 +102,7 @@ export function sessionHandlers(ctx: Ctx): Handlers {
     'wallet:bind': {
       access: 'any',
       async handle(socket, p) {
-        const key = socket.data.key!;
+        const key = socket.data.key;
         try {
           const { address } = await verifyWalletBinding({ v: 1, identityKey: key, ...p });
           await ctx.store.setWallet(key, address);

@@ -1,7 +1,7 @@
 /** Directory, prices and public shows: open, close, watch, leave. */
 import { randomBytes } from 'node:crypto';
 import { mintSfuToken } from '../sfu/tokens.ts';
-import { rooms, type Ctx, type Handlers, type Sock } from './context.ts';
+import { rooms, type AuthedSock, type Ctx, type Handlers } from './context.ts';
 import { fail } from './errors.ts';
 import { whepPath, whipPath } from './protocol.ts';
 import { endShow, pushEntry, scheduleViewerPush, setStatus } from './presence.ts';
@@ -9,15 +9,15 @@ import { requireAdult } from './age.ts';
 
 export const newId = (): string => randomBytes(12).toString('base64url');
 
-function identity(socket: Sock): { key: string; pseudonym: string } {
-  return { key: socket.data.key!, pseudonym: socket.data.pseudonym! };
+function identity(socket: AuthedSock): { key: string; pseudonym: string } {
+  return { key: socket.data.key, pseudonym: socket.data.pseudonym };
 }
 
 /** Removes a socket from a show it watches (and the viewer from the count when it was its last socket here). */
-export async function leaveShow(ctx: Ctx, socket: Sock, showId: string): Promise<void> {
+export async function leaveShow(ctx: Ctx, socket: AuthedSock, showId: string): Promise<void> {
   if (!socket.data.shows.delete(showId)) return;
   await socket.leave(rooms.show(showId));
-  const key = socket.data.key!;
+  const key = socket.data.key;
   const stillHere = [...(await ctx.io.in(rooms.identity(key)).local.fetchSockets())]
     .some((s) => s.id !== socket.id && s.data.shows.has(showId));
   if (stillHere) return;
@@ -28,8 +28,8 @@ export async function leaveShow(ctx: Ctx, socket: Sock, showId: string): Promise
 }
 
 /** Adds a socket to a show as a viewer (checks the ban list). */
-export async function joinShow(ctx: Ctx, socket: Sock, showId: string, model: string): Promise<number> {
-  const key = socket.data.key!;
+export async function joinShow(ctx: Ctx, socket: AuthedSock, showId: string, model: string): Promise<number> {
+  const key = socket.data.key;
   if (await ctx.store.isBanned(model, key)) fail('BANNED', 'the model has banned you');
   await socket.join(rooms.show(showId));
   socket.data.shows.add(showId);
@@ -91,7 +91,7 @@ export function showHandlers(ctx: Ctx): Handlers {
     'show:close': {
       access: 'model',
       async handle(socket) {
-        const presence = await ctx.store.getPresence(socket.data.key!);
+        const presence = await ctx.store.getPresence(socket.data.key);
         if (!presence?.showId) fail('NOT_FOUND', 'no open show');
         await endShow(ctx, presence.showId, 'ended');
         return {};
