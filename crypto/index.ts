@@ -17,7 +17,6 @@ export {
   type ChallengeOptions, type ChallengeResponse, type ConsumeNonce, type LoginChallenge, type SessionClaims,
   type VerifiedLogin, type VerifyChallengeOptions,
 } from './login.ts';
-export { bindWallet, verifyWalletBinding, walletBindingMessage, type WalletBinding } from './wallet.ts';
 export {
   generateDataKey, Keyring, keyIdOf, MAX_RECORD_BYTES, openRecord, openRecordText, sealRecord,
   type MasterKey, type RecordBinding,

@@ -20,7 +20,6 @@ import { pseudonymOf } from './identity.ts';
 import { asInt, asObject, asString, decodePublicKey, resolveNow, signStatement, verifyStatement } from './statement.ts';
 import { randomBytes, ready, type Sodium } from './sodium.ts';
 
-export { bindWallet, verifyWalletBinding, walletBindingMessage, type WalletBinding } from './wallet.ts';
 
 /** A login challenge as sent to the browser. */
 export interface LoginChallenge {

@@ -1,5 +1,5 @@
 /** Login, resume, logout and wallet binding; what a socket carries once logged in. */
-import { verifyWalletBinding } from '../crypto/login.ts';
+import { verifyWalletBinding } from '../contracts/wallet-binding.ts';
 import { isPlatformError } from '../crypto/errors.ts';
 import { isAuthed, rooms, type Ctx, type Handlers, type Sock } from './context.ts';
 import { fail } from './errors.ts';

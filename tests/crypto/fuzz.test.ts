@@ -6,7 +6,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import * as C from '../../crypto/index.ts';
+import * as Crypto from '../../crypto/index.ts';
+import * as WalletBinding from '../../contracts/wallet-binding.ts';
+
+// The wallet binding moved to contracts/ (it needs ethers); its inputs are fuzzed here with the rest.
+const C = { ...Crypto, ...WalletBinding };
 import { CRYPTO_ERROR_CODES } from '../../crypto/crypto-error.ts';
 
 // A fixed seed keeps the suite deterministic in CI; FUZZ_SEED explores others locally.
@@ -18,8 +22,8 @@ const fixtures = await (async () => {
   const id = await C.createIdentity();
   const peer = await C.createIdentity();
   const key = await C.generateDataKey();
-  const keyring = new C.Keyring([await C.Keyring.generateKey('k1')]);
-  const vault = new C.Vault(keyring, new C.MemoryDataKeyStore());
+  const keyring = new Crypto.Keyring([await Crypto.Keyring.generateKey('k1')]);
+  const vault = new Crypto.Vault(keyring, new Crypto.MemoryDataKeyStore());
   const record = await C.sealRecord(key, 'x', { userId: 'u', kind: 'k' });
   const wrapped = await keyring.wrap(key, 'u');
   const challenge = await C.createChallenge({ audience: 'a' });
@@ -54,7 +58,7 @@ async function typedOnly(name: string, call: (input: unknown) => unknown, valid:
     try {
       await call(input);
     } catch (err) {
-      if (!(err instanceof C.CryptoError) || !(CRYPTO_ERROR_CODES as readonly string[]).includes(err.code)) {
+      if (!(err instanceof Crypto.CryptoError) || !(CRYPTO_ERROR_CODES as readonly string[]).includes(err.code)) {
         assert.unreachable(`${name}(${String(JSON.stringify(input)).slice(0, 120)}) threw ${(err as Error)?.constructor?.name}: ${(err as Error)?.message}`);
       }
     }
@@ -78,30 +82,30 @@ fz('openers and key handling', async () => {
   const f = fixtures;
   const b = { userId: 'u', kind: 'k' };
   await typedOnly('openRecord', (x) => C.openRecord(f.key, x as string, b), f.record);
-  await typedOnly('openRecord binding', (x) => C.openRecord(f.key, f.record, x as C.RecordBinding), b);
+  await typedOnly('openRecord binding', (x) => C.openRecord(f.key, f.record, x as Crypto.RecordBinding), b);
   await typedOnly('openRecord key', (x) => C.openRecord(x as Uint8Array, f.record, b), f.key);
   await typedOnly('Keyring.unwrap', (x) => f.keyring.unwrap(x as string, 'u'), f.wrapped);
-  await typedOnly('Keyring.parse', (x) => C.Keyring.parse(x as string), 'k1:' + 'A'.repeat(43));
-  await typedOnly('new Keyring', (x) => new C.Keyring(x as C.MasterKey[]), [{ id: 'k', key: new Uint8Array(32) }]);
+  await typedOnly('Keyring.parse', (x) => Crypto.Keyring.parse(x as string), 'k1:' + 'A'.repeat(43));
+  await typedOnly('new Keyring', (x) => new Crypto.Keyring(x as Crypto.MasterKey[]), [{ id: 'k', key: new Uint8Array(32) }]);
   await typedOnly('openDocument', (x) => C.openDocument(f.peer, x as string), f.doc, 80);
   await typedOnly('vault.open', (x) => f.vault.open({ userId: 'u', kind: 'k' }, x as string), f.record);
-  await typedOnly('vault.seal binding', (x) => f.vault.seal(x as C.RecordBinding, 'x'), b);
+  await typedOnly('vault.seal binding', (x) => f.vault.seal(x as Crypto.RecordBinding, 'x'), b);
 });
 
 fz('signers and builders', async () => {
   const f = fixtures;
-  await typedOnly('signChallenge', (x) => C.signChallenge(f.id, x as C.LoginChallenge), f.response.challenge);
-  await typedOnly('signChallenge identity', (x) => C.signChallenge(x as C.Identity, f.response.challenge), { publicKey: f.id.publicKey });
-  await typedOnly('createChallenge', (x) => C.createChallenge(x as C.ChallengeOptions), { audience: 'a', ttlSeconds: 10 });
+  await typedOnly('signChallenge', (x) => C.signChallenge(f.id, x as Crypto.LoginChallenge), f.response.challenge);
+  await typedOnly('signChallenge identity', (x) => C.signChallenge(x as Crypto.Identity, f.response.challenge), { publicKey: f.id.publicKey });
+  await typedOnly('createChallenge', (x) => C.createChallenge(x as Crypto.ChallengeOptions), { audience: 'a', ttlSeconds: 10 });
   await typedOnly('issueSessionToken', (x) => C.issueSessionToken(new Uint8Array(32), x as string, 60), f.id.publicKey);
   await typedOnly('signAttestation', (x) => C.signAttestation(f.peer, x as { modelKey: string; adult: boolean }), { modelKey: f.id.publicKey, adult: true });
-  await typedOnly('signFingerprint', (x) => C.signFingerprint(x as C.FingerprintStatement, f.id), { sessionId: 's', fingerprint: f.fp.fingerprint, ownKey: f.id.publicKey, peerKey: f.peer.publicKey });
+  await typedOnly('signFingerprint', (x) => C.signFingerprint(x as Crypto.FingerprintStatement, f.id), { sessionId: 's', fingerprint: f.fp.fingerprint, ownKey: f.id.publicKey, peerKey: f.peer.publicKey });
   await typedOnly('sealDocument', (x) => C.sealDocument(x as string, new Uint8Array([1]), f.id), f.peer.publicKey);
   await typedOnly('sealRecord', (x) => C.sealRecord(f.key, x as string, { userId: 'u', kind: 'k' }), 'text');
   await typedOnly('bindWallet', (x) => C.bindWallet(f.id, x as string, '0x' + '1'.repeat(130)), '0x' + '1'.repeat(40));
   await typedOnly('walletBindingMessage', (x) => C.walletBindingMessage(x as string), f.id.publicKey);
   await typedOnly('identityFromSecretKey', (x) => C.identityFromSecretKey(x as Uint8Array), new Uint8Array(64));
-  await typedOnly('exportIdentity', (x) => C.exportIdentity(x as C.Identity, 'passphrase!', { opsLimit: 1, memLimit: 8192 }), { publicKey: f.id.publicKey }, 60);
+  await typedOnly('exportIdentity', (x) => C.exportIdentity(x as Crypto.Identity, 'passphrase!', { opsLimit: 1, memLimit: 8192 }), { publicKey: f.id.publicKey }, 60);
 });
 
 fz.run();

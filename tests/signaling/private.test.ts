@@ -9,7 +9,7 @@ import { createHmac } from 'node:crypto';
 import { Wallet, parseUnits } from 'ethers';
 import { startDevChain, type DevChain } from '../../contracts/devchain.ts';
 import { connectChannels } from '../../contracts/client.ts';
-import { bindWallet, walletBindingMessage } from '../../crypto/login.ts';
+import { bindWallet, walletBindingMessage } from '../../contracts/wallet-binding.ts';
 import { signFingerprint, verifyFingerprint } from '../../crypto/fingerprint.ts';
 import { createIdentity } from '../../crypto/identity.ts';
 import { call, login, next, ok, startRedis, startServer, testConfig, type RedisHandle, type Running, type User } from './helpers.ts';

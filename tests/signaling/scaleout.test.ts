@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Wallet, parseUnits } from 'ethers';
 import { startDevChain, type DevChain } from '../../contracts/devchain.ts';
 import { connectChannels } from '../../contracts/client.ts';
-import { bindWallet, walletBindingMessage } from '../../crypto/login.ts';
+import { bindWallet, walletBindingMessage } from '../../contracts/wallet-binding.ts';
 import { client, connected, login, next, ok, sleep, startRedis, startServer, testConfig, type RedisHandle, type Running, type User } from './helpers.ts';
 
 const t = suite('two signaling processes over Redis');

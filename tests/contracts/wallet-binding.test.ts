@@ -2,9 +2,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Wallet } from 'ethers';
 import { createIdentity } from '../../crypto/identity.ts';
-import { bindWallet, verifyWalletBinding, walletBindingMessage } from '../../crypto/login.ts';
+import { bindWallet, verifyWalletBinding, walletBindingMessage } from '../../contracts/wallet-binding.ts';
 import { fromBase64url, toBase64url } from '../../crypto/encoding.ts';
-import { flipBit, rejectsWith } from './helpers.ts';
+import { flipBit, rejectsWith } from '../crypto/helpers.ts';
 
 const w = suite('wallet binding');
 

@@ -8,9 +8,9 @@
  * person controls both. A binding is a standing statement, safe to show again.
  */
 import { getAddress, verifyMessage } from 'ethers';
-import { CryptoError } from './crypto-error.ts';
-import type { Identity } from './identity.ts';
-import { asObject, asString, decodePublicKey, signStatement, verifyStatement } from './statement.ts';
+import { CryptoError } from '../crypto/crypto-error.ts';
+import type { Identity } from '../crypto/identity.ts';
+import { asObject, asString, decodePublicKey, signStatement, verifyStatement } from '../crypto/statement.ts';
 
 /** A two-way identity-wallet binding. */
 export interface WalletBinding {
