@@ -1,1 +1,1 @@
-import './components/live-app.ts';
+import './live-app.ts';

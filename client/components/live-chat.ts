@@ -1,16 +1,20 @@
 import { LitElement, css, html } from 'lit';
-import type { ChatMessage } from '../../signaling/protocol.ts';
-import type { Connection } from '../lib/connection.ts';
+import { LIMITS, type ChatMessage } from '../../signaling/protocol.ts';
 
-/** A show's public chat. Messages are rendered as text, never as HTML. */
+/** Detail of `chat-send`. */
+export interface ChatSendDetail { text: string }
+
+/**
+ * A show's public chat. Messages are rendered as text, never as HTML.
+ *
+ * @fires chat-send - the person submitted a message; detail `{ text }` (trimmed, never empty)
+ */
 export class LiveChat extends LitElement {
-  static override properties = { messages: { state: true }, error: { state: true } };
+  static override properties = { messages: { attribute: false }, error: { type: String } };
+  /** Messages to show, oldest first. */
   declare messages: ChatMessage[];
+  /** Plain words of the last failure, shown as an alert; '' for none. */
   declare error: string;
-  /** The connection to send through; set by the page. */
-  connection: Connection | null = null;
-  /** The show this chat belongs to. */
-  showId = '';
 
   static override styles = css`
     :host { display: flex; flex-direction: column; gap: 8px; min-width: 260px; }
@@ -28,41 +32,26 @@ export class LiveChat extends LitElement {
     this.error = '';
   }
 
-  #onMessage = (m: ChatMessage) => {
-    if (m.showId !== this.showId) return;
-    this.messages = [...this.messages.slice(-199), m];
-  };
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.connection?.socket.on('chat:message', this.#onMessage);
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.connection?.socket.off('chat:message', this.#onMessage);
-  }
-
-  async #send(event: SubmitEvent): Promise<void> {
+  #send(event: SubmitEvent): void {
     event.preventDefault();
     const input = this.renderRoot.querySelector('input')!;
     const text = input.value.trim();
-    if (!text || !this.connection) return;
-    try {
-      await this.connection.request('chat:send', { showId: this.showId, text });
-      input.value = '';
-      this.error = '';
-    } catch (err) {
-      this.error = (err as Error).message;
-    }
+    if (!text) return;
+    input.value = '';
+    this.dispatchEvent(new CustomEvent<ChatSendDetail>('chat-send', { detail: { text }, bubbles: true, composed: true }));
   }
 
   override render() {
     return html`
-      <ol>${this.messages.map((m) => html`<li class=${m.kind}>
+      <ol aria-label="Chat messages" aria-live="polite">${this.messages.map((m) => html`<li class=${m.kind}>
         ${m.kind === 'system' ? m.text : html`<span class="from">${m.from.pseudonym}</span>${m.text}`}</li>`)}</ol>
-      <form @submit=${this.#send}><input maxlength="500" placeholder="Say something" aria-label="Chat message"><button>Send</button></form>
+      <form @submit=${this.#send}><input maxlength=${LIMITS.chatMaxLength} placeholder="Say something" aria-label="Chat message"><button>Send</button></form>
       ${this.error ? html`<p role="alert">${this.error}</p>` : ''}`;
   }
 }
 customElements.define('live-chat', LiveChat);
+
+declare global {
+  interface HTMLElementTagNameMap { 'live-chat': LiveChat }
+  interface HTMLElementEventMap { 'chat-send': CustomEvent<ChatSendDetail> }
+}

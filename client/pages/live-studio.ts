@@ -1,8 +1,10 @@
 import { LitElement, css, html } from 'lit';
-import { session } from '../lib/session.ts';
 import { whipPublish, type WhipSession } from '../lib/whip.ts';
-import type { Connection } from '../lib/connection.ts';
-import './live-chat.ts';
+import type { Session } from '../services/session.ts';
+import { consumeServices } from '../context.ts';
+import { ChatController } from '../controllers/chat.ts';
+import { messageFor } from '../messages.ts';
+import '../components/live-chat.ts';
 
 /** The model's studio: camera preview, go live (WHIP), end the show. */
 export class LiveStudio extends LitElement {
@@ -11,7 +13,9 @@ export class LiveStudio extends LitElement {
   declare live: boolean;
   declare showId: string;
   declare pseudonym: string;
-  #connection: Connection | null = null;
+  #services = consumeServices(this);
+  #chat = new ChatController(this);
+  #connection: Session | null = null;
   #stream: MediaStream | null = null;
   #publishing: WhipSession | null = null;
 
@@ -32,10 +36,10 @@ export class LiveStudio extends LitElement {
 
   override async firstUpdated(): Promise<void> {
     try {
-      this.#connection = await session('model');
-      this.pseudonym = this.#connection.identity.pseudonym;
+      this.#connection = this.#services.value!.session('model');
+      this.pseudonym = (await this.#connection.login()).pseudonym;
     } catch (err) {
-      this.status = `Cannot sign in: ${(err as Error).message}`;
+      this.status = `Cannot sign in: ${messageFor(err)}`;
     }
   }
 
@@ -56,11 +60,12 @@ export class LiveStudio extends LitElement {
       this.status = 'Going live…';
       const show = await this.#connection!.request('show:open', {});
       this.showId = show.showId;
+      this.#chat.attach(this.#connection!, show.showId);
       this.#publishing = await whipPublish(new URL(show.whipUrl, location.origin).href, show.whipToken, stream);
       this.live = true;
       this.status = 'You are live.';
     } catch (err) {
-      this.status = `Cannot go live: ${(err as Error).message}`;
+      this.status = `Cannot go live: ${messageFor(err)}`;
       await this.#end();
     }
   }
@@ -82,10 +87,11 @@ export class LiveStudio extends LitElement {
   override render() {
     return html`
       <p>Performing as <strong id="pseudonym">${this.pseudonym || '…'}</strong></p>
-      <p id="status">${this.status}</p>
+      <p id="status" role="status">${this.status}</p>
       <div class="stage">
         <video autoplay playsinline muted id="preview"></video>
-        ${this.showId ? html`<live-chat .connection=${this.#connection} .showId=${this.showId}></live-chat>` : ''}
+        ${this.showId ? html`<live-chat .messages=${this.#chat.messages} .error=${this.#chat.error}
+          @chat-send=${(e: CustomEvent<{ text: string }>) => void this.#chat.send(e.detail.text)}></live-chat>` : ''}
       </div>
       <p>
         ${this.live
@@ -95,3 +101,7 @@ export class LiveStudio extends LitElement {
   }
 }
 customElements.define('live-studio', LiveStudio);
+
+declare global {
+  interface HTMLElementTagNameMap { 'live-studio': LiveStudio }
+}

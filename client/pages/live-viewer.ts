@@ -1,8 +1,10 @@
 import { LitElement, css, html } from 'lit';
-import { session } from '../lib/session.ts';
 import { whepPlay, type WhipSession } from '../lib/whip.ts';
-import type { Connection } from '../lib/connection.ts';
-import './live-chat.ts';
+import type { Session } from '../services/session.ts';
+import { consumeServices } from '../context.ts';
+import { ChatController } from '../controllers/chat.ts';
+import { messageFor } from '../messages.ts';
+import '../components/live-chat.ts';
 
 /** Watches one model's public show through WHEP, with its chat. */
 export class LiveViewer extends LitElement {
@@ -11,8 +13,11 @@ export class LiveViewer extends LitElement {
   declare model: string;
   declare status: string;
   declare showId: string;
-  #connection: Connection | null = null;
+  #services = consumeServices(this);
+  #chat = new ChatController(this);
+  #connection: Session | null = null;
   #playback: WhipSession | null = null;
+  #stopEnded: (() => void) | null = null;
 
   static override styles = css`
     .stage { display: flex; gap: 16px; flex-wrap: wrap; }
@@ -35,34 +40,41 @@ export class LiveViewer extends LitElement {
 
   override async firstUpdated(): Promise<void> {
     try {
-      this.#connection = await session('client');
-      this.#connection.socket.on('show:ended', this.#onEnded);
+      this.#connection = this.#services.value!.session('client');
+      this.#stopEnded = this.#connection.listen('show:ended', this.#onEnded);
+      await this.#connection.login();
       const watch = await this.#connection.request('show:watch', { model: this.model });
       this.showId = watch.showId;
+      this.#chat.attach(this.#connection, watch.showId);
       this.status = `Watching ${watch.model.pseudonym}`;
       const video = this.renderRoot.querySelector('video')!;
       this.#playback = await whepPlay(new URL(watch.whepUrl, location.origin).href, watch.whepToken, (stream) => {
         if (video.srcObject !== stream) video.srcObject = stream;
       });
     } catch (err) {
-      this.status = `Cannot watch: ${(err as Error).message}`;
+      this.status = `Cannot watch: ${messageFor(err)}`;
     }
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.#connection?.socket.off('show:ended', this.#onEnded);
+    this.#stopEnded?.();
     if (this.showId) void this.#connection?.request('show:leave', { showId: this.showId }).catch(() => undefined);
     void this.#playback?.stop();
   }
 
   override render() {
     return html`
-      <p id="status">${this.status}</p>
+      <p id="status" role="status">${this.status}</p>
       <div class="stage">
         <video autoplay playsinline muted controls id="remote"></video>
-        ${this.showId ? html`<live-chat .connection=${this.#connection} .showId=${this.showId}></live-chat>` : ''}
+        ${this.showId ? html`<live-chat .messages=${this.#chat.messages} .error=${this.#chat.error}
+          @chat-send=${(e: CustomEvent<{ text: string }>) => void this.#chat.send(e.detail.text)}></live-chat>` : ''}
       </div>`;
   }
 }
 customElements.define('live-viewer', LiveViewer);
+
+declare global {
+  interface HTMLElementTagNameMap { 'live-viewer': LiveViewer }
+}

@@ -1,0 +1,68 @@
+import { LitElement, css, html } from 'lit';
+import { ContextProvider } from '@lit/context';
+import { Routes } from '@lit-labs/router';
+import { servicesContext } from './context.ts';
+import { Services } from './services/services.ts';
+import { FALLBACK, ROUTES, hashPath } from './routes.ts';
+
+/** The shell: owns the tab's services (given to pages by context), a header and the page the URL hash names. */
+export class LiveApp extends LitElement {
+  static override properties = { loading: { state: true } };
+  declare loading: boolean;
+  readonly #services = new Services();
+  // Registered as a controller: answers every context request from the pages below.
+  readonly #provider = new ContextProvider(this, { context: servicesContext, initialValue: this.#services });
+  /** Counts navigations, so a slow page import cannot land after a later one. */
+  #navigation = 0;
+  readonly #routes = new Routes(this, ROUTES.map((route) => ({
+    ...route,
+    enter: async (params) => {
+      const mine = ++this.#navigation;
+      this.loading = true;
+      try {
+        await route.enter?.(params);
+      } finally {
+        if (mine === this.#navigation) this.loading = false;
+      }
+      return mine === this.#navigation;
+    },
+  })), { fallback: FALLBACK });
+
+  static override styles = css`
+    header { display: flex; align-items: center; gap: 24px; padding: 12px 24px; background: #15151d; flex-wrap: wrap; }
+    header a { color: #eee; text-decoration: none; }
+    header a:focus-visible, main :focus-visible { outline: 2px solid #8ab4ff; outline-offset: 2px; }
+    h1 { font-size: 1.2em; margin: 0; }
+    main { padding: 24px; }
+    @media (max-width: 480px) { main { padding: 12px; } header { gap: 16px; padding: 12px; } }
+  `;
+
+  constructor() {
+    super();
+    this.loading = true;
+  }
+
+  #onHash = () => { void this.#routes.goto(hashPath(location.hash)); };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    addEventListener('hashchange', this.#onHash);
+    this.#onHash();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    removeEventListener('hashchange', this.#onHash);
+  }
+
+  override render() {
+    return html`
+      <header><h1>LiveCam</h1><nav aria-label="Main"><a href="#/">Watch</a> <a href="#/studio">Go live</a></nav></header>
+      <main>${this.loading ? html`<p role="status">Loading…</p>` : this.#routes.outlet()}</main>`;
+  }
+}
+customElements.define('live-app', LiveApp);
+
+declare global {
+  interface HTMLElementTagNameMap { 'live-app': LiveApp }
+}

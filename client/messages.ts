@@ -1,0 +1,50 @@
+/**
+ * The one map from every error code the browser can meet (the server's and its
+ * own) to the plain words shown to people. A page never shows `err.message`
+ * (written for developers): it shows `messageFor(err)`.
+ */
+import { toClientError, type ClientErrorCode } from './errors.ts';
+
+export const MESSAGES: Readonly<Record<ClientErrorCode, string>> = {
+  // The server's codes (signaling/protocol.ts ERROR_CODES)
+  BAD_REQUEST: 'That request was not accepted. Please check what you entered and try again.',
+  UNAUTHENTICATED: 'You are not signed in yet. Please wait a moment and try again.',
+  FORBIDDEN: 'You are not allowed to do that.',
+  NOT_FOUND: 'We could not find that. It may have ended or been removed.',
+  CONFLICT: 'That cannot be done right now: something changed in the meantime.',
+  RATE_LIMITED: 'Too many tries in a short time. Please wait a little and try again.',
+  SLOW_MODE: 'Slow mode is on in this chat: please wait before your next message.',
+  MUTED: 'You are muted in this chat for now.',
+  BANNED: 'This model has blocked you.',
+  LOGIN_FAILED: 'Signing in did not work. Please reload the page.',
+  SESSION_EXPIRED: 'Your session has expired. Please reload the page.',
+  AGE_VERIFICATION_REQUIRED: 'You need to verify your age before you can go live.',
+  CHAIN_UNAVAILABLE: 'Payments are unavailable right now. Please try again later.',
+  CHANNEL_INSUFFICIENT: 'Your deposit with this model is too small. Top it up first.',
+  VOUCHER_INVALID: 'A payment was not accepted.',
+  TURN_UNAVAILABLE: 'Private shows are unavailable right now: the relay server is not running.',
+  INTERNAL: 'Something went wrong on our side. Please try again.',
+  // The browser's own codes (client/errors.ts CLIENT_ERROR_CODES)
+  TIMEOUT: 'The server did not answer in time. Please try again.',
+  NETWORK: 'We cannot reach the server. Check your connection.',
+  STORAGE_UNAVAILABLE: 'This browser does not let the site store your keys (private window or storage settings).',
+  WALLET_UNAVAILABLE: 'No browser wallet was found. Use the wallet made for you here instead.',
+  WALLET_REJECTED: 'You declined in your wallet. Nothing was sent.',
+  WALLET_WRONG_CHAIN: 'Your browser wallet is on another network. Switch it to this platform’s network.',
+  WALLET_NOT_BOUND: 'Link your wallet to your identity first.',
+  INSUFFICIENT_FUNDS: 'You do not have enough LIVE for that amount.',
+  INSUFFICIENT_GAS: 'You do not have enough ETH to pay the network fee.',
+  CHANNEL_NOT_OPEN: 'You have no open deposit with this model.',
+  CHANNEL_CLOSING: 'This deposit is closing. Withdraw it, then open a new one.',
+  CLOSE_NOT_REQUESTED: 'Ask to close the deposit first; you can withdraw after the waiting period.',
+  WITHDRAW_TOO_EARLY: 'The waiting period is not over yet. You can withdraw when it ends.',
+  TX_FAILED: 'The network refused the transaction. Nothing was taken.',
+  BAD_AMOUNT: 'Enter an amount of LIVE greater than zero.',
+  FAUCET_UNAVAILABLE: 'Free test funds exist only on the demo network.',
+  UNKNOWN: 'Something went wrong. Please try again.',
+};
+
+/** The words to show for any thrown value. */
+export function messageFor(err: unknown): string {
+  return MESSAGES[toClientError(err).code];
+}

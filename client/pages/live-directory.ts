@@ -1,0 +1,77 @@
+import { LitElement, css, html } from 'lit';
+import type { DirectoryEntry } from '../../signaling/protocol.ts';
+import { consumeServices } from '../context.ts';
+import { SubscriptionController } from '../controllers/subscription.ts';
+import { messageFor } from '../messages.ts';
+
+/** Who is live now, updated as models go live, change price or end. Read without logging in. */
+export class LiveDirectory extends LitElement {
+  static override properties = { models: { state: true }, error: { state: true }, loading: { state: true } };
+  declare models: DirectoryEntry[];
+  declare error: string;
+  declare loading: boolean;
+  #services = consumeServices(this);
+
+  static override styles = css`
+    ul { list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 12px; }
+    li a { display: block; padding: 16px; border-radius: 8px; background: #1f1f2b; color: inherit; text-decoration: none; }
+    li a:hover, li a:focus-visible { background: #2c2c3d; }
+    .live { color: #ff4d6d; font-weight: bold; }
+    .muted { color: #999; }
+  `;
+
+  constructor() {
+    super();
+    this.models = [];
+    this.error = '';
+    this.loading = true;
+    new SubscriptionController(this, () => {
+      const session = this.#services.value!.session('client');
+      // A reconnected socket is a new one on the server: subscribe again.
+      let dropped = false;
+      const resubscribe = session.events.on('state', (state) => {
+        if (state === 'offline') dropped = true;
+        if (state === 'online' && dropped) void this.#subscribe();
+      });
+      const updates = session.listen('directory:update', this.#onUpdate);
+      void this.#subscribe();
+      return [resubscribe, updates, () => void session.request('directory:unsubscribe', {}).catch(() => undefined)];
+    });
+  }
+
+  #onUpdate = (entry: DirectoryEntry) => {
+    const others = this.models.filter((m) => m.key !== entry.key);
+    this.models = entry.status === 'offline' ? others : [...others, entry];
+  };
+
+  async #subscribe(): Promise<void> {
+    try {
+      const { models } = await this.#services.value!.session('client').request('directory:subscribe', {});
+      this.models = models.filter((m) => m.status !== 'offline');
+      this.error = '';
+    } catch (err) {
+      this.error = messageFor(err);
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  override render() {
+    const live = this.models.filter((m) => m.status === 'public' && m.showId);
+    return html`
+      <h2>Live now</h2>
+      ${this.error ? html`<p role="alert">${this.error}</p>` : ''}
+      ${this.loading ? html`<p class="muted" role="status">Loading who is live…</p>` : ''}
+      ${!this.loading && live.length === 0 ? html`<p class="muted">Nobody is live right now. Open <a href="#/studio">Go live</a> in another tab to start a show.</p>` : ''}
+      <ul>
+        ${live.map((m) => html`<li><a href="#/watch/${m.key}" data-model=${m.key}>
+          <span class="live">● LIVE</span> ${m.pseudonym}<br>
+          <span class="muted">${m.viewers} watching</span></a></li>`)}
+      </ul>`;
+  }
+}
+customElements.define('live-directory', LiveDirectory);
+
+declare global {
+  interface HTMLElementTagNameMap { 'live-directory': LiveDirectory }
+}

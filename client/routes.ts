@@ -1,0 +1,44 @@
+/**
+ * The app's routes: one page per hash route, each page's module imported only
+ * when the route is first entered (so the directory never loads the studio's,
+ * the wallet's or the call's code). Hash routes keep every URL served by the
+ * one static index.html.
+ */
+import { html } from 'lit';
+import type { RouteConfig } from '@lit-labs/router';
+
+/** Wraps a page's dynamic import as a route `enter` hook (the page renders once its element is defined). */
+const load = (page: () => Promise<unknown>) => async () => {
+  await page();
+  return true;
+};
+
+/** A model's identity key, base64url (43 characters). */
+const KEY = ':key([A-Za-z0-9_\\-]{43})';
+
+export const ROUTES: RouteConfig[] = [
+  {
+    path: '/',
+    enter: load(() => import('./pages/live-directory.ts')),
+    render: () => html`<live-directory></live-directory>`,
+  },
+  {
+    path: `/watch/${KEY}`,
+    enter: load(() => import('./pages/live-viewer.ts')),
+    render: ({ key }) => html`<live-viewer .model=${key ?? ''}></live-viewer>`,
+  },
+  {
+    path: '/studio',
+    enter: load(() => import('./pages/live-studio.ts')),
+    render: () => html`<live-studio></live-studio>`,
+  },
+];
+
+/** Unknown hashes show the directory. */
+export const FALLBACK = ROUTES[0]!;
+
+/** `#/watch/abc` -> `/watch/abc`; an empty hash is `/`. */
+export function hashPath(hash: string): string {
+  const path = hash.replace(/^#/, '');
+  return path.startsWith('/') ? path : '/';
+}
