@@ -25,6 +25,18 @@ export const CLIENT_ERROR_CODES = [
   'TX_FAILED', // the chain refused the transaction for another reason
   'BAD_AMOUNT', // the amount typed is not a positive number of LIVE
   'FAUCET_UNAVAILABLE', // this chain has no faucet (not the embedded demo chain)
+  'CALL_ENDED', // this side hung up
+  'CALL_ENDED_BY_PEER', // the other person hung up
+  'CALL_DECLINED', // the model declined the request
+  'CALL_TIMEOUT', // the model did not answer the request in time
+  'CALL_VOUCHER_LATE', // a minute was not paid in time (grace period over)
+  'CALL_DISCONNECTED', // the other side was gone too long
+  'CALL_FAILED', // the connection could not be made or kept
+  'FINGERPRINT_MISMATCH', // the peer's signed DTLS fingerprint does not match the SDP or the live connection
+  'PEER_KEY_MISMATCH', // the server named another key for the peer than the one this browser pinned
+  'KEY_CHANGED', // a known pseudonym arrived with another key than the one pinned for it
+  'DEPOSIT_EXHAUSTED', // the channel's deposit cannot pay the next minute
+  'CAMERA_UNAVAILABLE', // no camera or microphone, or permission refused
   'UNKNOWN', // anything else (details in the console)
 ] as const;
 export type ClientOnlyCode = (typeof CLIENT_ERROR_CODES)[number];

@@ -41,6 +41,18 @@ export const MESSAGES: Readonly<Record<ClientErrorCode, string>> = {
   TX_FAILED: 'The network refused the transaction. Nothing was taken.',
   BAD_AMOUNT: 'Enter an amount of LIVE greater than zero.',
   FAUCET_UNAVAILABLE: 'Free test funds exist only on the demo network.',
+  CALL_ENDED: 'You ended the call.',
+  CALL_ENDED_BY_PEER: 'The other person ended the call.',
+  CALL_DECLINED: 'The model declined your request. Nothing was paid.',
+  CALL_TIMEOUT: 'The model did not answer in time. Nothing was paid.',
+  CALL_VOUCHER_LATE: 'The call ended because a minute was not paid in time.',
+  CALL_DISCONNECTED: 'The call ended because the other person lost their connection.',
+  CALL_FAILED: 'The connection could not be made or was lost.',
+  FINGERPRINT_MISMATCH: 'The call was stopped: the connection could not be proven to reach the other person directly. Someone may be listening in.',
+  PEER_KEY_MISMATCH: 'The call was stopped: the server named a different person than the one in your link.',
+  KEY_CHANGED: 'Refused: this name now comes with a different key than before. It may not be the same person.',
+  DEPOSIT_EXHAUSTED: 'The call ended because your deposit is used up. Top it up in your wallet.',
+  CAMERA_UNAVAILABLE: 'Your camera or microphone is not available. Check the browser’s permissions.',
   UNKNOWN: 'Something went wrong. Please try again.',
 };
 
