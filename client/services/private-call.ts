@@ -231,7 +231,8 @@ export class PrivateCall {
       iceTransportPolicy: a.direct ? 'all' : 'relay',
     });
     this.#pc = pc;
-    for (const track of this.#o.localStream.getTracks()) pc.addTransceiver(track, { direction: 'sendrecv', streams: [this.#o.localStream] });
+    // The client offers one sendrecv transceiver per track; the model attaches its tracks to the offered ones.
+    if (role === 'client') this.#attachTracks(pc);
     const remote = new MediaStream();
     pc.addEventListener('track', (e) => {
       remote.addTrack(e.track);
@@ -251,6 +252,17 @@ export class PrivateCall {
     this.#retryTimer = setInterval(() => this.#flushUnsent(), 2_000);
     this.#meter.start();
     if (role === 'client') await this.#offer(false);
+  }
+
+  #tracksAttached = false;
+
+  #attachTracks(pc: RTCPeerConnection): void {
+    this.#tracksAttached = true;
+    const stream = this.#o.localStream;
+    for (const track of stream.getTracks()) {
+      if (this.#o.role === 'client') pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream] });
+      else pc.addTrack(track, stream); // reuses the offer's transceiver of that kind
+    }
   }
 
   async #offer(iceRestart: boolean): Promise<void> {
@@ -285,6 +297,7 @@ export class PrivateCall {
       if (this.#verified !== undefined && this.#verified !== fingerprint) throw new ClientError('FINGERPRINT_MISMATCH', 'the peer\'s fingerprint changed in the call');
       this.#proven = fingerprint;
       await pc.setRemoteDescription({ type: e.description.type, sdp });
+      if (this.#o.role === 'model' && !this.#tracksAttached) this.#attachTracks(pc);
       for (const c of this.#pendingCandidates.splice(0)) await pc.addIceCandidate(c).catch(() => undefined);
       if (this.#o.role === 'model') {
         await pc.setLocalDescription(await pc.createAnswer());

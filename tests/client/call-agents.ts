@@ -62,6 +62,7 @@ export class Agent {
   /** Client: the signer used for vouchers; a test may swap it (e.g. to withhold). */
   signer: (channelId: string, amount: bigint) => Promise<SignedVoucher>;
   readonly #o: AgentOptions;
+  #consumed = 0;
 
   constructor(o: AgentOptions) {
     this.#o = o;
@@ -119,11 +120,11 @@ export class Agent {
 
   async waitRequest(timeoutMs = 10_000): Promise<PrivateRequest> {
     const end = Date.now() + timeoutMs;
-    const seen = this.requests.length;
-    while (this.requests.length === seen) {
+    while (this.requests.length <= this.#consumed) {
       if (Date.now() > end) throw new Error('no private request');
       await new Promise((r) => setTimeout(r, 20));
     }
+    this.#consumed = this.requests.length;
     return this.requests.at(-1)!;
   }
 
