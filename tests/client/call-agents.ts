@@ -16,7 +16,7 @@ import { type SignedVoucher, signVoucher, voucherDomain, voucherToJSON } from '.
 import { bindWallet, walletBindingMessage } from '../../contracts/wallet-binding.ts';
 import type { Identity } from '../../crypto/identity.ts';
 import type { ServerToClient } from '../../signaling/protocol.ts';
-import { LyingSignaling } from './lying-signaling.ts';
+import { LyingSignaling, swapFingerprint } from './lying-signaling.ts';
 
 export interface AgentOptions {
   role: 'model' | 'client';
@@ -197,4 +197,4 @@ function emptyLog(): CallLog {
   return { states: [], ended: null, verified: null, chat: [], vouchers: [], tick: null, connectedAt: null, remoteStream: false };
 }
 
-(globalThis as Record<string, unknown>).Rig = { Agent, KeyPins, VoucherVault, safetyCode };
+(globalThis as Record<string, unknown>).Rig = { Agent, KeyPins, VoucherVault, safetyCode, swapFingerprint };

@@ -11,7 +11,7 @@ declare global {
   // eslint-disable-next-line no-var
   var agent: Agent;
   // eslint-disable-next-line no-var
-  var Rig: { Agent: new (o: AgentOptions) => Agent };
+  var Rig: { Agent: new (o: AgentOptions) => Agent; swapFingerprint: (sdp: string) => string };
 }
 
 export interface AgentPage { page: Page; frames: string[] }
