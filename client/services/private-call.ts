@@ -133,6 +133,11 @@ export class PrivateCall {
   /** Model: the highest voucher accepted in this call. */
   get lastVoucher(): SignedVoucher | undefined { return this.#meter?.lastVoucher; }
   get endedWith(): CallEnd | undefined { return this.#end; }
+  /** The minute clock both sides run, once accepted: minute 1 starts at `startedAt`. */
+  get metering(): { startedAt: number; minuteMs: number; graceMs: number; pricePerMinute: bigint } | undefined {
+    const t = this.#terms;
+    return t && { startedAt: t.startedAt, minuteMs: t.minuteMs, graceMs: t.graceMs, pricePerMinute: BigInt(t.pricePerMinute) };
+  }
 
   /** Client: asks the model; resolves with the session id once the server took the request. */
   async request(p: { model: string; pricePerMinute: bigint; minMinutes: number; direct?: boolean }): Promise<string> {

@@ -76,9 +76,13 @@ export class Agent {
     this.domain = voucherDomain(o.chainId, o.addresses.channels);
     this.pins = new KeyPins({ dbName: `${o.db}-pins` });
     this.vault = new VoucherVault({ dbName: `${o.db}-vault` });
-    this.signer = (channelId, amount) => signVoucher(this.wallet, this.domain, { channelId, cumulativeAmount: amount });
+    this.signer = this.honestSigner;
     this.session.listen('private:request', (r) => { this.requests.push(r); });
   }
+
+  /** Signs with the wallet, as the wallet service does. */
+  readonly honestSigner = (channelId: string, amount: bigint): Promise<SignedVoucher> =>
+    signVoucher(this.wallet, this.domain, { channelId, cumulativeAmount: amount });
 
   /** Logs in and binds the wallet; the model also sets its price. */
   async start(price?: { pricePerMinute: string; minMinutes: number }): Promise<string> {
