@@ -351,14 +351,20 @@ export class PrivateCall {
       if (this.#o.role !== 'client' || this.#restartTimer) return;
       // `disconnected` often heals by itself within a second; `failed` never does.
       const delay = s === 'failed' ? 0 : this.#o.iceRestartDelayMs ?? 1_500;
-      this.#restartTimer = setTimeout(() => {
-        this.#restartTimer = undefined;
-        const now = this.#pc?.iceConnectionState;
-        if (now === 'disconnected' || now === 'failed') void this.#offer(true).catch(() => undefined);
-      }, delay);
+      this.#scheduleRestart(delay);
     } else if ((s === 'connected' || s === 'completed') && this.#state === 'reconnecting' && this.#verified) {
       this.#setState('connected');
     }
+  }
+
+  /** Restarts ICE after `delayMs`, and again every few seconds while the call has not healed (the relay may be back later). */
+  #scheduleRestart(delayMs: number): void {
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = undefined;
+      if (this.#state !== 'reconnecting') return;
+      void this.#offer(true).catch(() => undefined);
+      this.#scheduleRestart(RESTART_RETRY_MS);
+    }, delayMs);
   }
 
   #onPeerMessage(m: PeerMessage): void {
@@ -437,6 +443,9 @@ export class PrivateCall {
     this.#off.push(this.#o.signaling.listen(event, listener));
   }
 }
+
+/** How often a call that is still not healed tries another ICE restart. */
+const RESTART_RETRY_MS = 4_000;
 
 /** A payment that ended the call, in the client's codes. */
 function paymentEnd(err: PaymentError): ClientError {

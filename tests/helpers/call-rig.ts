@@ -21,6 +21,12 @@ export interface CallRig {
   coturn: Coturn;
   server: SignalingServer;
   tuning: Partial<Tuning>;
+  /** Stops the signaling server for good (the pages' sockets and keep-alive connections are cut). */
+  signalingDown(): Promise<void>;
+  /** Stops coturn (every relayed call loses its path) until `turnUp()`. */
+  turnDown(): Promise<void>;
+  /** Starts coturn again on the same port with the same secret. */
+  turnUp(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,7 +41,8 @@ function rigBundle(): Promise<string> {
 }
 
 export async function startCallRig(tuning: Partial<Tuning> = {}): Promise<CallRig> {
-  const [chain, coturn, js] = await Promise.all([startDevChain({ port: 0, demoAccounts: 8 }), startCoturn(), rigBundle()]);
+  const [chain, firstTurn, js] = await Promise.all([startDevChain({ port: 0, demoAccounts: 8 }), startCoturn(), rigBundle()]);
+  let coturn = firstTurn;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const config = loadConfig({
@@ -61,7 +68,16 @@ export async function startCallRig(tuning: Partial<Tuning> = {}): Promise<CallRi
   await server.listen(port, '127.0.0.1');
   let closed = false;
   return {
-    url, chain, coturn, server, tuning: fullTuning,
+    url, chain, server, tuning: fullTuning,
+    get coturn() { return coturn; },
+    async signalingDown() {
+      const closing = server.close();
+      // Keep-alive HTTP connections of the pages would hold the close open.
+      setTimeout(() => server.httpServer.closeAllConnections(), 50);
+      await closing;
+    },
+    async turnDown() { await coturn.stop(); },
+    async turnUp() { coturn = await startCoturn({ port: coturn.port, secret: coturn.secret }); },
     async close() {
       if (closed) return;
       closed = true;

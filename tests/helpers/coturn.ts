@@ -22,10 +22,11 @@ function freeUdpPort(): Promise<number> {
   });
 }
 
-export async function startCoturn(): Promise<Coturn> {
+/** `port` and `secret` restart a stopped coturn as it was (a relay that went down and came back). */
+export async function startCoturn(o: { port?: number; secret?: string } = {}): Promise<Coturn> {
   const dir = mkdtempSync(join(tmpdir(), 'livecam-coturn-'));
-  const port = await freeUdpPort();
-  const secret = randomBytes(24).toString('base64url');
+  const port = o.port ?? await freeUdpPort();
+  const secret = o.secret ?? randomBytes(24).toString('base64url');
   // Relay ports: a band chosen from the listening port so parallel suites rarely collide.
   const minPort = 40_000 + (port % 200) * 100;
   const log = join(dir, 'turn.log');
