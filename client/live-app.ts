@@ -57,7 +57,7 @@ export class LiveApp extends LitElement {
 
   override render() {
     return html`
-      <header><h1>LiveCam</h1><nav aria-label="Main"><a href="#/">Watch</a> <a href="#/studio">Go live</a></nav></header>
+      <header><h1>LiveCam</h1><nav aria-label="Main"><a href="#/">Watch</a> <a href="#/studio">Go live</a> <a href="#/wallet">Wallet</a></nav></header>
       <main>${this.loading ? html`<p role="status">Loading…</p>` : this.#routes.outlet()}</main>`;
   }
 }
