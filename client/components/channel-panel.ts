@@ -47,7 +47,7 @@ export class ChannelPanel extends LitElement {
     input[aria-invalid='true'] { border-color: #ff4d6d; }
     button { font: inherit; padding: 8px 16px; border-radius: 6px; border: 1px solid #555; background: #2c2c3d; color: #eee; cursor: pointer; min-height: 44px; }
     button.primary { background: #ff4d6d; border-color: #ff4d6d; color: white; }
-    button:disabled { opacity: 0.6; cursor: default; }
+    button:disabled { background: #2c2c3d; border-color: #444; color: #888; cursor: default; }
     button:focus-visible, input:focus-visible { outline: 2px solid #8ab4ff; outline-offset: 2px; }
     .hint { color: #999; margin: 4px 0; }
     .error { color: #ff8fa3; margin: 4px 0; }
@@ -60,6 +60,16 @@ export class ChannelPanel extends LitElement {
     this.challengePeriodSeconds = 0;
     this.busy = '';
     this.invalid = false;
+  }
+
+  override updated(changed: Map<string, unknown>): void {
+    const old = changed.get('channel') as ChannelView | undefined;
+    // A deposit that went through (or a state change) starts the form afresh.
+    if (old && (old.deposit !== this.channel.deposit || old.state !== this.channel.state)) {
+      const input = this.renderRoot.querySelector<HTMLInputElement>('#amount');
+      if (input) input.value = '';
+      this.invalid = false;
+    }
   }
 
   #deposit(event: SubmitEvent): void {
@@ -94,10 +104,10 @@ export class ChannelPanel extends LitElement {
       <h3>Deposit with ${this.model}</h3>
       <dl>
         <dt>State</dt><dd id="channel-state">${{ none: 'No deposit yet', open: 'Open', closing: 'Closing', closed: 'Closed' }[c.state]}</dd>
-        <dt>Deposit</dt><dd id="deposit">${formatAmount(c.deposit)} LIVE</dd>
+        ${c.state === 'none' || c.state === 'closed' ? '' : html`<dt>Deposit</dt><dd id="deposit">${formatAmount(c.deposit)} LIVE</dd>
         <dt>Committed</dt><dd id="committed">${formatAmount(c.committed)} LIVE
           <span class="hint">(${formatAmount(c.paid)} paid on chain${c.latestVoucher !== null && c.latestVoucher > c.paid ? `, ${formatAmount(c.latestVoucher - c.paid)} signed, not yet claimed` : ''})</span></dd>
-        <dt>Yours back on close</dt><dd id="refundable">${formatAmount(c.refundable)} LIVE</dd>
+        <dt>Yours back on close</dt><dd id="refundable">${formatAmount(c.refundable)} LIVE</dd>`}
       </dl>
       ${c.state === 'closing' ? html`
         <p id="withdraw-when" role="status">${this.#waiting()}</p>

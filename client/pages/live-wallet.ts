@@ -36,6 +36,7 @@ export class LiveWallet extends LitElement {
     .panels { display: grid; gap: 16px; }
     .muted { color: #999; }
     [role='alert'] { color: #ff8fa3; }
+    #notice:empty { margin: 0; }
     button { font: inherit; padding: 8px 16px; border-radius: 6px; border: 1px solid #555; background: #2c2c3d; color: #eee; cursor: pointer; min-height: 44px; }
     button:focus-visible { outline: 2px solid #8ab4ff; outline-offset: 2px; }
   `;

@@ -169,7 +169,9 @@ export class WalletService {
       }
       if ((await ethereum.request({ method: 'eth_chainId' })) !== want) throw new ClientError('WALLET_WRONG_CHAIN', `wallet is not on chain ${want}`);
     }
-    return new BrowserProvider(ethereum, Network.from(this.chain.chainId)).getSigner();
+    const provider = new BrowserProvider(ethereum, Network.from(this.chain.chainId), { staticNetwork: true, cacheTimeout: -1 });
+    provider.pollingInterval = 1_000;
+    return provider.getSigner();
   }
 
   get #address(): string {
