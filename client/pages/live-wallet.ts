@@ -16,6 +16,8 @@ export class LiveWallet extends LitElement {
     receiver: { state: true },
     modelName: { state: true },
     channel: { state: true },
+    channelError: { state: true },
+    deposits: { state: true },
     busy: { state: true },
     notice: { state: true },
     error: { state: true },
@@ -25,10 +27,16 @@ export class LiveWallet extends LitElement {
   declare receiver: string;
   declare modelName: string;
   declare channel: ChannelView | null;
+  /** Why the deposit with this model cannot be shown ('' when it can). */
+  declare channelError: string;
+  /** Without a model: every deposit this wallet has that is still open or closing. */
+  declare deposits: { key: string; name: string; channel: ChannelView }[] | null;
   declare busy: Action | '';
   declare notice: string;
   declare error: string;
   #services = consumeServices(this);
+  /** The lookup of this model's wallet, shared by the loads that overlap (route change and first wallet state). */
+  #receiver: Promise<string> | null = null;
   #wallet = new WalletController(this, () => this.#services.value, () => void this.#loadChannel());
 
   static override styles = css`
@@ -37,6 +45,8 @@ export class LiveWallet extends LitElement {
     .muted { color: #999; }
     [role='alert'] { color: #ff8fa3; }
     #notice:empty { margin: 0; }
+    h3 { margin: 0; font-size: 1.1em; }
+    ul.deposits { margin: 0; padding-left: 20px; line-height: 1.8; }
     button { font: inherit; padding: 8px 16px; border-radius: 6px; border: 1px solid #555; background: #2c2c3d; color: #eee; cursor: pointer; min-height: 44px; }
     button:focus-visible { outline: 2px solid #8ab4ff; outline-offset: 2px; }
   `;
@@ -47,6 +57,8 @@ export class LiveWallet extends LitElement {
     this.receiver = '';
     this.modelName = '';
     this.channel = null;
+    this.channelError = '';
+    this.deposits = null;
     this.busy = '';
     this.notice = '';
     this.error = '';
@@ -55,23 +67,49 @@ export class LiveWallet extends LitElement {
   override updated(changed: Map<string, unknown>): void {
     if (changed.has('model')) {
       this.receiver = '';
+      this.#receiver = null;
       this.channel = null;
+      this.deposits = null;
       void this.#loadChannel();
     }
   }
 
   async #loadChannel(): Promise<void> {
     const wallet = this.#wallet.wallet;
-    if (!wallet || !this.model) return;
+    if (!wallet) return;
+    if (!this.model) return this.#loadDeposits();
     try {
       if (!this.receiver) {
-        const { pseudonymOf } = await import('../../crypto/identity.ts');
-        this.modelName = await pseudonymOf(this.model);
-        this.receiver = await wallet.receiverOf(this.model);
+        const model = this.model;
+        this.#receiver ??= (async () => {
+          const { pseudonymOf } = await import('../../crypto/identity.ts');
+          this.modelName = await pseudonymOf(model);
+          return wallet.receiverOf(model);
+        })();
+        const pending = this.#receiver;
+        pending.catch(() => { if (this.#receiver === pending) this.#receiver = null; });
+        const receiver = await pending;
+        if (model !== this.model) return;
+        this.receiver = receiver;
       }
       this.channel = await wallet.channel(this.receiver);
+      this.channelError = '';
     } catch (err) {
-      this.error = messageFor(err);
+      this.channelError = messageFor(err);
+    }
+  }
+
+  async #loadDeposits(): Promise<void> {
+    const wallet = this.#wallet.wallet!;
+    try {
+      const { pseudonymOf } = await import('../../crypto/identity.ts');
+      const known = Object.entries(await wallet.knownReceivers());
+      const all = await Promise.all(known.map(async ([key, address]) =>
+        ({ key, name: await pseudonymOf(key), channel: await wallet.channel(address) })));
+      this.deposits = all.filter((d) => d.channel.state === 'open' || d.channel.state === 'closing');
+      this.channelError = '';
+    } catch (err) {
+      this.channelError = messageFor(err);
     }
   }
 
@@ -90,9 +128,22 @@ export class LiveWallet extends LitElement {
     }
   }
 
+  #renderDeposits() {
+    if (this.channelError) return html`<p role="alert">${this.channelError}</p>`;
+    if (!this.deposits) return html`<p class="muted" role="status">Loading your deposits…</p>`;
+    const hint = html`<p class="muted">To put down a deposit for a private show, open a model from <a href="#/">the directory</a> and choose “Deposit”.</p>`;
+    if (this.deposits.length === 0) return html`<p id="no-deposits" class="muted">You have no deposit with any model.</p>${hint}`;
+    return html`
+      <h3>Your deposits</h3>
+      <ul class="deposits">${this.deposits.map((d) => html`<li><a href="#/wallet/${d.key}">${d.name}</a>:
+        ${formatAmount(d.channel.deposit)} LIVE${d.channel.state === 'closing' ? ' (closing)' : ''}</li>`)}</ul>${hint}`;
+  }
+
   #renderChannel() {
-    if (!this.model) {
-      return html`<p class="muted">To put down a deposit for a private show, open a model from <a href="#/">the directory</a> and choose “Deposit”.</p>`;
+    if (!this.model) return this.#renderDeposits();
+    if (this.channelError) {
+      return html`<p role="alert" id="channel-error">${this.channelError}</p>
+        <button @click=${() => { this.channelError = ''; void this.#loadChannel(); }}>Try again</button>`;
     }
     if (!this.channel) return html`<p class="muted" role="status">Loading your deposit with this model…</p>`;
     const wallet = this.#wallet.wallet!;

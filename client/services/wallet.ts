@@ -230,11 +230,32 @@ export class WalletService {
     }
   }
 
-  /** The wallet an online model bound (from our server), to open a channel to. */
+  /**
+   * The wallet a model bound. A deposit this wallet already has with the model comes first (it is what the person
+   * must be able to see and withdraw, even if the model never comes back); otherwise our server is asked, which
+   * answers only while the model is online, and the answer is remembered here.
+   */
   async receiverOf(modelKey: string): Promise<string> {
-    const res = await fetch(new URL(`${RECEIVER_PATH}/${encodeURIComponent(modelKey)}`, this.#origin))
-      .catch((cause) => { throw new ClientError('NETWORK', 'cannot reach the server', { cause }); });
-    return (await json<{ address: string }>(res)).address;
+    const known = await this.knownReceivers();
+    const remembered = known[modelKey];
+    if (remembered) {
+      const { state } = await this.#reader.getChannel(this.#address, remembered).catch(() => ({ state: 'none' }));
+      if (state === 'open' || state === 'closing') return remembered;
+    }
+    try {
+      const res = await fetch(new URL(`${RECEIVER_PATH}/${encodeURIComponent(modelKey)}`, this.#origin));
+      const { address } = await json<{ address: string }>(res);
+      if (remembered !== address) await this.#keystore.setMeta(`receivers.${this.#owner}`, { ...known, [modelKey]: address });
+      return address;
+    } catch (err) {
+      if (remembered) return remembered;
+      throw err instanceof ClientError ? err : new ClientError('NETWORK', 'cannot reach the server', { cause: err });
+    }
+  }
+
+  /** Every model this wallet looked up, by identity key: where its deposits may be. */
+  async knownReceivers(): Promise<Record<string, string>> {
+    return await this.#keystore.meta<Record<string, string>>(`receivers.${this.#owner}`) ?? {};
   }
 
   /** The channel from this wallet to `receiver`, with what is committed and when the rest can be withdrawn. */
@@ -262,6 +283,7 @@ export class WalletService {
     const current = await this.channel(receiver);
     if (current.state === 'closing') throw new ClientError('CHANNEL_CLOSING', 'the channel is closing');
     if ((this.#state?.live ?? 0n) < amount) throw new ClientError('INSUFFICIENT_FUNDS', 'not enough LIVE');
+    if (this.#state?.eth === 0n) throw new ClientError('INSUFFICIENT_GAS', 'no ETH for the fee');
     return this.#send((c) => current.state === 'open' ? c.topUpWithPermit(receiver, amount) : c.openWithPermit(receiver, amount));
   }
 

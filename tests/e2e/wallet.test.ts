@@ -96,6 +96,13 @@ wallet('a fresh browser gets a wallet made for it, with nothing in it', async (c
   await page.screenshot({ path: `${SHOTS}/wallet-empty-1280.png`, fullPage: true });
 });
 
+wallet('without LIVE a deposit is refused in plain words, nothing sent', async ({ page, platform, address }) => {
+  await page.locator('#amount').fill('5');
+  await page.locator('#deposit-button').click();
+  await page.locator('#error').filter({ hasText: 'You do not have enough LIVE' }).waitFor({ timeout: 10_000 });
+  assert.is(await platform.chain.provider.getTransactionCount(address), 0);
+});
+
 wallet('test funds from the faucet arrive and show', async ({ page, platform, address }) => {
   await page.locator('#faucet').click();
   await page.locator('#notice').filter({ hasText: 'Test funds received.' }).waitFor({ timeout: 20_000 });
@@ -159,7 +166,7 @@ wallet('a bad amount is refused in plain words, nothing sent', async ({ page, pl
   assert.is(await platform.chain.provider.getTransactionCount(address), nonceBefore);
 });
 
-wallet('close, wait out the challenge period on the chain, withdraw: the LIVE is back', async ({ page, platform, address, modelWallet }) => {
+wallet('close, wait out the challenge period on the chain, withdraw: the LIVE is back', async ({ page, platform, address, model, modelWallet }) => {
   await page.locator('#request-close').click();
   await page.locator('#channel-state').filter({ hasText: 'Closing' }).waitFor({ timeout: 20_000 });
   assert.ok(await page.locator('#withdraw').isDisabled(), 'no withdrawal during the challenge period');
@@ -168,6 +175,16 @@ wallet('close, wait out the challenge period on the chain, withdraw: the LIVE is
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: `${SHOTS}/wallet-closing-390.png`, fullPage: true });
   await page.setViewportSize({ width: 1280, height: 800 });
+
+  // The model goes away (the server no longer answers its wallet): the deposit stays reachable from this browser.
+  await platform.signaling.store.clearPresence(model.key);
+  await page.goto(`${platform.url}/#/wallet`);
+  const listed = page.locator('ul.deposits a');
+  await listed.first().waitFor({ timeout: 20_000 });
+  assert.is(await listed.count(), 1, 'one deposit listed');
+  assert.match((await page.locator('ul.deposits li').first().textContent())!, /30\.5 LIVE \(closing\)/);
+  await listed.first().click();
+  await page.locator('#channel-state').filter({ hasText: 'Closing' }).waitFor({ timeout: 20_000 });
 
   await platform.devChain!.increaseTime(platform.devChain!.challengePeriodSeconds + 1);
   // The page follows new blocks by itself.
