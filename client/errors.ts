@@ -74,7 +74,8 @@ function walletCode(err: { code?: unknown; shortMessage?: unknown; message?: unk
   if (err.code === 4001 || err.code === 'ACTION_REJECTED') return 'WALLET_REJECTED';
   if (err.code === 'INSUFFICIENT_FUNDS') return 'INSUFFICIENT_GAS';
   const text = `${String(err.shortMessage ?? '')} ${String(err.message ?? '')}`;
-  if (/insufficient funds/i.test(text)) return 'INSUFFICIENT_GAS';
+  // Nodes word it differently: geth "insufficient funds for gas", EDR/Hardhat "doesn't have enough funds to send tx".
+  if (/insufficient funds|enough funds to send/i.test(text)) return 'INSUFFICIENT_GAS';
   return undefined;
 }
 

@@ -7,8 +7,10 @@ import { FALLBACK, ROUTES, hashPath } from './routes.ts';
 
 /** The shell: owns the tab's services (given to pages by context), a header and the page the URL hash names. */
 export class LiveApp extends LitElement {
-  static override properties = { loading: { state: true } };
+  static override properties = { loading: { state: true }, path: { state: true } };
   declare loading: boolean;
+  /** The current hash path, to mark the current link. */
+  declare path: string;
   readonly #services = new Services();
   // Registered as a controller: answers every context request from the pages below.
   readonly #provider = new ContextProvider(this, { context: servicesContext, initialValue: this.#services });
@@ -30,7 +32,8 @@ export class LiveApp extends LitElement {
 
   static override styles = css`
     header { display: flex; align-items: center; gap: 24px; padding: 12px 24px; background: #15151d; flex-wrap: wrap; }
-    header a { color: #eee; text-decoration: none; }
+    header a { color: #ccc; text-decoration: none; padding: 4px 2px; margin-right: 12px; }
+    header a[aria-current='page'] { color: #fff; border-bottom: 2px solid #ff4d6d; }
     header a:focus-visible, main :focus-visible { outline: 2px solid #8ab4ff; outline-offset: 2px; }
     h1 { font-size: 1.2em; margin: 0; }
     main { padding: 24px; }
@@ -40,9 +43,18 @@ export class LiveApp extends LitElement {
   constructor() {
     super();
     this.loading = true;
+    this.path = '/';
   }
 
-  #onHash = () => { void this.#routes.goto(hashPath(location.hash)); };
+  #onHash = () => {
+    this.path = hashPath(location.hash);
+    void this.#routes.goto(this.path);
+  };
+
+  #link(href: string, label: string, section: string) {
+    const current = section === '/' ? this.path === '/' || this.path.startsWith('/watch/') : this.path.startsWith(section);
+    return html`<a href=${href} aria-current=${current ? 'page' : 'false'}>${label}</a>`;
+  }
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -57,7 +69,7 @@ export class LiveApp extends LitElement {
 
   override render() {
     return html`
-      <header><h1>LiveCam</h1><nav aria-label="Main"><a href="#/">Watch</a> <a href="#/studio">Go live</a></nav></header>
+      <header><h1>LiveCam</h1><nav aria-label="Main">${this.#link('#/', 'Watch', '/')} ${this.#link('#/studio', 'Go live', '/studio')} ${this.#link('#/wallet', 'Wallet', '/wallet')}</nav></header>
       <main>${this.loading ? html`<p role="status">Loading…</p>` : this.#routes.outlet()}</main>`;
   }
 }

@@ -32,6 +32,16 @@ export const ROUTES: RouteConfig[] = [
     enter: load(() => import('./pages/live-studio.ts')),
     render: () => html`<live-studio></live-studio>`,
   },
+  {
+    path: '/wallet',
+    enter: load(() => import('./pages/live-wallet.ts')),
+    render: () => html`<live-wallet></live-wallet>`,
+  },
+  {
+    path: `/wallet/${KEY}`,
+    enter: load(() => import('./pages/live-wallet.ts')),
+    render: ({ key }) => html`<live-wallet .model=${key ?? ''}></live-wallet>`,
+  },
 ];
 
 /** Unknown hashes show the directory. */

@@ -11,6 +11,7 @@ import { JsonRpcProvider, type Provider } from 'ethers';
 import { startDevChain, type DevChain } from '../contracts/devchain.ts';
 import { createSfu } from '../sfu/sfu.ts';
 import { createSfuRouter } from '../sfu/http.ts';
+import { createChainRouter } from './chain-routes.ts';
 import type { SfuEngine } from '../sfu/engine.ts';
 import type { Config } from './config.ts';
 import { createSignalingServer, type SignalingServer } from './server.ts';
@@ -123,6 +124,7 @@ export async function startPlatform(config: Config): Promise<Platform> {
       res.status(ok ? 200 : 503).json({ ok, parts });
     });
     app.use(createSfuRouter({ engine: sfu, secret: config.SESSION_SECRET }));
+    app.use(createChainRouter({ chain, devChain, store: signaling.store, logger }));
     if (config.SERVE_CLIENT) {
       if (!existsSync(clientDist)) {
         logger.warn('client/dist is missing: run `npm run build:client` (npm start does it for you)');

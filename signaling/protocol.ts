@@ -346,6 +346,8 @@ export const AGE_DOCUMENT_PATH = '/age/documents';
 export const CHAIN_INFO_PATH = '/api/chain';
 export const RPC_PATH = '/api/rpc';
 export const FAUCET_PATH = '/api/faucet';
+/** `GET RECEIVER_PATH/<model key>` answers `{ address }`: the wallet an online model bound, to open a channel to. */
+export const RECEIVER_PATH = '/api/receiver';
 export interface ChainInfoBody {
   chainId: number;
   token: string;

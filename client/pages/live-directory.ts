@@ -16,6 +16,7 @@ export class LiveDirectory extends LitElement {
     ul { list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 12px; }
     li a { display: block; padding: 16px; border-radius: 8px; background: #1f1f2b; color: inherit; text-decoration: none; }
     li a:hover, li a:focus-visible { background: #2c2c3d; }
+    li a.deposit { display: inline-block; margin-top: 4px; padding: 6px 12px; background: none; color: #8ab4ff; }
     .live { color: #ff4d6d; font-weight: bold; }
     .muted { color: #999; }
   `;
@@ -66,7 +67,8 @@ export class LiveDirectory extends LitElement {
       <ul>
         ${live.map((m) => html`<li><a href="#/watch/${m.key}" data-model=${m.key}>
           <span class="live">● LIVE</span> ${m.pseudonym}<br>
-          <span class="muted">${m.viewers} watching</span></a></li>`)}
+          <span class="muted">${m.viewers} watching</span></a>
+          <a class="deposit" href="#/wallet/${m.key}" aria-label="Deposit for a private show with ${m.pseudonym}">Deposit</a></li>`)}
       </ul>`;
   }
 }

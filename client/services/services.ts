@@ -6,6 +6,7 @@
 import type { Role } from '../../signaling/protocol.ts';
 import { IdentityService } from './identity.ts';
 import { Session } from './session.ts';
+import type { WalletService } from './wallet.ts';
 
 export interface ServicesOptions {
   /** Signaling origin (default: this page's). */
@@ -18,6 +19,7 @@ export class Services {
   readonly identities: IdentityService;
   readonly #sessions = new Map<Role, Session>();
   readonly #url: string | undefined;
+  #wallet: Promise<WalletService> | null = null;
   #closed = false;
 
   constructor(options: ServicesOptions = {}) {
@@ -35,10 +37,22 @@ export class Services {
     return session;
   }
 
+  /** The client's wallet, opened on first use (this is where ethers and the contracts' code load). */
+  wallet(): Promise<WalletService> {
+    if (!this.#wallet) {
+      this.#wallet = import('./wallet.ts').then(({ WalletService }) =>
+        WalletService.open({ session: this.session('client'), ...(this.#url ? { origin: this.#url } : {}) }));
+      // A failure (chain down, storage blocked) must not stick: the next visit tries again.
+      this.#wallet.catch(() => { this.#wallet = null; });
+    }
+    return this.#wallet;
+  }
+
   /** Closes every service; idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    void this.#wallet?.then((w) => w.close(), () => undefined);
     for (const session of this.#sessions.values()) session.close();
     this.#sessions.clear();
     this.identities.close();

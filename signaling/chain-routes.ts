@@ -1,0 +1,233 @@
+/**
+ * The browser's only way to the chain, all on our own origin (the page talks to no third party):
+ * - `GET CHAIN_INFO_PATH`: chain id, contract addresses, challenge period, fee, whether the faucet exists;
+ * - `POST RPC_PATH`: a JSON-RPC proxy to the platform's chain that passes only the reads a wallet needs and
+ *   `eth_sendRawTransaction` (signed in the browser), refusing everything else with a JSON-RPC error, so no page
+ *   can drive the node (`evm_*`, `hardhat_*`, `eth_sendTransaction` with the node's own keys, `personal_*`);
+ * - `POST FAUCET_PATH {address}`: on the embedded demo chain only, some ETH for gas and some LIVE, rate-limited.
+ * - `GET RECEIVER_PATH/<model key>`: the wallet an online model bound, to open a channel to.
+ */
+import express, { type Request, type Response, type Router } from 'express';
+import { Contract, isError, parseEther, parseUnits, type Provider } from 'ethers';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { z } from 'zod';
+import { LiveChannelsAbi, LiveTokenAbi } from '../contracts/abi.ts';
+import type { DevChain } from '../contracts/devchain.ts';
+import {
+  Address, CHAIN_INFO_PATH, FAUCET_PATH, PublicKey, RECEIVER_PATH, RPC_PATH, describeIssue,
+  type ChainInfoBody, type ErrorCode,
+} from './protocol.ts';
+import type { Store } from './store.ts';
+import type { Logger } from 'pino';
+
+/** The JSON-RPC methods a wallet needs: reads, fee estimates and signed transactions. */
+export const RPC_ALLOWED_METHODS: ReadonlySet<string> = new Set([
+  'eth_chainId', 'net_version', 'eth_blockNumber', 'eth_getBalance', 'eth_getTransactionCount', 'eth_getCode',
+  'eth_call', 'eth_estimateGas', 'eth_gasPrice', 'eth_maxPriorityFeePerGas', 'eth_feeHistory',
+  'eth_getBlockByNumber', 'eth_getBlockByHash', 'eth_getTransactionByHash', 'eth_getTransactionReceipt',
+  'eth_sendRawTransaction',
+]);
+
+export interface ChainRoutesOptions {
+  /** The platform's chain: a provider for reads, the JSON-RPC URL requests are forwarded to, the contracts. */
+  chain: { provider: Provider; rpcUrl: string; chainId: number; addresses: { token: string; channels: string } };
+  /** The embedded demo chain, whose funded deployer pays the faucet; null turns the faucet off. */
+  devChain: DevChain | null;
+  /** Where models' bound wallets are kept. */
+  store: Store;
+  logger: Logger;
+  /** Largest JSON-RPC body, bytes (default 128 KiB: a signed transaction is a few KiB). */
+  rpcMaxBytes?: number;
+  /** Most requests in one JSON-RPC batch (default 20). */
+  rpcMaxBatch?: number;
+  /** How long a forwarded request may take, ms (default 15 s). */
+  rpcTimeoutMs?: number;
+  /** ETH the faucet sends, wei (default 1 ETH). */
+  faucetEth?: bigint;
+  /** LIVE the faucet sends, base units (default 1,000 LIVE). */
+  faucetLive?: bigint;
+  /** Seconds before one address may use the faucet again (default 600). */
+  faucetCooldownSeconds?: number;
+  /** Faucet payouts per minute for all addresses together (default 30), so fresh addresses cannot drain it. */
+  faucetPerMinute?: number;
+}
+
+type RpcId = string | number | null;
+interface RpcError { jsonrpc: '2.0'; id: RpcId; error: { code: number; message: string } }
+
+const RpcRequest = z.object({
+  jsonrpc: z.literal('2.0').optional(),
+  id: z.union([z.string().max(100), z.number(), z.null()]).optional(),
+  method: z.string().min(1).max(64),
+  params: z.array(z.unknown()).max(8).optional(),
+});
+
+const FaucetBody = z.strictObject({ address: Address });
+
+function sendError(res: Response, status: number, code: ErrorCode, message: string): void {
+  res.status(status).json({ error: { code, message } });
+}
+
+function rpcError(id: RpcId, code: number, message: string): RpcError {
+  return { jsonrpc: '2.0', id, error: { code, message } };
+}
+
+/** The router for the chain paths; mount it on the signaling app. */
+export function createChainRouter(opts: ChainRoutesOptions): Router {
+  const router = express.Router();
+  const maxBytes = opts.rpcMaxBytes ?? 128 * 1024;
+  const maxBatch = opts.rpcMaxBatch ?? 20;
+  const timeoutMs = opts.rpcTimeoutMs ?? 15_000;
+  const channels = new Contract(opts.chain.addresses.channels, LiveChannelsAbi, opts.chain.provider);
+  // Both are immutable in LiveChannels: read once, keep.
+  let terms: Promise<{ challengePeriodSeconds: number; feeBps: number }> | null = null;
+
+  router.get(CHAIN_INFO_PATH, async (_req, res) => {
+    try {
+      terms ??= Promise.all([
+        channels.getFunction('challengePeriod').staticCall() as Promise<bigint>,
+        channels.getFunction('feeBps').staticCall() as Promise<bigint>,
+      ]).then(([period, fee]) => ({ challengePeriodSeconds: Number(period), feeBps: Number(fee) }));
+      terms.catch(() => { terms = null; }); // a transient RPC failure must not stick
+      const body: ChainInfoBody = {
+        chainId: opts.chain.chainId,
+        token: opts.chain.addresses.token,
+        channels: opts.chain.addresses.channels,
+        ...(await terms),
+        faucet: opts.devChain !== null,
+      };
+      res.set('cache-control', 'no-store').json(body);
+    } catch (err) {
+      opts.logger.warn({ err: String(err) }, 'chain info: RPC failed');
+      sendError(res, 503, 'CHAIN_UNAVAILABLE', 'the chain does not answer');
+    }
+  });
+
+  const forward = async (item: z.infer<typeof RpcRequest>): Promise<unknown> => {
+    const id = item.id ?? null;
+    if (!RPC_ALLOWED_METHODS.has(item.method)) return rpcError(id, -32601, `method not allowed: ${item.method}`);
+    try {
+      const upstream = await fetch(opts.chain.rpcUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id, method: item.method, params: item.params ?? [] }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const answer = await upstream.json() as { result?: unknown; error?: { code?: unknown; message?: unknown; data?: unknown } };
+      // Pass on only what a JSON-RPC answer holds (a revert's data included: the wallet decodes it).
+      if (answer.error) {
+        const { code, message, data } = answer.error;
+        return {
+          jsonrpc: '2.0', id,
+          error: { code: typeof code === 'number' ? code : -32000, message: String(message ?? 'error').slice(0, 1000), ...(data === undefined ? {} : { data }) },
+        };
+      }
+      return { jsonrpc: '2.0', id, result: answer.result ?? null };
+    } catch (err) {
+      opts.logger.warn({ method: item.method, err: String(err) }, 'rpc proxy: chain unreachable');
+      return rpcError(id, -32603, 'the chain does not answer');
+    }
+  };
+
+  router.post(RPC_PATH, express.text({ type: () => true, limit: maxBytes }), async (req: Request, res: Response) => {
+    let body: unknown;
+    try {
+      body = JSON.parse(typeof req.body === 'string' ? req.body : '');
+    } catch {
+      res.json(rpcError(null, -32700, 'parse error'));
+      return;
+    }
+    const check = (raw: unknown): Promise<unknown> => {
+      const parsed = RpcRequest.safeParse(raw);
+      if (!parsed.success) {
+        const id = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : null;
+        return Promise.resolve(rpcError(typeof id === 'string' || typeof id === 'number' ? id : null, -32600, `invalid request: ${describeIssue(parsed.error)}`));
+      }
+      return forward(parsed.data);
+    };
+    if (Array.isArray(body)) {
+      if (body.length === 0 || body.length > maxBatch) {
+        res.json(rpcError(null, -32600, `a batch holds 1 to ${maxBatch} requests`));
+        return;
+      }
+      const out: unknown[] = [];
+      // In order: a batch of transactions from one account must keep its nonce order.
+      for (const item of body) out.push(await check(item));
+      res.json(out);
+      return;
+    }
+    res.json(await check(body));
+  });
+
+  router.post(FAUCET_PATH, express.json({ limit: 1024 }), createFaucet(opts));
+
+  router.get(`${RECEIVER_PATH}/:key`, async (req, res) => {
+    const key = PublicKey.safeParse(req.params.key);
+    if (!key.success) return sendError(res, 400, 'BAD_REQUEST', 'key: expected a base64url Ed25519 public key');
+    // Only an online model's wallet: a client's binding (keys are seen in chat) must never be looked up.
+    const [presence, address] = await Promise.all([opts.store.getPresence(key.data), opts.store.getWallet(key.data)]);
+    if (!presence) return sendError(res, 404, 'NOT_FOUND', 'no model with this key is online');
+    if (!address) return sendError(res, 404, 'NOT_FOUND', 'this model has no wallet bound yet');
+    res.set('cache-control', 'no-store').json({ address });
+  });
+
+  // Bodies that are not JSON, or too large, get the same error shape as everything else; a fault of ours is INTERNAL.
+  router.use((err: { status?: number; type?: string }, req: Request, res: Response, _next: (err?: unknown) => void) => {
+    if (typeof err.type !== 'string' || !err.type.startsWith('entity.')) {
+      opts.logger.error({ path: req.path, err: String(err) }, 'chain routes: unexpected error');
+      return sendError(res, 500, 'INTERNAL', 'internal error');
+    }
+    if (req.path === RPC_PATH) {
+      res.status(err.status === 413 ? 413 : 400).json(rpcError(null, err.status === 413 ? -32600 : -32700,
+        err.status === 413 ? `request larger than ${maxBytes} bytes` : 'parse error'));
+      return;
+    }
+    sendError(res, err.status === 413 ? 413 : 400, 'BAD_REQUEST', err.type === 'entity.too.large' ? 'body too large' : 'body: expected JSON');
+  });
+  return router;
+}
+
+/** `POST FAUCET_PATH`: embedded chain only; each address once per cooldown, and a ceiling for all. */
+function createFaucet(opts: ChainRoutesOptions): (req: Request, res: Response) => Promise<void> {
+  const eth = opts.faucetEth ?? parseEther('1');
+  const live = opts.faucetLive ?? parseUnits('1000', 18);
+  const perAddress = new RateLimiterMemory({ points: 1, duration: opts.faucetCooldownSeconds ?? 600 });
+  const overall = new RateLimiterMemory({ points: opts.faucetPerMinute ?? 30, duration: 60 });
+  // The deployer holds the LIVE supply. Faucet payouts are serialized, and each send asks the chain for the pending
+  // nonce (the chain automines), so two requests at once, or another user of the deployer, cannot reuse a nonce.
+  const payer = opts.devChain?.deployer ?? null;
+  const token = opts.devChain ? new Contract(opts.devChain.addresses.token, LiveTokenAbi, payer) : null;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const pay = async (to: string): Promise<{ ethTx: string; liveTx: string }> => {
+    const ethTx = await payer!.sendTransaction({ to, value: eth });
+    const liveTx = await token!.getFunction('transfer').send(to, live);
+    await Promise.all([ethTx.wait(), liveTx.wait()]);
+    return { ethTx: ethTx.hash, liveTx: liveTx.hash };
+  };
+
+  return async (req, res) => {
+    if (!payer) return sendError(res, 404, 'NOT_FOUND', 'no faucet: this platform does not run the demo chain');
+    const body = FaucetBody.safeParse(req.body);
+    if (!body.success) return sendError(res, 400, 'BAD_REQUEST', describeIssue(body.error));
+    const address = body.data.address.toLowerCase();
+    try {
+      await perAddress.consume(address);
+      await overall.consume('all');
+    } catch (err) {
+      if (!(err instanceof RateLimiterRes)) throw err;
+      res.set('retry-after', String(Math.ceil(err.msBeforeNext / 1000)));
+      return sendError(res, 429, 'RATE_LIMITED', 'this address got funds a short while ago; try again later');
+    }
+    const run = queue.then(() => pay(body.data.address));
+    queue = run.catch(() => undefined);
+    try {
+      const sent = await run;
+      res.json({ eth: eth.toString(), live: live.toString(), ...sent });
+    } catch (err) {
+      await perAddress.delete(address).catch(() => undefined);
+      opts.logger.warn({ err: isError(err, 'CALL_EXCEPTION') ? err.shortMessage : String(err) }, 'faucet: payout failed');
+      sendError(res, 503, 'CHAIN_UNAVAILABLE', 'the faucet could not send funds');
+    }
+  };
+}
