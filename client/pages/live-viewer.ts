@@ -4,7 +4,10 @@ import type { Session } from '../services/session.ts';
 import { consumeServices } from '../context.ts';
 import { ChatController } from '../controllers/chat.ts';
 import { messageFor } from '../messages.ts';
+import { PrivateRequestController } from '../controllers/private-request.ts';
 import '../components/live-chat.ts';
+import '../components/private-offer.ts';
+import '../components/call-screen.ts';
 
 /** Watches one model's public show through WHEP, with its chat. */
 export class LiveViewer extends LitElement {
@@ -15,6 +18,7 @@ export class LiveViewer extends LitElement {
   declare showId: string;
   #services = consumeServices(this);
   #chat = new ChatController(this);
+  #private = new PrivateRequestController(this);
   #connection: Session | null = null;
   #playback: WhipSession | null = null;
   #stopEnded: (() => void) | null = null;
@@ -22,6 +26,7 @@ export class LiveViewer extends LitElement {
   static override styles = css`
     .stage { display: flex; gap: 16px; flex-wrap: wrap; }
     video { width: 640px; max-width: 100%; background: #000; border-radius: 8px; }
+    .private { margin-top: 20px; }
   `;
 
   constructor() {
@@ -39,6 +44,7 @@ export class LiveViewer extends LitElement {
   };
 
   override async firstUpdated(): Promise<void> {
+    void this.#private.attach(this.#services.value!, this.model);
     try {
       this.#connection = this.#services.value!.session('client');
       this.#stopEnded = this.#connection.listen('show:ended', this.#onEnded);
@@ -52,7 +58,7 @@ export class LiveViewer extends LitElement {
         if (video.srcObject !== stream) video.srcObject = stream;
       });
     } catch (err) {
-      this.status = `Cannot watch: ${messageFor(err)}`;
+      this.status = `No public show right now: ${messageFor(err)}`;
     }
   }
 
@@ -63,14 +69,36 @@ export class LiveViewer extends LitElement {
     void this.#playback?.stop();
   }
 
+  #privateSection() {
+    const p = this.#private;
+    const view = p.view;
+    if (view.active && view.state !== 'requesting' && view.state !== 'waiting') {
+      return html`<call-screen .remote=${view.remote} .local=${view.local} .chat=${view.chat} state=${view.state} peer=${view.peer}
+        .minute=${view.minute} .spent=${view.spent} .remaining=${view.remaining} safety-code=${view.safetyCode}
+        ended-text=${view.endedText} notice=${view.notice} can-tip
+        @call-chat-send=${(e: CustomEvent<{ text: string }>) => view.sendChat(e.detail.text)}
+        @call-tip=${(e: CustomEvent<{ amount: bigint }>) => void view.tip(e.detail.amount)}
+        @call-end=${() => view.end()}></call-screen>
+        ${view.state === 'ended' ? html`<p><button id="call-dismiss" @click=${() => view.dismiss()}>Back</button></p>` : ''}`;
+    }
+    const entry = p.entry;
+    return html`<private-offer model=${entry?.pseudonym ?? ''} model-key=${this.model} .price=${BigInt(entry?.pricePerMinute ?? '0')}
+      min-minutes=${entry?.minMinutes ?? 1} .deposit=${p.deposit} status=${p.status} ?pending=${p.pending}
+      @private-request=${(e: CustomEvent<{ direct: boolean }>) => void p.request(e.detail.direct)}
+      @private-cancel=${() => p.cancel()}></private-offer>`;
+  }
+
   override render() {
+    const inCall = this.#private.view.active && this.#private.view.state !== 'requesting' && this.#private.view.state !== 'waiting';
+    if (inCall) return this.#privateSection();
     return html`
       <p id="status" role="status">${this.status}</p>
       <div class="stage">
         <video autoplay playsinline muted controls id="remote"></video>
         ${this.showId ? html`<live-chat .messages=${this.#chat.messages} .error=${this.#chat.error}
           @chat-send=${(e: CustomEvent<{ text: string }>) => void this.#chat.send(e.detail.text)}></live-chat>` : ''}
-      </div>`;
+      </div>
+      <section class="private">${this.#privateSection()}</section>`;
   }
 }
 customElements.define('live-viewer', LiveViewer);

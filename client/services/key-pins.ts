@@ -5,7 +5,6 @@
  * (pseudonyms are short, so a look-alike key can be ground; the pin catches it).
  */
 import { createStore, get, update, values, type UseStore } from 'idb-keyval';
-import { pseudonymOf } from '../../crypto/identity.ts';
 import { ClientError } from '../errors.ts';
 
 export interface KeyPin {
@@ -38,6 +37,8 @@ export class KeyPins {
     this.#open();
     let pseudonym: string;
     try {
+      // libsodium loads with the first pin, not with the page.
+      const { pseudonymOf } = await import('../../crypto/identity.ts');
       pseudonym = await pseudonymOf(key);
     } catch (cause) {
       throw new ClientError('PEER_KEY_MISMATCH', 'not a valid identity key', { cause });

@@ -217,6 +217,7 @@ export class PrivateCall {
     if (a.channelId.toLowerCase() !== channel.channelId.toLowerCase()) throw new ClientError('CONFLICT', 'the call is on another channel than the one asked for');
     if (this.#expectedPrice !== undefined && BigInt(a.pricePerMinute) !== this.#expectedPrice) throw new ClientError('CONFLICT', 'the price is not the one asked for');
     this.#terms = a;
+    this.#setState('connecting');
     const floor = this.#o.baselineFloor ?? 0n;
     const baseline = BigInt(a.baseline) > floor ? BigInt(a.baseline) : floor;
     this.#meter = new CallMeter({

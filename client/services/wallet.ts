@@ -297,6 +297,15 @@ export class WalletService {
     return this.#send((c) => c.withdraw(receiver));
   }
 
+  /** The contracts bound to this wallet's signer (the model's studio settles its vouchers with it). */
+  get contracts(): LiveChannelsClient {
+    if (!this.#channels) throw new ClientError('WALLET_UNAVAILABLE', 'wallet not open');
+    return this.#channels;
+  }
+
+  /** The contracts for reads only (any channel, by id). */
+  get reader(): LiveChannelsClient { return this.#reader; }
+
   /** Signs a voucher for `cumulativeAmount` on `channelId` and remembers it as the channel's committed amount. */
   async signVoucher(channelId: string, cumulativeAmount: bigint): Promise<SignedVoucher> {
     const channels = this.#channels;
