@@ -108,8 +108,12 @@ function proof(name: string, withRedis: boolean) {
     const { vouchers } = await ok(s.model.socket, 'vouchers:list', {});
     assert.equal(vouchers.map((v) => [v.channelId, v.cumulativeAmount]), [[s.channelId, total.toString()]]);
 
-    const [model0, fee0, client0, submitter0] = await Promise.all(
-      [s.modelWallet.address, w.chain.feeRecipient, s.clientWallet.address, w.chain.settlementAccount.address].map((a) => w.reader.balanceOf(a)));
+    const balances = async () => {
+      const [model, feeTo, client, submitter] = await Promise.all(
+        [s.modelWallet.address, w.chain.feeRecipient, s.clientWallet.address, w.chain.settlementAccount.address].map((a) => w.reader.balanceOf(a)));
+      return { model: model!, feeTo: feeTo!, client: client!, submitter: submitter! };
+    };
+    const before = await balances();
     // The model never settles and goes away.
     s.model.socket.close();
     const watcher = watcherFor(w);
@@ -136,12 +140,11 @@ function proof(name: string, withRedis: boolean) {
     // After the challenge period the client withdraws the rest.
     await w.chain.increaseTime(CHALLENGE_PERIOD + 1);
     await s.payer.withdraw(s.modelWallet.address);
-    const [model1, fee1, client1, submitter1] = await Promise.all(
-      [s.modelWallet.address, w.chain.feeRecipient, s.clientWallet.address, w.chain.settlementAccount.address].map((a) => w.reader.balanceOf(a)));
-    assert.is(model1 - model0, total - fee(total), 'the model holds every tip, minus the fee, to the wei');
-    assert.is(fee1 - fee0, fee(total), 'the fee recipient holds the fee');
-    assert.is(client1 - client0, deposit - total, 'the client got back exactly what was not paid');
-    assert.is(submitter1, submitter0, 'the submitter is paid nothing');
+    const after = await balances();
+    assert.is(after.model - before.model, total - fee(total), 'the model holds every tip, minus the fee, to the wei');
+    assert.is(after.feeTo - before.feeTo, fee(total), 'the fee recipient holds the fee');
+    assert.is(after.client - before.client, deposit - total, 'the client got back exactly what was not paid');
+    assert.is(after.submitter, before.submitter, 'the submitter is paid nothing');
     assert.is((await w.reader.getChannel(s.clientWallet.address, s.modelWallet.address)).state, 'closed');
     s.client.socket.close();
   });
