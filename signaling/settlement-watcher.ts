@@ -6,7 +6,8 @@
  * cursor (plain `eth_getLogs`, so any EVM JSON-RPC works, not only the embedded chain), and for every closing
  * channel whose kept voucher (signaling/store.ts `keepVoucher`) is above the on-chain `paid`, submits `settleFor`
  * from the platform's submitter wallet as soon as it sees the close: the payout goes to the model, the fee to the
- * fee recipient, the submitter only pays gas. On start it catches up over the last challenge period (older close
+ * fee recipient, the submitter only pays gas. A higher voucher kept later is settled once more, in the last
+ * stretch before `closesAt` (`finalWindowSeconds`), and no more: at most two transactions per close. On start it catches up over the last challenge period (older close
  * requests are over anyway); a voucher kept after the close was seen (`vouchers:store`) is picked up on the next
  * poll. It reads `paid` before every submission, so a voucher already settled (by the model or another node) is
  * never sent again; several signaling nodes share the work through a short claim per channel in the store.
@@ -44,6 +45,12 @@ export interface SettlementWatcherOptions {
   retryMaxMs?: number;
   /** How long one node's claim on a channel keeps the others from submitting it, ms. */
   claimTtlMs?: number;
+  /**
+   * A closing channel is settled at once, then at most once more, in this last stretch before `closesAt` (seconds,
+   * at most half the challenge period): so a client who keeps handing over vouchers a wei higher cannot make the
+   * platform pay gas for each of them.
+   */
+  finalWindowSeconds?: number;
 }
 
 export interface SettledEvent {
@@ -84,6 +91,11 @@ export class SettlementWatcher {
   readonly #retryMinMs: number;
   readonly #retryMaxMs: number;
   readonly #claimTtlMs: number;
+  readonly #finalWindowSeconds: number;
+  /** The contract's challenge period, read at the catch-up. */
+  #period = 0n;
+  /** Settlements this watcher submitted per closing channel. */
+  readonly #submitted = new Map<string, number>();
   /** Closing channels seen in the logs, by id, with their `closesAt` (chain seconds). */
   readonly #closing = new Map<string, bigint>();
   /** Highest amount known to be paid on-chain per closing channel: no RPC read until a higher voucher is kept. */
@@ -109,6 +121,7 @@ export class SettlementWatcher {
     this.#retryMinMs = opts.retryMinMs ?? 1_000;
     this.#retryMaxMs = opts.retryMaxMs ?? 60_000;
     this.#claimTtlMs = opts.claimTtlMs ?? 120_000;
+    this.#finalWindowSeconds = opts.finalWindowSeconds ?? 600;
   }
 
   /** Starts following the chain: a catch-up over the last challenge period, then a poll every `pollMs`. */
@@ -191,6 +204,7 @@ export class SettlementWatcher {
   /** The first block whose timestamp is within one challenge period of the latest block (binary search). */
   async #firstBlockOfChallengeWindow(latest: number): Promise<number> {
     const [period, head] = await Promise.all([this.#reader.challengePeriod(), this.#provider.getBlock(latest)]);
+    this.#period = period;
     if (!head) return 0;
     const since = BigInt(head.timestamp) - period;
     let lo = 0;
@@ -214,6 +228,10 @@ export class SettlementWatcher {
         this.#forget(channelId);
         continue;
       }
+      const submitted = this.#submitted.get(channelId) ?? 0;
+      if (submitted >= 2) continue;
+      const finalWindow = BigInt(this.#finalWindowSeconds) < this.#period / 2n ? BigInt(this.#finalWindowSeconds) : this.#period / 2n;
+      if (submitted === 1 && closesAt - now > finalWindow) continue;
       const kept = await this.#store.keptVoucher(channelId);
       if (!kept) continue;
       const amount = BigInt(kept.cumulativeAmount);
@@ -232,6 +250,7 @@ export class SettlementWatcher {
   #forget(channelId: string): void {
     this.#closing.delete(channelId);
     this.#paid.delete(channelId);
+    this.#submitted.delete(channelId);
   }
 
   async #settle(due: Due[]): Promise<void> {
@@ -278,6 +297,7 @@ export class SettlementWatcher {
 
   #done(d: Due, hash: string): void {
     this.#paid.set(d.kept.channelId, d.amount);
+    this.#submitted.set(d.kept.channelId, (this.#submitted.get(d.kept.channelId) ?? 0) + 1);
     this.#logger.info({ channelId: d.kept.channelId, amount: d.kept.cumulativeAmount, tx: hash }, 'settlement watcher: settled a closing channel');
     this.events.emit('settled', { channelId: d.kept.channelId, cumulativeAmount: d.amount, hash });
   }

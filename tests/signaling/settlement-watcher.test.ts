@@ -160,7 +160,7 @@ let r: World;
 rules.before(async () => { r = await world(false); });
 rules.after(() => teardown(r));
 
-rules('a close requested before the watcher started is caught up; one the model settled is never submitted', async () => {
+rules('a close requested before the watcher started is caught up; one the model settled is never submitted; a later voucher is settled once more before closesAt', async () => {
   const a = await paidShow(r, 0, 1, LIVE(10));
   await a.tipUpTo(LIVE(2));
   const b = await paidShow(r, 2, 3, LIVE(10));
@@ -187,11 +187,19 @@ rules('a close requested before the watcher started is caught up; one the model 
   const stored = await ok(a.client.socket, 'vouchers:store', { model: a.model.key, voucher: wire(later) });
   assert.is(stored.stored, true);
   await watcher.poll();
-  assert.equal(seen.map((e) => e.cumulativeAmount), [LIVE(2), LIVE(4)]);
+  assert.equal(seen.map((e) => e.cumulativeAmount), [LIVE(2)], 'not at once: the second settlement waits for the final window');
+  const { closesAt } = await r.reader.getChannel(a.clientWallet.address, a.modelWallet.address);
+  await r.chain.increaseTime(Number(closesAt) - (await r.chain.provider.getBlock('latest'))!.timestamp - 300);
+  await watcher.poll();
+  assert.equal(seen.map((e) => e.cumulativeAmount), [LIVE(2), LIVE(4)], 'settled in the last 10 minutes');
   assert.is((await r.reader.getChannel(a.clientWallet.address, a.modelWallet.address)).paid, LIVE(4));
-  // Nothing new: polls send nothing.
+  // Two transactions per close at most: a client handing over ever higher vouchers cannot drain the submitter's gas.
+  const more = await a.payer.signVoucher(a.channelId, LIVE(4) + 1n);
+  assert.is((await ok(a.client.socket, 'vouchers:store', { model: a.model.key, voucher: wire(more) })).stored, true);
+  await watcher.poll();
   await watcher.poll();
   assert.is(await r.chain.provider.getTransactionCount(r.chain.settlementAccount.address), nonce0 + 2);
+  assert.is((await r.reader.getChannel(a.clientWallet.address, a.modelWallet.address)).paid, LIVE(4));
   // After closesAt the channels are no longer followed.
   await r.chain.increaseTime(CHALLENGE_PERIOD + 1);
   await watcher.poll();
