@@ -6,8 +6,10 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { Wallet, parseUnits } from 'ethers';
+import { JsonRpcProvider, Wallet, parseUnits } from 'ethers';
 import { startDevChain, type DevChain } from '../../contracts/devchain.ts';
 import { connectChannels, type LiveChannelsClient } from '../../contracts/client.ts';
 import { bindWallet, walletBindingMessage } from '../../contracts/wallet-binding.ts';
@@ -208,3 +210,70 @@ rules('a close requested before the watcher started is caught up; one the model 
 });
 
 rules.run();
+
+/** A real HTTP hop in front of the chain's JSON-RPC endpoint that can be taken down (503) and brought back. */
+async function rpcHop(target: string): Promise<{ url: string; up: boolean; requests: number; close(): Promise<void> }> {
+  const state = { up: true, requests: 0 };
+  const server: Server = createServer((req, res) => {
+    state.requests++;
+    if (!state.up) {
+      req.resume();
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('down');
+      return;
+    }
+    const upstream = httpRequest(target, { method: 'POST', headers: { 'content-type': 'application/json' } }, (r) => {
+      res.writeHead(r.statusCode ?? 502, { 'content-type': 'application/json' });
+      r.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return Object.assign(state, {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  });
+}
+
+const outage = suite('settlement watcher: over plain HTTP JSON-RPC, through an outage');
+let o: World;
+outage.before(async () => { o = await world(false); });
+outage.after(() => teardown(o));
+
+outage('while the RPC is down the watcher backs off and retries; once it is back the close is settled', async () => {
+  const a = await paidShow(o, 0, 1, LIVE(10));
+  await a.tipUpTo(LIVE(3));
+  await a.payer.requestClose(a.modelWallet.address);
+  const hop = await rpcHop(o.chain.rpcUrl);
+  const provider = new JsonRpcProvider(hop.url, o.chain.chainId, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
+  try {
+    hop.up = false;
+    const watcher = new SettlementWatcher({
+      provider, addresses: o.chain.addresses, store: o.run.server.store,
+      submitter: new Wallet(o.chain.settlementAccount.privateKey, provider),
+      logger: pino({ level: 'silent' }), pollMs: 100, retryMinMs: 100, retryMaxMs: 400, maxBlockRange: 3,
+    });
+    o.watchers.push(watcher);
+    const retries: number[] = [];
+    watcher.events.on('error', (e) => retries.push(e.retryInMs));
+    const settled = new Promise<SettledEvent>((resolve) => watcher.events.once('settled', resolve));
+    watcher.start();
+    await until(() => retries.length >= 4, 10_000, 'four failed polls');
+    assert.equal(retries.slice(0, 4), [100, 200, 400, 400], 'exponential backoff, capped');
+    assert.is((await o.reader.getChannel(a.clientWallet.address, a.modelWallet.address)).paid, 0n);
+    hop.up = true;
+    const event = await Promise.race([settled, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('not settled after the RPC came back')), 10_000))]);
+    assert.equal([event.channelId, event.cumulativeAmount], [a.channelId, LIVE(3)]);
+    assert.is((await o.reader.getChannel(a.clientWallet.address, a.modelWallet.address)).paid, LIVE(3));
+    assert.ok(hop.requests > 10, 'everything went over the HTTP endpoint');
+    await watcher.close();
+    await watcher.close();
+  } finally {
+    provider.destroy();
+    await hop.close();
+  }
+  for (const u of [a.model, a.client]) u.socket.close();
+});
+
+outage.run();
