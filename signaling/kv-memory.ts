@@ -146,8 +146,17 @@ export class MemoryKv implements Kv {
     return e && e.value instanceof Set ? e.value.size : 0;
   }
 
+  // The compound operations read synchronously: an `await` between the read and the write would let another
+  // caller's write slip in between, and they would no longer be atomic.
+  #string(key: string): string | null {
+    const e = this.#entry(key);
+    if (!e) return null;
+    if (typeof e.value !== 'string') throw new Error(`WRONGTYPE ${key}`);
+    return e.value;
+  }
+
   async setIfGreater(key: string, value: string): Promise<{ previous: string | null; replaced: boolean }> {
-    const previous = await this.get(key);
+    const previous = this.#string(key);
     if (previous !== null && compareDecimal(value, previous) <= 0) return { previous, replaced: false };
     const e = this.#entry(key);
     if (e) e.value = value;
@@ -156,7 +165,7 @@ export class MemoryKv implements Kv {
   }
 
   async compareAndSet(key: string, expected: string, value: string): Promise<boolean> {
-    if ((await this.get(key)) !== expected) return false;
+    if (this.#string(key) !== expected) return false;
     this.#entry(key)!.value = value;
     return true;
   }

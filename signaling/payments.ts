@@ -6,7 +6,9 @@
  * by the payer's bound wallet, on the payer's open channel to the model's
  * wallet, within the deposit, and strictly above every amount seen before
  * (kept per channel in the store, so a voucher is never counted twice, even
- * across processes).
+ * across processes). Every voucher it accepts is also kept as the channel's
+ * latest voucher (`Store.keepVoucher`), so the model can settle it from any
+ * device and the settlement watcher can settle it while the model is away.
  */
 import { connectChannels, type ChannelInfo, type LiveChannelsClient } from '../contracts/client.ts';
 import { parseSignedVoucher, voucherDomain, type VoucherDomain } from '../contracts/voucher.ts';
@@ -68,8 +70,9 @@ export async function checkChannelCovers(ctx: Ctx, payerKey: string, modelKey: s
   const channel = await p.channel(w.payer, w.model);
   if (channel.state !== 'open') fail('CHANNEL_INSUFFICIENT', `no open channel to this model (${channel.state})`);
   if (channel.channelId !== channelId.toLowerCase()) fail('CHANNEL_INSUFFICIENT', 'channelId is not your current channel to this model');
-  const highWater = BigInt(await ctx.store.channelHighWater(channelId));
-  const owed = highWater > channel.paid ? highWater : channel.paid;
+  const [highWater, kept] = await Promise.all([ctx.store.channelHighWater(channelId), ctx.store.keptVoucher(channelId)]);
+  // A voucher handed over with vouchers:store counts as owed too: a new session never starts below what the model holds.
+  const owed = [BigInt(highWater), BigInt(kept?.cumulativeAmount ?? 0), channel.paid].reduce((a, b) => (b > a ? b : a));
   if (channel.deposit - owed < minimum) fail('CHANNEL_INSUFFICIENT', `the channel has ${channel.deposit - owed} left, ${minimum} needed`);
   return { channel, owed };
 }
@@ -86,6 +89,8 @@ export async function acceptVoucher(ctx: Ctx, voucher: Voucher, payerKey: string
   const cumulative = BigInt(voucher.cumulativeAmount);
   if (cumulative > channel.deposit) fail('VOUCHER_INVALID', 'voucher exceeds the deposit');
   if (cumulative <= channel.paid) fail('VOUCHER_INVALID', 'voucher is not above the settled amount');
+  // Kept before it is counted: a crash in between leaves the model a valid voucher rather than a counted one that is gone.
+  await ctx.store.keepVoucher({ ...voucher, sender: w.payer, receiver: w.model, updatedAt: Date.now() });
   const { previous, replaced } = await ctx.store.raiseChannelHighWater(voucher.channelId, cumulative.toString());
   if (!replaced) fail('VOUCHER_INVALID', 'voucher is not above the last one');
   const before = previous === null ? channel.paid : (BigInt(previous) > channel.paid ? BigInt(previous) : channel.paid);

@@ -34,6 +34,7 @@ import { showHandlers } from './shows.ts';
 import { chatHandlers } from './chat.ts';
 import { privateHandlers, peerGone } from './private.ts';
 import { accountHandlers, ageUploadRouter, verifierRouter } from './account.ts';
+import { voucherHandlers } from './vouchers.ts';
 
 /** SFU engine events signaling listens to (sfu/engine.ts `SfuEngine.events`). */
 export interface SfuEventSource {
@@ -175,7 +176,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   };
 
   const handlers: Handlers = {
-    ...sessionHandlers(ctx), ...showHandlers(ctx), ...chatHandlers(ctx), ...privateHandlers(ctx), ...accountHandlers(ctx),
+    ...sessionHandlers(ctx), ...showHandlers(ctx), ...chatHandlers(ctx), ...privateHandlers(ctx), ...accountHandlers(ctx), ...voucherHandlers(ctx),
   };
 
   // --- connection limits ----------------------------------------------------

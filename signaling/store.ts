@@ -7,8 +7,8 @@
  * personal: prices, bans (pseudonymous keys), channel high-water marks,
  * wrapped data keys and ciphertext.
  */
-import type { DirectoryEntry, ModelStatus } from './protocol.ts';
-import type { Kv } from './kv.ts';
+import type { DirectoryEntry, KeptVoucher, ModelStatus } from './protocol.ts';
+import { compareDecimal, type Kv } from './kv.ts';
 import { MemoryKv } from './kv-memory.ts';
 
 /** Every prefix the store writes, with whether keys under it must carry a TTL. */
@@ -35,6 +35,9 @@ export const KEY_PREFIXES = {
   'lc:age:queue': { ephemeral: false }, // set of model keys with a pending document
   'lc:age:att:': { ephemeral: false }, // verifier attestation
   'lc:rl:': { ephemeral: true }, // rate limiter counters
+  'lc:kept:': { ephemeral: false }, // a channel's latest voucher, kept for its model (their money: voucher, both addresses, time)
+  'lc:keptby:': { ephemeral: false }, // channel ids with a kept voucher, by receiver wallet address
+  'lc:settling:': { ephemeral: true }, // one settlement watcher's claim on a channel while it submits
 } as const;
 
 export interface ModelSettings { pricePerMinute: string; minMinutes: number }
@@ -336,5 +339,61 @@ export class Store {
 
   close(): Promise<void> {
     return this.kv.close();
+  }
+
+  // --- kept vouchers and their settlement ---------------------------------------------
+  // Each channel's latest voucher is the model's money, not a secret: it is kept (with both addresses and the
+  // time, nothing else) so that any device of the model, or the platform's settlement watcher, can settle it.
+
+  /**
+   * Keeps `v` as its channel's voucher when its amount is strictly above the one kept (or none is): atomic per
+   * channel across processes (compare-and-set on the channel's key). True when `v` is now the kept one.
+   */
+  async keepVoucher(v: KeptVoucher): Promise<boolean> {
+    const channelId = v.channelId.toLowerCase();
+    const receiver = v.receiver.toLowerCase();
+    const key = `lc:kept:${channelId}`;
+    const kept: KeptVoucher = {
+      channelId, cumulativeAmount: v.cumulativeAmount, signature: v.signature,
+      sender: v.sender.toLowerCase(), receiver, updatedAt: v.updatedAt,
+    };
+    const value = JSON.stringify(kept);
+    // Indexed first: an index entry whose voucher is missing is skipped on read, a voucher missing from the index is not.
+    await this.kv.sadd(`lc:keptby:${receiver}`, channelId);
+    for (;;) {
+      const current = await this.kv.get(key);
+      if (current === null) {
+        if (await this.kv.set(key, value, { nx: true })) return true;
+        continue;
+      }
+      const held = JSON.parse(current) as KeptVoucher;
+      if (compareDecimal(kept.cumulativeAmount, held.cumulativeAmount) <= 0) return false;
+      if (await this.kv.compareAndSet(key, current, value)) return true;
+    }
+  }
+
+  /** The voucher kept for a channel, or null. */
+  async keptVoucher(channelId: string): Promise<KeptVoucher | null> {
+    const v = await this.kv.get(`lc:kept:${channelId.toLowerCase()}`);
+    return v ? (JSON.parse(v) as KeptVoucher) : null;
+  }
+
+  /** Every voucher kept for channels paying `receiver` (a wallet address), newest first. */
+  async keptVouchersFor(receiver: string): Promise<KeptVoucher[]> {
+    const out: KeptVoucher[] = [];
+    for (const channelId of await this.kv.smembers(`lc:keptby:${receiver.toLowerCase()}`)) {
+      const v = await this.keptVoucher(channelId);
+      if (v) out.push(v);
+    }
+    return out.sort((a, b) => b.updatedAt - a.updatedAt || a.channelId.localeCompare(b.channelId));
+  }
+
+  /** Claims a channel for one settlement submission; false while another watcher holds the claim. */
+  claimSettlement(channelId: string, ttlMs: number): Promise<boolean> {
+    return this.kv.set(`lc:settling:${channelId.toLowerCase()}`, '1', { ttlMs, nx: true });
+  }
+
+  async releaseSettlement(channelId: string): Promise<void> {
+    await this.kv.del(`lc:settling:${channelId.toLowerCase()}`);
   }
 }

@@ -37,7 +37,7 @@ const VALID: Record<ClientEvent, Record<string, unknown>> = {
   'age:submit': { sealedDocument: 'AAAA', verifierKey: KEY }, 'age:status': {},
 };
 
-const MODEL_EVENTS = new Set<ClientEvent>(['model:setPrice', 'show:open', 'show:close', 'chat:mute', 'chat:ban', 'chat:unban', 'chat:slowMode', 'private:accept', 'private:decline', 'age:submit', 'age:status']);
+const MODEL_EVENTS = new Set<ClientEvent>(['model:setPrice', 'show:open', 'show:close', 'chat:mute', 'chat:ban', 'chat:unban', 'chat:slowMode', 'private:accept', 'private:decline', 'age:submit', 'age:status', 'vouchers:list']);
 
 const weird = fc.oneof(
   fc.anything({ maxDepth: 3 }),
