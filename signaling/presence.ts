@@ -7,7 +7,7 @@
 import { rooms, type Ctx } from './context.ts';
 import type { DirectoryEntry, EndReason, ModelStatus } from './protocol.ts';
 
-/** Pushes a model's current directory entry (offline when it has no presence). */
+/** Pushes a model's current directory entry (offline when it has no presence) to the directory and to the model itself (its studio follows it). */
 export async function pushEntry(ctx: Ctx, model: string, pseudonym?: string): Promise<DirectoryEntry> {
   const entry = (await ctx.store.entry(model)) ?? {
     key: model, pseudonym: pseudonym ?? '', status: 'offline' as ModelStatus, pricePerMinute: '0', minMinutes: 1, showId: null, viewers: 0,
@@ -17,7 +17,7 @@ export async function pushEntry(ctx: Ctx, model: string, pseudonym?: string): Pr
     entry.pricePerMinute = s.pricePerMinute;
     entry.minMinutes = s.minMinutes;
   }
-  ctx.io.to(rooms.directory).emit('directory:update', entry);
+  ctx.io.to(rooms.directory).to(rooms.identity(model)).emit('directory:update', entry);
   return entry;
 }
 
@@ -27,7 +27,11 @@ export async function setStatus(ctx: Ctx, model: string, pseudonym: string, stat
   await pushEntry(ctx, model, pseudonym);
 }
 
-/** Ends a public show: tells its viewers, empties its room, returns the model to `online` when connected. */
+/**
+ * Ends a public show, the one way a show ends (why: signaling/follow-sfu.ts): tells its viewers, empties its
+ * room, returns the model to `online` when connected, closes the show's media at the SFU. Idempotent: only the
+ * caller that deletes the show from the store does the rest.
+ */
 export async function endShow(ctx: Ctx, showId: string, reason: EndReason): Promise<void> {
   const show = await ctx.store.getShow(showId);
   const existed = await ctx.store.closeShow(showId);

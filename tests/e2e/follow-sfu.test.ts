@@ -83,6 +83,7 @@ t(`a viewer who asks to watch within ${ASK_WITHIN_MS} ms of the directory saying
     assert.is(r.error, undefined, `round ${round}: watching right after the public push failed (${r.whepAfterMs.toFixed(0)} ms after it): ${r.error}`);
     const v = r.viewer!;
     await waitFor(() => v.firstFrameMs() !== undefined, 15_000, `round ${round}: a whole video frame at the viewer`);
+    console.log(`  round ${round}: show:watch sent ${r.askedAfterMs.toFixed(1)} ms and WHEP posted ${r.whepAfterMs.toFixed(1)} ms after the public push; first frame ${v.firstFrameMs()!.toFixed(0)} ms after the POST`);
     assert.ok(v.audioPackets() > 0 || (await waitFor(() => v.audioPackets() > 0, 5_000, 'audio')), `round ${round}: audio too`);
 
     const ended = next(viewer.socket, 'show:ended', (e) => e.showId === opened.showId);
