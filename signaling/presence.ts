@@ -7,8 +7,8 @@
 import { rooms, type Ctx } from './context.ts';
 import type { DirectoryEntry, EndReason, ModelStatus } from './protocol.ts';
 
-/** Pushes a model's current directory entry (offline when it has no presence) to the directory and to the model itself (its studio follows it). */
-export async function pushEntry(ctx: Ctx, model: string, pseudonym?: string): Promise<DirectoryEntry> {
+/** Pushes a model's current directory entry (offline when it has no presence) to the directory, and to a show's room when named. */
+export async function pushEntry(ctx: Ctx, model: string, pseudonym?: string, showId?: string | null): Promise<DirectoryEntry> {
   const entry = (await ctx.store.entry(model)) ?? {
     key: model, pseudonym: pseudonym ?? '', status: 'offline' as ModelStatus, pricePerMinute: '0', minMinutes: 1, showId: null, viewers: 0,
   };
@@ -17,14 +17,17 @@ export async function pushEntry(ctx: Ctx, model: string, pseudonym?: string): Pr
     entry.pricePerMinute = s.pricePerMinute;
     entry.minMinutes = s.minMinutes;
   }
-  ctx.io.to(rooms.directory).to(rooms.identity(model)).emit('directory:update', entry);
+  ctx.io.to(showId ? [rooms.directory, rooms.show(showId)] : rooms.directory).emit('directory:update', entry);
   return entry;
 }
 
-/** Sets a model's status, keeping its pseudonym and show, and pushes the entry. */
+/**
+ * Sets a model's status, keeping its pseudonym and show, and pushes the entry; the show's room (its model and
+ * viewers) gets it too, so the studio and the viewers follow the show from `online` (open, no media yet) to `public`.
+ */
 export async function setStatus(ctx: Ctx, model: string, pseudonym: string, status: ModelStatus, showId: string | null): Promise<void> {
   await ctx.store.setPresence(model, { status, showId, pseudonym }, ctx.tuning.presenceTtlMs);
-  await pushEntry(ctx, model, pseudonym);
+  await pushEntry(ctx, model, pseudonym, showId);
 }
 
 /**
