@@ -15,7 +15,7 @@ import { launchChromium, type Browser } from '../helpers/chromium.ts';
 import { exitSoon, waitFor } from '../sfu/helpers/browser.ts';
 import { PAGE_SCRIPT } from '../sfu/helpers/pageScript.ts';
 import { joinWhep, type WeriftViewerClient } from '../sfu/helpers/weriftViewer.ts';
-import { call, login, next, ok, type User } from '../signaling/helpers.ts';
+import { call, login, next, ok, until, type User } from '../signaling/helpers.ts';
 
 /** A viewer that asks within this long of the `public` push must get media. */
 const ASK_WITHIN_MS = 50;
@@ -86,14 +86,32 @@ t(`a viewer who asks to watch within ${ASK_WITHIN_MS} ms of the directory saying
     console.log(`  round ${round}: show:watch sent ${r.askedAfterMs.toFixed(1)} ms and WHEP posted ${r.whepAfterMs.toFixed(1)} ms after the public push; first frame ${v.firstFrameMs()!.toFixed(0)} ms after the POST`);
     assert.ok(v.audioPackets() > 0 || (await waitFor(() => v.audioPackets() > 0, 5_000, 'audio')), `round ${round}: audio too`);
 
+    // The directory's count is the engine's: one WHEP session, then none.
+    const count = async () => (await ok(viewer.socket, 'directory:subscribe', {})).models.find((m) => m.key === model.key)?.viewers;
+    await until(async () => (await count()) === 1, 5_000, `round ${round}: a count of 1`);
+    await v.close();
+    await until(async () => (await count()) === 0, 5_000, `round ${round}: a count of 0`);
+
     const ended = next(viewer.socket, 'show:ended', (e) => e.showId === opened.showId);
     await ok(model.socket, 'show:close', {});
     assert.is((await ended).reason, 'ended');
-    await v.close();
     await page.evaluate((id) => (window as any).sfuTest.stop(id), publisher);
     model.socket.close();
     viewer.socket.close();
   }
+});
+
+t('a viewer who asks before any media gets a clear NOT_FOUND, not an SFU error', async ({ platform }) => {
+  const model = await login(platform.url, 'model');
+  const viewer = await login(platform.url, 'client');
+  const opened = await ok(model.socket, 'show:open', {});
+  const early = await call(viewer.socket, 'show:watch', { model: model.key });
+  assert.is(early.ok ? null : early.error.code, 'NOT_FOUND');
+  assert.is((await ok(viewer.socket, 'directory:subscribe', {})).models.find((m) => m.key === model.key)?.status, 'online');
+  await ok(model.socket, 'show:close', {});
+  assert.is(await platform.signaling.store.getShow(opened.showId), null);
+  model.socket.close();
+  viewer.socket.close();
 });
 
 t.run();
