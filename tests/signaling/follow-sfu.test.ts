@@ -7,7 +7,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TestSfu, call, login, next, none, ok, sleep, startRedis, startServer, testConfig, until, type RedisHandle, type Running, type User } from './helpers.ts';
+import { TestSfu, call, login, mediaArrives, next, none, ok, sleep, startRedis, startServer, testConfig, until, type RedisHandle, type Running, type User } from './helpers.ts';
 
 const one = suite<{ run: Running; sfu: TestSfu }>('following one SFU');
 
@@ -48,8 +48,7 @@ one('until the SFU has the media the model is online with its show open and watc
 one('the viewer count is the engine\'s: watching does not move it, viewercount does', async ({ run, sfu }) => {
   const model = await login(run.url, 'model');
   const { showId } = await ok(model.socket, 'show:open', {});
-  sfu.start(showId);
-  await until(async () => (await run.server.store.getPresence(model.key))?.status === 'public', 5000, 'public');
+  await mediaArrives(run, model, showId);
   const a = await login(run.url, 'client');
   const b = await login(run.url, 'client');
   await ok(a.socket, 'show:watch', { model: model.key });
@@ -71,9 +70,7 @@ one('the viewer count is the engine\'s: watching does not move it, viewercount d
 one('a media drop leaves the show open: the model is online with it, chat goes on, viewers are told, media back makes it public again', async ({ run, sfu }) => {
   const model = await login(run.url, 'model');
   const { showId } = await ok(model.socket, 'show:open', {});
-  const live = next(model.socket, 'directory:update', (e) => e.status === 'public');
-  sfu.start(showId);
-  await live;
+  await mediaArrives(run, model, showId);
   const viewer = await login(run.url, 'client');
   await ok(viewer.socket, 'show:watch', { model: model.key });
   sfu.events.emit('viewercount', showId, 1);
@@ -101,44 +98,39 @@ one('a media drop leaves the show open: the model is online with it, chat goes o
   viewer.socket.close();
 });
 
-one('one way a show ends: show:close closes the SFU show once and the engine\'s showended that follows changes nothing', async ({ run, sfu }) => {
+/** A public show with one viewer; `end` runs `how`, then counts what the viewer and the SFU saw. */
+async function endedOnce(run: Running, sfu: TestSfu, how: (model: User, showId: string) => Promise<void>) {
   const model = await login(run.url, 'model');
   const { showId } = await ok(model.socket, 'show:open', {});
-  await (async () => { const l = next(model.socket, 'directory:update', (e) => e.status === 'public'); sfu.start(showId); await l; })();
+  await mediaArrives(run, model, showId);
   const viewer = await login(run.url, 'client');
   await ok(viewer.socket, 'show:watch', { model: model.key });
   let endings = 0;
   viewer.socket.on('show:ended', () => { endings++; });
   const before = sfu.closed.length;
-  await ok(model.socket, 'show:close', {});
+  await how(model, showId);
   await until(() => endings > 0, 5000, 'show:ended');
   await sleep(300);
+  viewer.socket.close();
+  return { model, showId, endings, closed: sfu.closed.slice(before) };
+}
+
+one('one way a show ends: show:close closes the SFU show once and the engine\'s showended that follows changes nothing', async ({ run, sfu }) => {
+  const { model, showId, endings, closed } = await endedOnce(run, sfu, async (m) => { await ok(m.socket, 'show:close', {}); });
   assert.is(endings, 1, 'viewers are told once');
-  assert.equal(sfu.closed.slice(before), [showId], 'the SFU is asked once');
+  assert.equal(closed, [showId], 'the SFU is asked once');
   assert.equal(await run.server.store.getPresence(model.key), { status: 'online', showId: null, pseudonym: model.pseudonym });
   const closeAgain = await call(model.socket, 'show:close', {});
   assert.is(closeAgain.ok ? null : closeAgain.error.code, 'NOT_FOUND');
   model.socket.close();
-  viewer.socket.close();
 });
 
 one('a publisher\'s own WHIP DELETE ends the show once, through signaling', async ({ run, sfu }) => {
-  const model = await login(run.url, 'model');
-  const { showId } = await ok(model.socket, 'show:open', {});
-  await (async () => { const l = next(model.socket, 'directory:update', (e) => e.status === 'public'); sfu.start(showId); await l; })();
-  const viewer = await login(run.url, 'client');
-  await ok(viewer.socket, 'show:watch', { model: model.key });
-  let endings = 0;
-  viewer.socket.on('show:ended', () => { endings++; });
-  const before = sfu.closed.length;
-  sfu.drop(showId, 'deleted');
-  await until(() => endings > 0, 5000, 'show:ended');
-  await sleep(300);
+  const { model, showId, endings, closed } = await endedOnce(run, sfu, async (_m, id) => { sfu.drop(id, 'deleted'); });
   assert.is(endings, 1);
-  assert.equal(sfu.closed.slice(before), [showId], 'endShow closes the (already gone) SFU show, which is idempotent');
+  assert.equal(closed, [showId], 'endShow closes the (already gone) SFU show, which is idempotent');
   assert.is(await run.server.store.getShow(showId), null);
   model.socket.close();
-  viewer.socket.close();
 });
 
 one('media for a show signaling already ended is closed at the SFU and never listed', async ({ run, sfu }) => {
