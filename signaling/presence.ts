@@ -49,7 +49,8 @@ export async function endShow(ctx: Ctx, showId: string, reason: EndReason): Prom
   }
   ctx.io.to(rooms.show(showId)).emit('show:ended', { showId, reason });
   ctx.io.in(rooms.show(showId)).socketsLeave(rooms.show(showId));
-  ctx.sfu?.closeShow(showId).catch((err: unknown) => ctx.logger.warn({ err, showId }, 'sfu closeShow failed'));
+  // Awaited: once a show:close is answered the media is gone, so the studio may drop its connection at once.
+  await ctx.sfu?.closeShow(showId).catch((err: unknown) => ctx.logger.warn({ err, showId }, 'sfu closeShow failed'));
   ctx.logger.info({ showId, model: presence?.pseudonym, reason }, 'show ended');
 }
 

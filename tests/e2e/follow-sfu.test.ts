@@ -19,7 +19,7 @@ import { call, login, next, ok, until, type User } from '../signaling/helpers.ts
 
 /** A viewer that asks within this long of the `public` push must get media. */
 const ASK_WITHIN_MS = 50;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 interface Ctx { platform: Platform; browser: Browser; page: Page }
 const t = suite<Ctx>('signaling follows the SFU');
