@@ -43,7 +43,6 @@ export function accountHandlers(ctx: Ctx): Handlers {
         const presence = await ctx.store.getPresence(key);
         if (presence?.showId) await endShow(ctx, presence.showId, 'deleted');
         for (const id of await ctx.store.privateSessionsOf(key)) await endPrivate(ctx, id, 'deleted', key);
-        for (const showId of await ctx.store.watching(key)) await ctx.store.removeViewer(showId, key);
         await ctx.records.forget(key);
         await ctx.store.deleteIdentity(key);
         ctx.localModels.delete(key);

@@ -108,7 +108,7 @@ export async function startPlatform(config: Config): Promise<Platform> {
     const sfu = media.engine;
 
     const signaling = await createSignalingServer({
-      config, chain, logger, sfu, sfuEvents: sfu.events, audience: new URL(url).origin,
+      config, chain, logger, sfu, audience: new URL(url).origin,
       tuning: {
         ageDocumentTtlMs: config.AGE_DOCUMENT_TTL_HOURS * 3_600_000,
         attestationMaxAgeSeconds: config.AGE_ATTESTATION_MAX_AGE_DAYS * 86_400,

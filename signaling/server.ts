@@ -18,7 +18,7 @@ import type pino from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from './config.ts';
 import { CLIENT_EVENTS, PROTOCOL_VERSION, describeIssue, schemas, type AckErr, type ClientEvent } from './protocol.ts';
-import { DEFAULT_TUNING, isAuthed, rooms, type Parsed, type AuthedSock, type ChainInfo, type Ctx, type HandlerSpec, type Handlers, type IO, type Sock, type SfuControl, type Tuning } from './context.ts';
+import { DEFAULT_TUNING, isAuthed, rooms, type Parsed, type ChainInfo, type Ctx, type HandlerSpec, type Handlers, type IO, type Sock, type Tuning } from './context.ts';
 import { SignalingError } from './errors.ts';
 import { createLogger } from './logger.ts';
 import { SignalingMetrics } from './metrics.ts';
@@ -28,19 +28,14 @@ import { RedisKv, connectRedis, type RedisClient } from './kv-redis.ts';
 import { Auth } from './auth.ts';
 import { Payments } from './payments.ts';
 import { Records } from './records.ts';
-import { endShow, heartbeat, modelGone, scheduleViewerPush } from './presence.ts';
+import { heartbeat, modelGone } from './presence.ts';
+import { SfuFollower, type SfuLink } from './follow-sfu.ts';
 import { sessionHandlers } from './session.ts';
 import { showHandlers } from './shows.ts';
 import { chatHandlers } from './chat.ts';
 import { privateHandlers, peerGone } from './private.ts';
 import { accountHandlers, ageUploadRouter, verifierRouter } from './account.ts';
 import { voucherHandlers } from './vouchers.ts';
-
-/** SFU engine events signaling listens to (sfu/engine.ts `SfuEngine.events`). */
-export interface SfuEventSource {
-  on(event: 'showended', listener: (showId: string, reason: string) => void): unknown;
-  off(event: 'showended', listener: (showId: string, reason: string) => void): unknown;
-}
 
 export interface SignalingOptions {
   /** Validated configuration (signaling/config.ts). */
@@ -51,10 +46,8 @@ export interface SignalingOptions {
   logger?: pino.Logger;
   /** Metrics registry; default a fresh one with process metrics. */
   registry?: Registry;
-  /** SFU engine events: a show whose publisher deleted its WHIP session ends for its viewers too (default `sfu.events`). */
-  sfuEvents?: SfuEventSource;
-  /** Lets signaling close a show's media when it ends it (ban, close, account deletion): an in-process SfuEngine fits. */
-  sfu?: SfuControl & { events?: SfuEventSource };
+  /** The SFU whose lifecycle signaling follows (signaling/follow-sfu.ts; an in-process SfuEngine fits); without it no show goes public. */
+  sfu?: SfuLink;
   /** Origin bound into login challenges; default the origin of PUBLIC_URL, else http://HOST:PORT. */
   audience?: string;
   /** Timings and limits (tests shorten them). */
@@ -282,7 +275,6 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   async function onDisconnect(socket: Sock): Promise<void> {
     if (!isAuthed(socket)) return;
     const key = socket.data.key;
-    for (const showId of [...socket.data.shows]) await leaveShowAfterDisconnect(socket, showId);
     const stillHere = (await io.in(rooms.identity(key)).local.fetchSockets()).length > 0;
     if (socket.data.role === 'model') {
       const local = ctx.localModels.get(key);
@@ -297,25 +289,8 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
     }
   }
 
-  async function leaveShowAfterDisconnect(socket: AuthedSock, showId: string): Promise<void> {
-    // The watcher may come back (resume): keep its place in `lc:watch:` but drop it from the live count.
-    const key = socket.data.key;
-    socket.data.shows.delete(showId);
-    const others = (await io.in(rooms.identity(key)).local.fetchSockets()).some((s) => s.data.shows.has(showId));
-    if (others) return;
-    await store.removeViewer(showId, key);
-    const show = await store.getShow(showId);
-    if (show) scheduleViewerPush(ctx, showId, show.model);
-  }
-
   // --- SFU events -------------------------------------------------------------
-  const onSfuShowEnded = (showId: string, reason: string) => {
-    // Only an explicit WHIP DELETE ends the show; a media drop leaves the model time to republish.
-    if (reason !== 'deleted' || !ctx.localShows.has(showId)) return;
-    ctx.track(endShow(ctx, showId, 'ended').catch((err: unknown) => logger.error({ err }, 'ending show after SFU event failed')));
-  };
-  const sfuEvents = options.sfuEvents ?? options.sfu?.events;
-  sfuEvents?.on('showended', onSfuShowEnded);
+  const sfuFollower = options.sfu ? new SfuFollower(ctx, options.sfu) : null;
 
   // --- HTTP -----------------------------------------------------------------------
   app.get('/metrics', async (_req, res) => {
@@ -350,7 +325,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
       closed ??= (async () => {
         ctx.closing = true;
         clearInterval(beat);
-        sfuEvents?.off('showended', onSfuShowEnded);
+        sfuFollower?.close();
         for (const t of timers.values()) clearTimeout(t);
         timers.clear();
         io.local.disconnectSockets(true);

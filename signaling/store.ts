@@ -17,7 +17,7 @@ export const KEY_PREFIXES = {
   'lc:presence:': { ephemeral: true }, // status and show of a connected model
   'lc:online': { ephemeral: false }, // set of model keys with presence (members pruned when presence expires)
   'lc:show:': { ephemeral: true }, // an open public show
-  'lc:viewers:': { ephemeral: true }, // viewer keys of a show
+  'lc:viewers:': { ephemeral: true }, // viewer count of a show, as its SFU engine reports it
   'lc:watch:': { ephemeral: true }, // shows an identity watches, for resume
   'lc:ban:': { ephemeral: false }, // keys a model banned
   'lc:mute:': { ephemeral: true }, // a mute in one show
@@ -108,7 +108,7 @@ export class Store {
     const p = presence === undefined ? await this.getPresence(model) : presence;
     if (!p) return null;
     const s = await this.getSettings(model);
-    const viewers = p.showId ? await this.kv.scard(`lc:viewers:${p.showId}`) : 0;
+    const viewers = p.showId ? await this.viewerCount(p.showId) : 0;
     return { key: model, pseudonym: p.pseudonym, status: p.status, pricePerMinute: s.pricePerMinute, minMinutes: s.minMinutes, showId: p.showId, viewers };
   }
 
@@ -149,22 +149,6 @@ export class Store {
     const n = await this.kv.del(`lc:show:${showId}`);
     await this.kv.del(`lc:viewers:${showId}`);
     return n > 0;
-  }
-
-  /** Adds a viewer; returns the viewer count. */
-  async addViewer(showId: string, viewer: string, ttlMs: number): Promise<number> {
-    await this.kv.sadd(`lc:viewers:${showId}`, viewer);
-    await this.kv.expire(`lc:viewers:${showId}`, ttlMs);
-    return this.kv.scard(`lc:viewers:${showId}`);
-  }
-
-  async removeViewer(showId: string, viewer: string): Promise<number> {
-    await this.kv.srem(`lc:viewers:${showId}`, viewer);
-    return this.kv.scard(`lc:viewers:${showId}`);
-  }
-
-  viewerCount(showId: string): Promise<number> {
-    return this.kv.scard(`lc:viewers:${showId}`);
   }
 
   async addWatching(key: string, showId: string, ttlMs: number): Promise<void> {
@@ -395,5 +379,16 @@ export class Store {
 
   async releaseSettlement(channelId: string): Promise<void> {
     await this.kv.del(`lc:settling:${channelId.toLowerCase()}`);
+  }
+
+  // --- viewer counts (signaling/follow-sfu.ts) ----------------------------------------
+  /** Records a show's viewer count as the SFU engine reported it; it expires with the show. */
+  async setViewerCount(showId: string, viewers: number, ttlMs: number): Promise<void> {
+    await this.kv.set(`lc:viewers:${showId}`, String(viewers), { ttlMs });
+  }
+
+  /** The show's viewer count last reported by its SFU engine (0 before any report). */
+  async viewerCount(showId: string): Promise<number> {
+    return Number(await this.kv.get(`lc:viewers:${showId}`) ?? 0);
   }
 }

@@ -2,6 +2,7 @@ import { LitElement, css, html } from 'lit';
 import { session } from '../lib/session.ts';
 import { whipPublish, type WhipSession } from '../lib/whip.ts';
 import type { Connection } from '../lib/connection.ts';
+import type { DirectoryEntry } from '../../signaling/protocol.ts';
 import './live-chat.ts';
 
 /** The model's studio: camera preview, go live (WHIP), end the show. */
@@ -30,9 +31,16 @@ export class LiveStudio extends LitElement {
     this.pseudonym = '';
   }
 
+  /** The show is public once signaling hears from the SFU that our media arrived; it says so in our entry. */
+  #onEntry = (entry: DirectoryEntry) => {
+    if (!this.showId || entry.showId !== this.showId || entry.key !== this.#connection?.identity.publicKey) return;
+    this.status = entry.status === 'public' ? 'You are live.' : 'Waiting for your video to reach the server…';
+  };
+
   override async firstUpdated(): Promise<void> {
     try {
       this.#connection = await session('model');
+      this.#connection.socket.on('directory:update', this.#onEntry);
       this.pseudonym = this.#connection.identity.pseudonym;
     } catch (err) {
       this.status = `Cannot sign in: ${(err as Error).message}`;
@@ -58,7 +66,7 @@ export class LiveStudio extends LitElement {
       this.showId = show.showId;
       this.#publishing = await whipPublish(new URL(show.whipUrl, location.origin).href, show.whipToken, stream);
       this.live = true;
-      this.status = 'You are live.';
+      if (this.status === 'Going live…') this.status = 'Waiting for your video to reach the server…';
     } catch (err) {
       this.status = `Cannot go live: ${(err as Error).message}`;
       await this.#end();
@@ -66,15 +74,19 @@ export class LiveStudio extends LitElement {
   }
 
   async #end(): Promise<void> {
-    await this.#publishing?.stop();
+    const publishing = this.#publishing;
     this.#publishing = null;
-    if (this.showId) await this.#connection?.request('show:close', {}).catch(() => undefined);
+    // Signaling ends the show and closes its media at the SFU; the WHIP DELETE is only for when signaling cannot be reached.
+    const closed = this.showId ? await this.#connection?.request('show:close', {}).then(() => true, () => false) : false;
+    if (closed) publishing?.pc.close();
+    else await publishing?.stop();
     this.live = false;
     this.showId = '';
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.#connection?.socket.off('directory:update', this.#onEntry);
     void this.#end();
     this.#stream?.getTracks().forEach((t) => t.stop());
   }

@@ -2,6 +2,7 @@ import { LitElement, css, html } from 'lit';
 import { session } from '../lib/session.ts';
 import { whepPlay, type WhipSession } from '../lib/whip.ts';
 import type { Connection } from '../lib/connection.ts';
+import type { DirectoryEntry } from '../../signaling/protocol.ts';
 import './live-chat.ts';
 
 /** Watches one model's public show through WHEP, with its chat. */
@@ -13,6 +14,7 @@ export class LiveViewer extends LitElement {
   declare showId: string;
   #connection: Connection | null = null;
   #playback: WhipSession | null = null;
+  #joining = false;
 
   static override styles = css`
     .stage { display: flex; gap: 16px; flex-wrap: wrap; }
@@ -33,11 +35,34 @@ export class LiveViewer extends LitElement {
     this.#playback = null;
   };
 
+  /** The show stays open while the model's media drops and comes back: play again once it is public again. */
+  #onEntry = (entry: DirectoryEntry) => {
+    if (!this.showId || entry.showId !== this.showId || entry.key !== this.model) return;
+    if (entry.status === 'public' && !this.#playback) void this.#watch();
+    if (entry.status !== 'public' && this.#playback) {
+      this.status = 'The video was interrupted: waiting for it to come back…';
+      void this.#playback.stop();
+      this.#playback = null;
+    }
+  };
+
   override async firstUpdated(): Promise<void> {
     try {
       this.#connection = await session('client');
       this.#connection.socket.on('show:ended', this.#onEnded);
-      const watch = await this.#connection.request('show:watch', { model: this.model });
+      this.#connection.socket.on('directory:update', this.#onEntry);
+    } catch (err) {
+      this.status = `Cannot watch: ${(err as Error).message}`;
+      return;
+    }
+    await this.#watch();
+  }
+
+  async #watch(): Promise<void> {
+    if (this.#joining) return;
+    this.#joining = true;
+    try {
+      const watch = await this.#connection!.request('show:watch', { model: this.model });
       this.showId = watch.showId;
       this.status = `Watching ${watch.model.pseudonym}`;
       const video = this.renderRoot.querySelector('video')!;
@@ -46,12 +71,15 @@ export class LiveViewer extends LitElement {
       });
     } catch (err) {
       this.status = `Cannot watch: ${(err as Error).message}`;
+    } finally {
+      this.#joining = false;
     }
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#connection?.socket.off('show:ended', this.#onEnded);
+    this.#connection?.socket.off('directory:update', this.#onEntry);
     if (this.showId) void this.#connection?.request('show:leave', { showId: this.showId }).catch(() => undefined);
     void this.#playback?.stop();
   }

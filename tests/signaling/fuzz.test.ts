@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { CLIENT_EVENTS, ERROR_CODES, schemas, type ClientEvent } from '../../signaling/protocol.ts';
 import { KEY_PREFIXES } from '../../signaling/store.ts';
-import { client, connected, login, ok, startRedis, startServer, type ClientSocket, type RedisHandle, type Running, type User } from './helpers.ts';
+import { client, connected, login, mediaArrives, ok, startRedis, startServer, type ClientSocket, type RedisHandle, type Running, type User } from './helpers.ts';
 
 const KEY = 'A'.repeat(43);
 const ID = 'abcdefgh1234';
@@ -149,6 +149,7 @@ function fuzz(name: string, withRedis: boolean) {
     assert.not.ok(keys.some((k) => k.startsWith('lc:show:') || k.startsWith('lc:priv:') || k.startsWith('lc:rec:')), 'no show, session or record was created');
     // Still fully working.
     const { showId } = await ok(model.socket, 'show:open', {});
+    await mediaArrives(run, model, showId);
     await ok(viewer.socket, 'show:watch', { model: model.key });
     await ok(viewer.socket, 'chat:send', { showId, text: 'still alive' });
     await ok(model.socket, 'show:close', {});

@@ -114,10 +114,13 @@ const sfu = suite('SFU events');
 sfu('a publisher that deletes its WHIP session ends the show for its viewers; a media drop does not', async () => {
   const events = new TypedEmitter<SfuEngineEvents>();
   const closed: string[] = [];
-  const r = await startServer({ sfuEvents: events, sfu: { closeShow: async (id) => { closed.push(id); } } });
+  const r = await startServer({ sfu: { events, closeShow: async (id) => { closed.push(id); } } });
   const model = await login(r.url, 'model');
   const viewer = await login(r.url, 'client');
   const { showId } = await ok(model.socket, 'show:open', {});
+  const live = next(model.socket, 'directory:update', (e) => e.status === 'public');
+  events.emit('showstarted', showId);
+  await live;
   await ok(viewer.socket, 'show:watch', { model: model.key });
   events.emit('showended', showId, 'disconnected');
   const stillOn = await call(viewer.socket, 'chat:send', { showId, text: 'still on' });
