@@ -3,11 +3,11 @@
  * until used (so any signaling process can verify them, once), session tokens
  * MACed with a key derived from SESSION_SECRET for this purpose only.
  */
-import { createChallenge, deriveSecret, issueSessionToken, verifyChallengeResponse, verifySessionToken } from '../crypto/login.ts';
+import { createChallenge, deriveSecret, issueSessionToken, verifyChallengeResponse, verifySessionToken, type LoginChallenge } from '../crypto/login.ts';
 import { pseudonymOf } from '../crypto/identity.ts';
 import { isPlatformError } from '../crypto/errors.ts';
 import { SignalingError } from './errors.ts';
-import type { LoginChallenge, Role } from './protocol.ts';
+import type { Role } from './protocol.ts';
 import type { Store } from './store.ts';
 
 export interface Session { key: string; pseudonym: string; token: string; role: Role; expiresAt: number }
@@ -88,7 +88,7 @@ export class Auth {
       if (isPlatformError(err)) throw new SignalingError('SESSION_EXPIRED', err.message);
       throw err;
     }
-    const stored = await this.#store.kv.get(`lc:sess:${claims.sessionId}`);
+    const stored = await this.#store.sessionRole(claims.sessionId);
     return this.#session(claims.publicKey, role ?? (stored === 'model' ? 'model' : 'client'));
   }
 
@@ -117,7 +117,7 @@ export class Auth {
     const token = await issueSessionToken(secret, key, this.#ttlSeconds);
     const { sessionId } = await verifySessionToken(secret, token);
     // Only the role, under the token's random id, for as long as the token lives.
-    await this.#store.kv.set(`lc:sess:${sessionId}`, role, { ttlMs: this.#ttlSeconds * 1000 });
+    await this.#store.setSessionRole(sessionId, role, this.#ttlSeconds * 1000);
     return { key, pseudonym: await this.pseudonym(key), token, role, expiresAt: Date.now() + this.#ttlSeconds * 1000 };
   }
 }

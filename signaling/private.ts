@@ -151,7 +151,7 @@ export function privateHandlers(ctx: Ctx): Handlers {
         }
         const active: PrivateSession = { ...s, state: 'active', startedAt: Date.now(), baseline: owed.toString(), paidMinutes: 0 };
         await ctx.store.putPrivate(active, ACTIVE_TTL_MS);
-        await ctx.store.kv.del(`lc:privreq:${s.client}:${s.model}`);
+        await ctx.store.clearPendingRequest(s.client, s.model);
         if (presence?.showId) await endShow(ctx, presence.showId, 'ended');
         await setStatus(ctx, s.model, s.modelPseudonym, 'private', null);
         const { TURN_URLS: urls, TURN_SECRET: secret, TURN_TTL_SECONDS: ttl } = ctx.config;
