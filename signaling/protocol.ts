@@ -323,7 +323,7 @@ export interface ServerToClient {
  * HTTP upload of a sealed age document (too big for a socket frame):
  * `POST /age/documents?verifierKey=<key>`, `Authorization: Bearer <session token>`,
  * `Content-Type: application/octet-stream`, body = the bytes of crypto/age.ts `sealDocument`.
- * Answers `{ ok: true, status }` or `{ ok: false, error: { code, message } }`.
+ * Answers `{ ok: true, status }`, or an error as every HTTP route does: `{ error: { code, message } }`.
  */
 export const AGE_DOCUMENT_PATH = '/age/documents';
 

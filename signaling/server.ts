@@ -17,9 +17,9 @@ import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'r
 import type pino from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from './config.ts';
-import { CLIENT_EVENTS, PROTOCOL_VERSION, describeIssue, schemas, type AckErr, type ClientEvent } from './protocol.ts';
+import { CLIENT_EVENTS, PROTOCOL_VERSION, describeIssue, schemas, type ClientEvent } from './protocol.ts';
 import { DEFAULT_TUNING, isAuthed, rooms, type Parsed, type AuthedSock, type ChainInfo, type Ctx, type HandlerSpec, type Handlers, type IO, type Sock, type SfuControl, type Tuning } from './context.ts';
-import { SignalingError } from './errors.ts';
+import { SignalingError, answerFor } from './errors.ts';
 import { createLogger } from './logger.ts';
 import { SignalingMetrics } from './metrics.ts';
 import { Store } from './store.ts';
@@ -71,11 +71,6 @@ export interface SignalingServer {
   records: Records;
   listen(port: number, host: string): Promise<number>;
   close(): Promise<void>;
-}
-
-function errorBody(err: unknown): AckErr['error'] | null {
-  if (err instanceof SignalingError) return err.toJSON();
-  return null;
 }
 
 export async function createSignalingServer(options: SignalingOptions): Promise<SignalingServer> {
@@ -241,13 +236,10 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
       }
       reply({ ok: true, ...data });
     } catch (err) {
-      let body = errorBody(err);
-      if (!body) {
-        body = { code: 'INTERNAL', message: 'internal error' };
-        logger.error({ err, event, who: socket.data.pseudonym }, 'handler failed');
-      }
-      result = body.code;
-      reply({ ok: false, error: body });
+      const { error, log } = answerFor(err);
+      if (log) logger[log]({ err, event, who: socket.data.pseudonym }, 'handler failed');
+      result = error.code;
+      reply({ ok: false, error });
     } finally {
       metrics.events.inc({ event, result });
       metrics.eventSeconds.observe({ event }, (performance.now() - started) / 1000);

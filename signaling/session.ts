@@ -1,8 +1,7 @@
 /** Login, resume, logout and wallet binding; what a socket carries once logged in. */
 import { verifyWalletBinding } from '../contracts/wallet-binding.ts';
-import { isPlatformError } from '../crypto/errors.ts';
 import { isAuthed, rooms, type Ctx, type Handlers, type Sock } from './context.ts';
-import { fail } from './errors.ts';
+import { asWireError, fail } from './errors.ts';
 import type { Role } from './protocol.ts';
 import type { Session } from './auth.ts';
 import { setStatus } from './presence.ts';
@@ -103,14 +102,9 @@ export function sessionHandlers(ctx: Ctx): Handlers {
       access: 'any',
       async handle(socket, p) {
         const key = socket.data.key;
-        try {
-          const { address } = await verifyWalletBinding({ v: 1, identityKey: key, ...p });
-          await ctx.store.setWallet(key, address);
-          return { address };
-        } catch (err) {
-          if (isPlatformError(err) && err.code.startsWith('CRYPTO_') && err.code !== 'CRYPTO_INTERNAL') fail('BAD_REQUEST', err.message);
-          throw err;
-        }
+        const { address } = await asWireError('BAD_REQUEST', '', () => verifyWalletBinding({ v: 1, identityKey: key, ...p }));
+        await ctx.store.setWallet(key, address);
+        return { address };
       },
     },
   };
