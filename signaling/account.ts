@@ -15,7 +15,7 @@ import { rooms, type Ctx, type Handlers } from './context.ts';
 import { AGE_DOCUMENT_PATH, LIMITS } from './protocol.ts';
 import { bodyErrors, sendError, sendThrown } from './http-errors.ts';
 import { ageStatus, pendingFor, recordAttestation, submitDocument } from './age.ts';
-import { endShow } from './presence.ts';
+import { cancelModelGrace, endShow } from './presence.ts';
 import { endPrivate } from './private.ts';
 import { checkVerifierAuthorization } from './verifier-auth.ts';
 
@@ -47,13 +47,13 @@ export function accountHandlers(ctx: Ctx): Handlers {
         await ctx.records.forget(key);
         await ctx.store.deleteIdentity(key);
         ctx.localModels.delete(key);
-        ctx.cancel(`model:${key}`);
+        cancelModelGrace(ctx, key);
         ctx.io.to(rooms.directory).emit('directory:update', {
           key, pseudonym: socket.data.pseudonym, status: 'offline', pricePerMinute: '0', minMinutes: 1, showId: null, viewers: 0,
         });
         ctx.logger.info({ who: socket.data.pseudonym }, 'identity deleted');
         // After the ack has gone out, every socket of the identity is closed.
-        ctx.later(`deleted:${key}`, 50, () => ctx.io.in(rooms.identity(key)).disconnectSockets(true));
+        ctx.timers.set(`deleted:${key}`, 50, () => ctx.io.in(rooms.identity(key)).disconnectSockets(true));
         return {};
       },
     },

@@ -4,7 +4,7 @@ import { isAuthed, rooms, type Ctx, type Handlers, type Sock } from './context.t
 import { asWireError, fail } from './errors.ts';
 import type { Role } from './protocol.ts';
 import type { Session } from './auth.ts';
-import { setStatus } from './presence.ts';
+import { cancelModelGrace, setStatus } from './presence.ts';
 import { joinShow } from './shows.ts';
 
 /** Binds a session to a socket and restores the identity's rooms. */
@@ -23,7 +23,7 @@ async function attach(ctx: Ctx, socket: Sock, s: Session, role: Role): Promise<{
     let sockets = ctx.localModels.get(s.key);
     if (!sockets) ctx.localModels.set(s.key, (sockets = new Set()));
     sockets.add(socket.id);
-    ctx.cancel(`model:${s.key}`);
+    cancelModelGrace(ctx, s.key);
     const presence = await ctx.store.getPresence(s.key);
     if (presence?.showId && await ctx.store.getShow(presence.showId)) {
       // The model came back within the grace period: its show goes on, run from here.
@@ -55,7 +55,7 @@ async function attach(ctx: Ctx, socket: Sock, s: Session, role: Role): Promise<{
     const session = await ctx.store.getPrivate(id);
     if (session && session.state !== 'ended') {
       privateSessionIds.push(id);
-      ctx.cancel(`peer:${id}:${s.key}`);
+      ctx.timers.cancel(`peer:${id}:${s.key}`); // private.ts peerGone's grace: the peer is back
     }
   }
   ctx.logger.info({ who: s.pseudonym, role }, 'session attached');
