@@ -32,11 +32,16 @@ export interface LoggedError { name: string; code?: string; message: string; sta
 export function serializeError(e: unknown, depth = 0): LoggedError {
   if (!(e instanceof Error)) return { name: 'NonError', message: String(e) };
   const { code, shortMessage } = e as { code?: unknown; shortMessage?: unknown };
+  const short = typeof shortMessage === 'string';
+  const message = short ? shortMessage : e.message;
+  // The stack starts with the message: keep only its frames after the short one.
+  const frames = e.stack?.indexOf('\n    at ') ?? -1;
+  const stack = short ? (frames >= 0 ? `${e.name}: ${message}${e.stack!.slice(frames)}` : undefined) : e.stack;
   const out: LoggedError = {
     name: e.name,
     ...(typeof code === 'string' ? { code } : {}),
-    message: typeof shortMessage === 'string' ? shortMessage : e.message,
-    ...(e.stack ? { stack: e.stack } : {}),
+    message,
+    ...(stack ? { stack } : {}),
   };
   if (e.cause !== undefined && depth < 4) out.cause = serializeError(e.cause, depth + 1);
   return out;
