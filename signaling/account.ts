@@ -9,6 +9,7 @@
  * - `POST /verifier/attestations` with JSON `{ attestation }` (crypto/age.ts
  *   `signAttestation`): needs no header, the attestation is signed by a configured
  *   verifier key. The sealed document is deleted; the model is told its status.
+ * - Errors, as on every HTTP route: `{ error: { code, message } }` (http-errors.ts).
  */
 import express from 'express';
 import { rooms, type Ctx, type Handlers } from './context.ts';
