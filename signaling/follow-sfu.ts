@@ -47,7 +47,7 @@ export class SfuFollower {
   readonly #onCount = (showId: string, count: number): void => this.#enqueue(showId, 'viewercount', () => this.#counted(showId, count));
 
   #enqueue(showId: string, event: string, work: () => Promise<void>): void {
-    if (this.#closed || this.#ctx.closing) return;
+    if (this.#closed) return;
     const run = (this.#chains.get(showId) ?? Promise.resolve())
       .then(work)
       .catch((err: unknown) => this.#ctx.logger.error({ err, showId, event }, 'following an SFU event failed'))

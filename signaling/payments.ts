@@ -13,9 +13,8 @@
 import { connectChannels, type ChannelInfo, type LiveChannelsClient } from '../contracts/client.ts';
 import { parseSignedVoucher, voucherDomain, type VoucherDomain } from '../contracts/voucher.ts';
 import { FastVoucherVerifier } from '../contracts/voucher-verifier.ts';
-import { isPlatformError } from '../crypto/errors.ts';
 import type { ChainInfo, Ctx } from './context.ts';
-import { fail, SignalingError } from './errors.ts';
+import { asWireError, fail } from './errors.ts';
 import type { Voucher } from './protocol.ts';
 
 export class Payments {
@@ -33,18 +32,13 @@ export class Payments {
     try {
       return await this.client.getChannel(sender, receiver);
     } catch (err) {
-      throw new SignalingError('CHAIN_UNAVAILABLE', 'cannot read the channel from the chain', { cause: err });
+      fail('CHAIN_UNAVAILABLE', 'cannot read the channel from the chain', err);
     }
   }
 
   /** The lower-case address that signed the voucher (native secp256k1); VOUCHER_INVALID when malformed. */
-  signer(voucher: Voucher): string {
-    try {
-      return this.#verifier.recover(parseSignedVoucher(voucher));
-    } catch (err) {
-      if (isPlatformError(err)) fail('VOUCHER_INVALID', err.message);
-      throw err;
-    }
+  signer(voucher: Voucher): Promise<string> {
+    return asWireError('VOUCHER_INVALID', 'voucher', () => this.#verifier.recover(parseSignedVoucher(voucher)));
   }
 }
 
@@ -81,7 +75,7 @@ export async function checkChannelCovers(ctx: Ctx, payerKey: string, modelKey: s
 export async function acceptVoucher(ctx: Ctx, voucher: Voucher, payerKey: string, modelKey: string): Promise<{ amount: string; cumulative: bigint }> {
   const p = payments(ctx);
   const w = await walletsOf(ctx, payerKey, modelKey);
-  const signer = p.signer(voucher);
+  const signer = await p.signer(voucher);
   if (signer.toLowerCase() !== w.payer.toLowerCase()) fail('VOUCHER_INVALID', 'voucher is not signed by your bound wallet');
   const channel = await p.channel(w.payer, w.model);
   if (channel.channelId !== voucher.channelId.toLowerCase()) fail('VOUCHER_INVALID', 'voucher is for another channel');

@@ -40,7 +40,7 @@ export async function endShow(ctx: Ctx, showId: string, reason: EndReason): Prom
   const existed = await ctx.store.closeShow(showId);
   ctx.localShows.delete(showId);
   ctx.metrics.shows.set(ctx.localShows.size);
-  ctx.cancel(`viewers:${showId}`);
+  ctx.timers.cancel(`viewers:${showId}`);
   if (!existed || !show) return;
   // State first, then the news (a model told "ended" may open the next show at once).
   const presence = await ctx.store.getPresence(show.model);
@@ -58,7 +58,7 @@ export async function endShow(ctx: Ctx, showId: string, reason: EndReason): Prom
 export function scheduleViewerPush(ctx: Ctx, showId: string, model: string): void {
   const name = `viewers:${showId}`;
   if (ctx.timers.has(name)) return;
-  ctx.later(name, ctx.tuning.viewerPushMs, async () => {
+  ctx.timers.set(name, ctx.tuning.viewerPushMs, async () => {
     const viewers = await ctx.store.viewerCount(showId);
     ctx.io.to(rooms.show(showId)).emit('show:viewers', { showId, viewers });
     await pushEntry(ctx, model);
@@ -77,7 +77,7 @@ export async function isConnectedAnywhere(ctx: Ctx, key: string): Promise<boolea
 
 /** Called when a model's last socket on this process goes away. */
 export function modelGone(ctx: Ctx, model: string, pseudonym: string): void {
-  ctx.later(`model:${model}`, ctx.tuning.modelGraceMs, async () => {
+  ctx.timers.set(`model:${model}`, ctx.tuning.modelGraceMs, async () => {
     if (ctx.localModels.has(model)) return;
     // Whoever runs the model now (another process after a resume, or nobody) refreshes its show.
     for (const [showId, owner] of ctx.localShows) if (owner === model) ctx.localShows.delete(showId);
@@ -88,6 +88,11 @@ export function modelGone(ctx: Ctx, model: string, pseudonym: string): void {
     await ctx.store.clearPresence(model);
     await pushEntry(ctx, model, pseudonym);
   });
+}
+
+/** Stops a model's grace period: the model came back here (or deleted its identity). */
+export function cancelModelGrace(ctx: Ctx, model: string): void {
+  ctx.timers.cancel(`model:${model}`);
 }
 
 /** Keeps this process's models and shows alive in the store. */

@@ -26,7 +26,7 @@ export function voucherHandlers(ctx: Ctx): Handlers {
         const receiver = await ctx.store.getWallet(p.model);
         if (!receiver) fail('CHANNEL_INSUFFICIENT', 'this model has no wallet bound yet');
         // The signer names the channel: only the sender of the model's current channel with this id can sign for it.
-        const sender = pay.signer(p.voucher);
+        const sender = await pay.signer(p.voucher);
         const channel = await pay.channel(sender, receiver);
         if (channel.channelId !== p.voucher.channelId.toLowerCase()) {
           fail('VOUCHER_INVALID', "voucher is not signed by the sender of this model's channel with that id");

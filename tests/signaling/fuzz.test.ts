@@ -143,7 +143,7 @@ function fuzz(name: string, withRedis: boolean) {
     assert.equal(entry && { status: entry.status, price: entry.pricePerMinute, min: entry.minMinutes, show: entry.showId },
       { status: 'online', price: '77', min: 4, show: null });
     assert.not.ok(await run.server.store.isBanned(model.key, viewer.key));
-    const keys = await run.server.store.kv.keys('');
+    const keys = await run.server.store.keys('');
     const prefixes = Object.keys(KEY_PREFIXES);
     for (const k of keys) assert.ok(prefixes.some((p) => k.startsWith(p)), `unexpected key ${k}`);
     assert.not.ok(keys.some((k) => k.startsWith('lc:show:') || k.startsWith('lc:priv:') || k.startsWith('lc:rec:')), 'no show, session or record was created');

@@ -10,6 +10,7 @@ import type { SfuEngineEvents } from '../../sfu/engine.ts';
 import { createIdentity } from '../../crypto/identity.ts';
 import { sealDocument } from '../../crypto/age.ts';
 import { AGE_DOCUMENT_PATH, LIMITS } from '../../signaling/protocol.ts';
+import { io as connect } from 'socket.io-client';
 import { call, client, connected, login, next, ok, startServer, type ClientSocket, type Running } from './helpers.ts';
 
 const connectOutcome = (s: ClientSocket) => new Promise<string>((resolve) => {
@@ -83,6 +84,19 @@ rate('login attempts are limited per socket', async () => {
   assert.equal(codes, ['ok', 'ok', 'ok', 'RATE_LIMITED', 'RATE_LIMITED']);
   s.close();
   await r.server.close();
+});
+
+conn('a refused connection says why with a protocol code', async () => {
+  const run = await startServer({ tuning: { maxConnectionsPerAddress: 1 } });
+  const a = client(run.url);
+  assert.is(await connectOutcome(a), 'connected');
+  const dataOf = (s: ClientSocket) => new Promise<unknown>((resolve) => s.once('connect_error', (e) => resolve((e as Error & { data?: unknown }).data)));
+  const extra = client(run.url);
+  assert.equal(await dataOf(extra), { code: 'RATE_LIMITED', message: 'too many connections' });
+  const old = connect(run.url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { v: 99 } });
+  assert.equal(await dataOf(old), { code: 'BAD_REQUEST', message: 'unsupported protocol version' });
+  for (const s of [a, extra, old]) s.close();
+  await run.server.close();
 });
 
 const http = suite('sealed age document over HTTP');
