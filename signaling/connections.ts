@@ -75,8 +75,8 @@ export class ConnectionGate {
 }
 
 /**
- * What a logged-in socket's disconnect leaves behind: it stops watching (its
- * place in `lc:watch:` stays for a resume), a model's last socket here starts
+ * What a logged-in socket's disconnect leaves behind (its place in `lc:watch:`
+ * stays for a resume; the SFU counts viewers): a model's last socket here starts
  * the model's grace period, and an identity gone from this process starts the
  * disconnect grace of its private sessions.
  */
