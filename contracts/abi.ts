@@ -655,7 +655,7 @@ export const LiveChannelsAbi = [
     "inputs": [
       {
         "internalType": "address",
-        "name": "receiver",
+        "name": "caller",
         "type": "address"
       }
     ],
@@ -1353,6 +1353,74 @@ export const LiveChannelsAbi = [
       }
     ],
     "name": "settleBatch",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "sender",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "receiver",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "cumulativeAmount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes",
+        "name": "signature",
+        "type": "bytes"
+      }
+    ],
+    "name": "settleFor",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "sender",
+            "type": "address"
+          },
+          {
+            "internalType": "address",
+            "name": "receiver",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "cumulativeAmount",
+            "type": "uint256"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "r",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "vs",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct LiveChannels.ReceiverVoucher[]",
+        "name": "vouchers",
+        "type": "tuple[]"
+      }
+    ],
+    "name": "settleForBatch",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"

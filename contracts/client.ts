@@ -57,6 +57,21 @@ export interface BatchEntry {
   voucher: SignedVoucher;
 }
 
+/** A voucher to collect on its receiver's behalf: the channel is named by both ends; the payout goes to `receiver`. */
+export interface ReceiverBatchEntry {
+  sender: string;
+  receiver: string;
+  voucher: SignedVoucher;
+}
+
+/** A sender's close request as the chain logged it. */
+export interface CloseRequest {
+  channelId: string;
+  /** Unix seconds (chain time) after which vouchers are refused and the sender may withdraw. */
+  closesAt: bigint;
+  blockNumber: number;
+}
+
 export interface PermitOptions {
   /** Unix seconds after which the permit is void (default: 1 hour from the latest block). */
   deadline?: bigint;
@@ -197,6 +212,18 @@ export class LiveChannelsClient {
     return { ...info, channelId: channelId.toLowerCase(), deposit: 0n, paid: 0n, remaining: 0n, closesAt: 0n, state: 'closed' };
   }
 
+  /** The `CloseRequested` events logged in blocks `fromBlock..toBlock` (inclusive), oldest first. */
+  async closeRequests(fromBlock: number, toBlock: number): Promise<CloseRequest[]> {
+    const filter = this.channels.filters.CloseRequested!();
+    const logs = await wrap(() => this.channels.queryFilter(filter, fromBlock, toBlock));
+    const out: CloseRequest[] = [];
+    for (const log of logs) {
+      if (!('args' in log)) continue;
+      out.push({ channelId: (log.args[0] as string).toLowerCase(), closesAt: log.args[1] as bigint, blockNumber: log.blockNumber });
+    }
+    return out;
+  }
+
   async feeBps(): Promise<bigint> {
     return wrap(() => this.channels.getFunction('feeBps').staticCall());
   }
@@ -302,6 +329,25 @@ export class LiveChannelsClient {
       return { sender: e.sender, cumulativeAmount: e.voucher.cumulativeAmount, r, vs };
     });
     return this.#send(this.channels, 'settleBatch', [items]);
+  }
+
+  // ---------------------------------------------------------------- anyone, for the receiver
+
+  /** Collects `voucher` from `sender`'s channel to `receiver` on the receiver's behalf: the payout goes to `receiver`. */
+  settleFor(sender: string, receiver: string, voucher: SignedVoucher): Promise<TxResult> {
+    return this.#send(this.channels, 'settleFor', [sender, receiver, voucher.cumulativeAmount, canonicalSignature(voucher.signature)]);
+  }
+
+  /**
+   * Collects many vouchers of many channels and receivers in one transaction, each payout to its receiver.
+   * Entries are sent sorted by receiver, so each receiver's payouts share one token transfer.
+   */
+  settleForBatch(entries: readonly ReceiverBatchEntry[]): Promise<TxResult> {
+    const items = entries.map((e) => {
+      const { r, vs } = compactSignature(e.voucher.signature);
+      return { sender: e.sender, receiver: getAddress(e.receiver), cumulativeAmount: e.voucher.cumulativeAmount, r, vs };
+    }).sort((a, b) => (a.receiver < b.receiver ? -1 : a.receiver > b.receiver ? 1 : 0));
+    return this.#send(this.channels, 'settleForBatch', [items]);
   }
 
   /** Closes `sender`'s channel to the caller, collecting `voucher` first if given, and refunds the rest. */

@@ -15,6 +15,8 @@ import { EdrEthersProvider, type RpcResponse, createEdrChain, edrRequest } from 
 import { PaymentError } from './errors.ts';
 
 export const DEV_MNEMONIC = 'test test test test test test test test test test test junk';
+/** HD index of the settlement account, past every demo account (at most 1000). */
+const SETTLEMENT_ACCOUNT_INDEX = 1001;
 /** 1,000,000,000 LIVE, the token's fixed supply on the dev chain. */
 export const DEV_TOKEN_SUPPLY = parseUnits('1000000000', 18);
 
@@ -53,6 +55,11 @@ export interface DevChain {
   deployer: Wallet;
   /** Receives the platform fee (the deployer's address). */
   feeRecipient: string;
+  /**
+   * Funded with ETH only, used by nothing else: the platform's settlement watcher pays its gas from it by default,
+   * so its transactions never race a demo wallet's or the deployer's nonce.
+   */
+  settlementAccount: DevAccount;
   platformFeeBps: number;
   challengePeriodSeconds: number;
   /** In-process provider: no socket, fast. */
@@ -92,13 +99,15 @@ export async function startDevChain(opts: DevChainOptions = {}): Promise<DevChai
   const keys = Array.from({ length: demoCount + 1 }, (_, i) => root.deriveChild(i));
   const [deployerNode, ...demoNodes] = keys;
   if (!deployerNode) throw new Error('unreachable: no deployer key');
+  const settlementNode = root.deriveChild(SETTLEMENT_ACCOUNT_INDEX);
+  const funded = [...keys, settlementNode];
 
   const [artifacts, edr] = await Promise.all([
     loadArtifacts(),
     createEdrChain({
       chainId,
-      genesisAccounts: keys.map((k) => ({ address: k.address, balanceWei: ethEach })),
-      ownedKeys: keys.map((k) => k.privateKey),
+      genesisAccounts: funded.map((k) => ({ address: k.address, balanceWei: ethEach })),
+      ownedKeys: funded.map((k) => k.privateKey),
     }),
   ]);
   const provider = new EdrEthersProvider(edr, chainId);
@@ -152,6 +161,7 @@ export async function startDevChain(opts: DevChainOptions = {}): Promise<DevChai
     demoAccounts: demoNodes.map((n) => ({ address: n.address, privateKey: n.privateKey })),
     deployer,
     feeRecipient: deployer.address,
+    settlementAccount: { address: settlementNode.address, privateKey: settlementNode.privateKey },
     platformFeeBps,
     challengePeriodSeconds,
     provider,

@@ -9,13 +9,14 @@
  * - `POST /verifier/attestations` with JSON `{ attestation }` (crypto/age.ts
  *   `signAttestation`): needs no header, the attestation is signed by a configured
  *   verifier key. The sealed document is deleted; the model is told its status.
+ * - Errors, as on every HTTP route: `{ error: { code, message } }` (http-errors.ts).
  */
 import express from 'express';
 import { rooms, type Ctx, type Handlers } from './context.ts';
 import { AGE_DOCUMENT_PATH, LIMITS } from './protocol.ts';
-import { SignalingError } from './errors.ts';
+import { bodyErrors, sendError, sendThrown } from './http-errors.ts';
 import { ageStatus, pendingFor, recordAttestation, submitDocument } from './age.ts';
-import { endShow } from './presence.ts';
+import { cancelModelGrace, endShow } from './presence.ts';
 import { endPrivate } from './private.ts';
 import { checkVerifierAuthorization } from './verifier-auth.ts';
 
@@ -43,17 +44,16 @@ export function accountHandlers(ctx: Ctx): Handlers {
         const presence = await ctx.store.getPresence(key);
         if (presence?.showId) await endShow(ctx, presence.showId, 'deleted');
         for (const id of await ctx.store.privateSessionsOf(key)) await endPrivate(ctx, id, 'deleted', key);
-        for (const showId of await ctx.store.watching(key)) await ctx.store.removeViewer(showId, key);
         await ctx.records.forget(key);
         await ctx.store.deleteIdentity(key);
         ctx.localModels.delete(key);
-        ctx.cancel(`model:${key}`);
+        cancelModelGrace(ctx, key);
         ctx.io.to(rooms.directory).emit('directory:update', {
           key, pseudonym: socket.data.pseudonym, status: 'offline', pricePerMinute: '0', minMinutes: 1, showId: null, viewers: 0,
         });
         ctx.logger.info({ who: socket.data.pseudonym }, 'identity deleted');
         // After the ack has gone out, every socket of the identity is closed.
-        ctx.later(`deleted:${key}`, 50, () => ctx.io.in(rooms.identity(key)).disconnectSockets(true));
+        ctx.timers.set(`deleted:${key}`, 50, () => ctx.io.in(rooms.identity(key)).disconnectSockets(true));
         return {};
       },
     },
@@ -77,25 +77,19 @@ export function accountHandlers(ctx: Ctx): Handlers {
 export function ageUploadRouter(ctx: Ctx): express.Router {
   const router = express.Router();
   router.post(AGE_DOCUMENT_PATH, express.raw({ type: 'application/octet-stream', limit: LIMITS.ageDocumentMaxBytes }), async (req, res) => {
-    const send = (status: number, code: string, message: string) => res.status(status).json({ ok: false, error: { code, message } });
     try {
       const m = /^Bearer (\S{1,256})$/.exec(req.get('authorization') ?? '');
-      if (!m) return void send(401, 'UNAUTHENTICATED', 'session token required');
+      if (!m) return sendError(res, 'UNAUTHENTICATED', 'session token required');
       const key = await ctx.auth.verify(m[1]!);
       const verifierKey = String(req.query.verifierKey ?? '');
-      if (!Buffer.isBuffer(req.body) || req.body.length === 0) return void send(400, 'BAD_REQUEST', 'expected the sealed document as application/octet-stream');
+      if (!Buffer.isBuffer(req.body) || req.body.length === 0) return sendError(res, 'BAD_REQUEST', 'expected the sealed document as application/octet-stream');
       await submitDocument(ctx, key, req.body.toString('base64url'), verifierKey);
       res.json({ ok: true, status: await ageStatus(ctx, key) });
     } catch (err) {
-      if (err instanceof SignalingError) return void send(err.code === 'SESSION_EXPIRED' ? 401 : 400, err.code, err.message);
-      ctx.logger.error({ err }, 'age document upload failed');
-      send(500, 'INTERNAL', 'internal error');
+      sendThrown(res, err, ctx.logger, 'age document upload failed');
     }
   });
-  router.use(AGE_DOCUMENT_PATH, (err: { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    const tooBig = err?.type === 'entity.too.large';
-    res.status(tooBig ? 413 : 400).json({ ok: false, error: { code: 'BAD_REQUEST', message: tooBig ? 'document too large' : 'malformed request' } });
-  });
+  router.use(AGE_DOCUMENT_PATH, bodyErrors(ctx.logger, 'malformed request', 'document too large'));
   return router;
 }
 
@@ -103,15 +97,11 @@ export function verifierRouter(ctx: Ctx): express.Router {
   const router = express.Router();
   router.get('/pending', async (req, res) => {
     const key = checkVerifierAuthorization(req.get('authorization'), 'GET', '/verifier/pending', ctx.config.VERIFIER_PUBLIC_KEYS);
-    if (!key) {
-      res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'verifier signature required' } });
-      return;
-    }
+    if (!key) return sendError(res, 'UNAUTHENTICATED', 'verifier signature required');
     try {
       res.json({ documents: await pendingFor(ctx, key) });
     } catch (err) {
-      ctx.logger.error({ err }, 'verifier pending failed');
-      res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
+      sendThrown(res, err, ctx.logger, 'verifier pending failed');
     }
   });
   router.post('/attestations', express.json({ limit: '8kb' }), async (req, res) => {
@@ -119,17 +109,9 @@ export function verifierRouter(ctx: Ctx): express.Router {
       const body = req.body as { attestation?: unknown } | undefined;
       res.json({ ok: true, ...(await recordAttestation(ctx, body?.attestation)) });
     } catch (err) {
-      if (err instanceof SignalingError) {
-        res.status(400).json({ error: err.toJSON() });
-        return;
-      }
-      ctx.logger.error({ err }, 'attestation failed');
-      res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
+      sendThrown(res, err, ctx.logger, 'attestation failed');
     }
   });
-  router.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    res.status(400).json({ error: { code: 'BAD_REQUEST', message: 'malformed request body' } });
-    void err;
-  });
+  router.use(bodyErrors(ctx.logger, 'malformed request body'));
   return router;
 }

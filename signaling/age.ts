@@ -7,9 +7,8 @@
  * needs a valid attestation saying adult, from a key in VERIFIER_PUBLIC_KEYS.
  */
 import { verifyAttestation, type AgeAttestation } from '../crypto/age.ts';
-import { isPlatformError } from '../crypto/errors.ts';
 import type { Ctx } from './context.ts';
-import { fail } from './errors.ts';
+import { asWireError, fail, isInputFault } from './errors.ts';
 import type { AgeStatus } from './protocol.ts';
 
 export interface PendingDocument { sealedDocument: string; verifierKey: string; submittedAt: number }
@@ -22,8 +21,9 @@ async function storedAttestation(ctx: Ctx, model: string): Promise<AgeAttestatio
       modelKey: model, requireAdult: false,
       ...(ctx.tuning.attestationMaxAgeSeconds ? { maxAgeSeconds: ctx.tuning.attestationMaxAgeSeconds } : {}),
     });
-  } catch {
-    return null; // e.g. the verifier's key was removed from the configuration
+  } catch (err) {
+    if (isInputFault(err)) return null; // no longer valid, e.g. the verifier's key was removed from the configuration
+    throw err;
   }
 }
 
@@ -58,13 +58,7 @@ export async function pendingFor(ctx: Ctx, verifierKey: string): Promise<{ model
 
 /** Records a verifier's decision and deletes the document. Returns the model's new status. */
 export async function recordAttestation(ctx: Ctx, input: unknown): Promise<{ modelKey: string; status: AgeStatus }> {
-  let a: AgeAttestation;
-  try {
-    a = await verifyAttestation(input, ctx.config.VERIFIER_PUBLIC_KEYS, undefined, { requireAdult: false });
-  } catch (err) {
-    if (isPlatformError(err)) fail('BAD_REQUEST', err.message);
-    throw err;
-  }
+  const a = await asWireError('BAD_REQUEST', 'attestation', () => verifyAttestation(input, ctx.config.VERIFIER_PUBLIC_KEYS, undefined, { requireAdult: false }));
   await ctx.store.putAttestation(a.modelKey, JSON.stringify(a));
   await ctx.store.dropAgeDocument(a.modelKey);
   const status: AgeStatus = a.adult ? 'verified' : 'rejected';

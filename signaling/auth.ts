@@ -3,11 +3,10 @@
  * until used (so any signaling process can verify them, once), session tokens
  * MACed with a key derived from SESSION_SECRET for this purpose only.
  */
-import { createChallenge, deriveSecret, issueSessionToken, verifyChallengeResponse, verifySessionToken } from '../crypto/login.ts';
+import { createChallenge, deriveSecret, issueSessionToken, verifyChallengeResponse, verifySessionToken, type LoginChallenge } from '../crypto/login.ts';
 import { pseudonymOf } from '../crypto/identity.ts';
-import { isPlatformError } from '../crypto/errors.ts';
-import { SignalingError } from './errors.ts';
-import type { LoginChallenge, Role } from './protocol.ts';
+import { asWireError, fail } from './errors.ts';
+import type { Role } from './protocol.ts';
 import type { Store } from './store.ts';
 
 export interface Session { key: string; pseudonym: string; token: string; role: Role; expiresAt: number }
@@ -60,46 +59,31 @@ export class Auth {
 
   /** Verifies a signed challenge (single use) and opens a session. */
   async login(publicKey: string, challenge: string, signature: string, audience: string, role: Role): Promise<Session> {
-    let key: string;
     let parsed: unknown;
     try {
       parsed = JSON.parse(challenge);
     } catch {
-      throw new SignalingError('LOGIN_FAILED', 'challenge: not the string session:challenge answered');
+      fail('LOGIN_FAILED', 'challenge: not the string session:challenge answered');
     }
-    try {
-      ({ publicKey: key } = await verifyChallengeResponse({ challenge: parsed, publicKey, signature }, {
-        audience,
-        consume: (nonce) => this.#store.consumeChallenge(nonce),
-      }));
-    } catch (err) {
-      if (isPlatformError(err) && err.code !== 'CRYPTO_INTERNAL') throw new SignalingError('LOGIN_FAILED', err.message);
-      throw err;
-    }
+    const { publicKey: key } = await asWireError('LOGIN_FAILED', '', () => verifyChallengeResponse({ challenge: parsed, publicKey, signature }, {
+      audience,
+      consume: (nonce) => this.#store.consumeChallenge(nonce),
+    }));
     return this.#session(key, role);
   }
 
   /** Verifies a session token and issues a fresh one (sliding sessions); the role is the session's unless given. */
   async resume(token: string, role?: Role): Promise<Session> {
-    let claims;
-    try {
-      claims = await verifySessionToken(await this.#secret, token);
-    } catch (err) {
-      if (isPlatformError(err)) throw new SignalingError('SESSION_EXPIRED', err.message);
-      throw err;
-    }
-    const stored = await this.#store.kv.get(`lc:sess:${claims.sessionId}`);
+    const secret = await this.#secret;
+    const claims = await asWireError('SESSION_EXPIRED', 'token', () => verifySessionToken(secret, token));
+    const stored = await this.#store.sessionRole(claims.sessionId);
     return this.#session(claims.publicKey, role ?? (stored === 'model' ? 'model' : 'client'));
   }
 
   /** The identity of a valid session token (no new token). */
   async verify(token: string): Promise<string> {
-    try {
-      return (await verifySessionToken(await this.#secret, token)).publicKey;
-    } catch (err) {
-      if (isPlatformError(err)) throw new SignalingError('SESSION_EXPIRED', err.message);
-      throw err;
-    }
+    const secret = await this.#secret;
+    return (await asWireError('SESSION_EXPIRED', 'token', () => verifySessionToken(secret, token))).publicKey;
   }
 
   async pseudonym(key: string): Promise<string> {
@@ -117,7 +101,7 @@ export class Auth {
     const token = await issueSessionToken(secret, key, this.#ttlSeconds);
     const { sessionId } = await verifySessionToken(secret, token);
     // Only the role, under the token's random id, for as long as the token lives.
-    await this.#store.kv.set(`lc:sess:${sessionId}`, role, { ttlMs: this.#ttlSeconds * 1000 });
+    await this.#store.setSessionRole(sessionId, role, this.#ttlSeconds * 1000);
     return { key, pseudonym: await this.pseudonym(key), token, role, expiresAt: Date.now() + this.#ttlSeconds * 1000 };
   }
 }

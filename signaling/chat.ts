@@ -103,11 +103,10 @@ export function chatHandlers(ctx: Ctx): Handlers {
         ctx.io.to(rooms.identity(p.target)).to(rooms.identity(model))
           .emit('chat:moderated', { showId, action: 'banned', target: p.target });
         if (showId) {
-          // Out of the room on every process, then out of the count.
+          // Out of the room on every process, and off the resume list.
           ctx.io.to(rooms.identity(p.target)).emit('show:ended', { showId, reason: 'banned' });
           ctx.io.in(rooms.identity(p.target)).socketsLeave(rooms.show(showId));
           for (const s of await ctx.io.in(rooms.identity(p.target)).local.fetchSockets()) s.data.shows.delete(showId);
-          await ctx.store.removeViewer(showId, p.target);
           await ctx.store.removeWatching(p.target, showId);
         }
         ctx.logger.info({ model: socket.data.pseudonym }, 'ban');

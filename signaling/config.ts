@@ -106,6 +106,15 @@ const schema = z.object({
     .min(0, 'expected 0 to 3650 days').max(3650, 'expected 0 to 3650 days').default(0),
   /** Serve the prebuilt client from client/dist (false when a separate web server serves it). */
   SERVE_CLIENT: bool.default(true),
+
+  /** Shortest LiveChannels challenge period the platform runs on: its watcher needs that long to settle a closing channel. */
+  MIN_CHALLENGE_PERIOD_SECONDS: z.coerce.number({ error: 'expected seconds' }).int('expected a whole number')
+    .min(60, 'expected at least 60 seconds').max(30 * 86400, 'expected at most 30 days').default(3600),
+  /** Private key (0x + 64 hex) of the wallet that pays the gas of the settlement watcher's settleFor; a dev account on the embedded chain. */
+  WATCHER_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected a 0x-prefixed 32-byte hex private key').optional(),
+  /** How often the settlement watcher polls the chain for close requests. */
+  WATCHER_POLL_SECONDS: z.coerce.number({ error: 'expected seconds' }).int('expected a whole number')
+    .min(1, 'expected 1 to 600 seconds').max(600, 'expected 1 to 600 seconds').default(5),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -147,6 +156,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (e.TURN_URLS.length > 0 && !e.TURN_SECRET) {
     throw new ConfigError('TURN_SECRET', 'expected the TURN REST API secret when TURN_URLS is set');
+  }
+  if (!e.RPC_URL && e.CHALLENGE_PERIOD_SECONDS < e.MIN_CHALLENGE_PERIOD_SECONDS) {
+    throw new ConfigError('CHALLENGE_PERIOD_SECONDS',
+      `expected at least MIN_CHALLENGE_PERIOD_SECONDS (${e.MIN_CHALLENGE_PERIOD_SECONDS}): a shorter period leaves the watcher no time to settle a closing channel`);
   }
   const ageVerification = e.AGE_VERIFICATION ?? (e.VERIFIER_PUBLIC_KEYS.length > 0 ? 'required' : 'off');
   if (ageVerification === 'required' && e.VERIFIER_PUBLIC_KEYS.length === 0) {

@@ -1,6 +1,7 @@
 /**
- * What every handler module shares: config, store, io, logger, metrics, the
- * optional chain, tunable timings, and this process's local bookkeeping.
+ * What every handler module shares (`Ctx`): config, store, io, logger,
+ * metrics, the optional chain, timers, and this process's local bookkeeping;
+ * tunable timings; the socket types, narrowed once a session is attached.
  */
 import type { Server, Socket } from 'socket.io';
 import type pino from 'pino';
@@ -13,6 +14,7 @@ import type { Payments } from './payments.ts';
 import type { Records } from './records.ts';
 import type { z } from 'zod';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Timers } from './timers.ts';
 
 /** Timings and limits; defaults suit production, tests shorten them. */
 export interface Tuning {
@@ -132,6 +134,10 @@ export interface SfuControl {
   closeShow(showId: string): Promise<void>;
 }
 
+/**
+ * What handler modules share. The dispatcher, the connection limits and the
+ * server's lifecycle are not in here: handlers never need them.
+ */
 export interface Ctx {
   config: Config;
   tuning: Tuning;
@@ -139,24 +145,24 @@ export interface Ctx {
   io: IO;
   logger: pino.Logger;
   metrics: SignalingMetrics;
+  /** Login challenges, session tokens, pseudonyms. */
   auth: Auth;
+  /** Encrypted per-user records (profile) and their data keys. */
   records: Records;
+  /** Channel reads and the voucher rule; null without a chain (payments.ts `payments` answers CHAIN_UNAVAILABLE). */
   payments: Payments | null;
   /** Lets signaling end a show's media (ban, close, deletion); absent when the SFU runs elsewhere. */
   sfu: SfuControl | null;
-  limiters: { chat: RateLimiterAbstract; events: RateLimiterAbstract; logins: RateLimiterAbstract };
-  /** Local timers by name, cleared on close. */
-  timers: Map<string, NodeJS.Timeout>;
+  /** The chat limit per identity (shared by every process over Redis). */
+  limiters: { chat: RateLimiterAbstract };
+  /** This process's named timers (timers.ts), cleared on close. */
+  timers: Timers;
   /** Sockets of models connected here, by model key. */
   localModels: Map<string, Set<string>>;
   /** Shows whose model is connected here (this process refreshes their TTLs). */
   localShows: Map<string, string>;
-  /** Sets a named timer (replacing one of the same name). */
-  later(name: string, ms: number, fn: () => Promise<void> | void): void;
-  cancel(name: string): void;
-  /** Registers running work (handlers, cleanups) that close() waits for. */
+  /** Registers running work (a cleanup, a follow-up) that the server's close() waits for. */
   track(work: Promise<unknown>): void;
-  closing: boolean;
 }
 
 /** Room names. */

@@ -5,10 +5,11 @@
  * `{ code, message }` as is. A library error (crypto, contracts) thrown while checking what a client sent is the
  * client's fault only when its code says the input was bad: `asWireError` maps exactly those to the code the
  * caller names and lets everything else (internal faults such as `CRYPTO_INTERNAL`, RPC failures, bugs) go on, so
- * the dispatcher answers `INTERNAL` and logs the original with its cause.
+ * the dispatcher answers `INTERNAL` and logs the original with its cause. `answerFor` is the one rule from a thrown
+ * error to what the client is told (socket ack and HTTP alike) and what the server log must hear.
  */
 import { PlatformError, isPlatformError } from '../crypto/errors.ts';
-import type { ErrorCode } from './protocol.ts';
+import type { ErrorBody, ErrorCode } from './protocol.ts';
 
 export class SignalingError extends PlatformError<ErrorCode> {}
 
@@ -44,4 +45,19 @@ export async function asWireError<T>(code: ErrorCode, field: string, work: () =>
     if (isInputFault(err)) fail(code, field ? `${field}: ${err.message}` : err.message, err);
     throw err;
   }
+}
+
+/** What a client is told about a thrown error, and at which level the server log must hear of it (null: not at all). */
+export interface Answer { error: ErrorBody; log: 'error' | 'warn' | null }
+
+/**
+ * A `SignalingError` is answered as is; it is logged (warn) only when its cause is a dependency's fault (an RPC
+ * failure behind CHAIN_UNAVAILABLE), never for a client's bad input. Anything else, and INTERNAL itself, is
+ * answered `INTERNAL` without details and logged as an error, with its cause chain (logger.ts `serializeError`).
+ */
+export function answerFor(err: unknown): Answer {
+  if (err instanceof SignalingError && err.code !== 'INTERNAL') {
+    return { error: err.toJSON(), log: err.cause !== undefined && !isInputFault(err.cause) ? 'warn' : null };
+  }
+  return { error: { code: 'INTERNAL', message: 'internal error' }, log: 'error' };
 }

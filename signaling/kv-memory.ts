@@ -2,7 +2,7 @@
  * In-process `Kv`: Maps with lazy expiry plus a periodic sweep, so expired
  * keys do not pile up in a long-running single-process deployment.
  */
-import { compareDecimal, type Kv, type SetOptions } from './kv.ts';
+import { KvError, compareDecimal, type HashSetOptions, type Kv, type SetOptions } from './kv.ts';
 
 type Value = string | Map<string, string> | Set<string>;
 interface Entry { value: Value; expiresAt: number }
@@ -35,7 +35,7 @@ export class MemoryKv implements Kv {
   #typed<T extends Value>(key: string, make: () => T, check: (v: Value) => v is T): T {
     const e = this.#entry(key);
     if (e) {
-      if (!check(e.value)) throw new Error(`WRONGTYPE ${key}`);
+      if (!check(e.value)) throw new KvError('KV_WRONG_TYPE', `WRONGTYPE ${key}`);
       return e.value;
     }
     const value = make();
@@ -46,7 +46,7 @@ export class MemoryKv implements Kv {
   async get(key: string): Promise<string | null> {
     const e = this.#entry(key);
     if (!e) return null;
-    if (typeof e.value !== 'string') throw new Error(`WRONGTYPE ${key}`);
+    if (typeof e.value !== 'string') throw new KvError('KV_WRONG_TYPE', `WRONGTYPE ${key}`);
     return e.value;
   }
 
@@ -68,7 +68,7 @@ export class MemoryKv implements Kv {
       this.#data.set(key, { value: String(by), expiresAt: ttlMs ? Date.now() + ttlMs : 0 });
       return by;
     }
-    if (typeof e.value !== 'string') throw new Error(`WRONGTYPE ${key}`);
+    if (typeof e.value !== 'string') throw new KvError('KV_WRONG_TYPE', `WRONGTYPE ${key}`);
     const next = Number(e.value) + by;
     e.value = String(next);
     return next;
@@ -87,22 +87,25 @@ export class MemoryKv implements Kv {
     return e.expiresAt === 0 ? -1 : Math.max(0, e.expiresAt - Date.now());
   }
 
-  async hset(key: string, fields: Record<string, string>): Promise<void> {
+  async hset(key: string, fields: Record<string, string>, options: HashSetOptions = {}): Promise<boolean> {
+    if (options.xx && !this.#entry(key)) return false;
     const h = this.#typed(key, () => new Map<string, string>(), (v): v is Map<string, string> => v instanceof Map);
     for (const [f, v] of Object.entries(fields)) h.set(f, v);
+    if (options.ttlMs) this.#data.get(key)!.expiresAt = Date.now() + options.ttlMs;
+    return true;
   }
 
   async hget(key: string, field: string): Promise<string | null> {
     const e = this.#entry(key);
     if (!e) return null;
-    if (!(e.value instanceof Map)) throw new Error(`WRONGTYPE ${key}`);
+    if (!(e.value instanceof Map)) throw new KvError('KV_WRONG_TYPE', `WRONGTYPE ${key}`);
     return e.value.get(field) ?? null;
   }
 
   async hgetall(key: string): Promise<Record<string, string>> {
     const e = this.#entry(key);
     if (!e) return {};
-    if (!(e.value instanceof Map)) throw new Error(`WRONGTYPE ${key}`);
+    if (!(e.value instanceof Map)) throw new KvError('KV_WRONG_TYPE', `WRONGTYPE ${key}`);
     return Object.fromEntries(e.value);
   }
 
@@ -114,8 +117,9 @@ export class MemoryKv implements Kv {
     return removed;
   }
 
-  async sadd(key: string, member: string): Promise<boolean> {
+  async sadd(key: string, member: string, ttlMs?: number): Promise<boolean> {
     const s = this.#typed(key, () => new Set<string>(), (v): v is Set<string> => v instanceof Set);
+    if (ttlMs) this.#data.get(key)!.expiresAt = Date.now() + ttlMs;
     if (s.has(member)) return false;
     s.add(member);
     return true;
@@ -132,7 +136,7 @@ export class MemoryKv implements Kv {
   async smembers(key: string): Promise<string[]> {
     const e = this.#entry(key);
     if (!e) return [];
-    if (!(e.value instanceof Set)) throw new Error(`WRONGTYPE ${key}`);
+    if (!(e.value instanceof Set)) throw new KvError('KV_WRONG_TYPE', `WRONGTYPE ${key}`);
     return [...e.value];
   }
 
@@ -146,8 +150,17 @@ export class MemoryKv implements Kv {
     return e && e.value instanceof Set ? e.value.size : 0;
   }
 
+  // The compound operations read synchronously: an `await` between the read and the write would let another
+  // caller's write slip in between, and they would no longer be atomic.
+  #string(key: string): string | null {
+    const e = this.#entry(key);
+    if (!e) return null;
+    if (typeof e.value !== 'string') throw new Error(`WRONGTYPE ${key}`);
+    return e.value;
+  }
+
   async setIfGreater(key: string, value: string): Promise<{ previous: string | null; replaced: boolean }> {
-    const previous = await this.get(key);
+    const previous = this.#string(key);
     if (previous !== null && compareDecimal(value, previous) <= 0) return { previous, replaced: false };
     const e = this.#entry(key);
     if (e) e.value = value;
@@ -156,7 +169,7 @@ export class MemoryKv implements Kv {
   }
 
   async compareAndSet(key: string, expected: string, value: string): Promise<boolean> {
-    if ((await this.get(key)) !== expected) return false;
+    if (this.#string(key) !== expected) return false;
     this.#entry(key)!.value = value;
     return true;
   }

@@ -1,10 +1,11 @@
 /**
- * `Kv` on Redis (node-redis 5). Raw commands keep the semantics identical to
- * `MemoryKv`; the one compound operation (`setIfGreater`) is a Lua script so
- * it stays atomic across signaling processes.
+ * `Kv` on Redis (node-redis 5). Single operations are raw commands with the
+ * same semantics as `MemoryKv`; every compound operation (a write and its TTL,
+ * a conditional write, compare-and-set, set-if-greater) is one Lua script, so
+ * it stays atomic across signaling processes and a crash never leaves half of it.
  */
 import { createClient } from 'redis';
-import type { Kv, SetOptions } from './kv.ts';
+import type { HashSetOptions, Kv, SetOptions } from './kv.ts';
 
 export type RedisClient = ReturnType<typeof createClient>;
 
@@ -20,6 +21,18 @@ const INCR_WITH_TTL = `
 local n = redis.call('INCRBY', KEYS[1], ARGV[1])
 if tonumber(ARGV[2]) > 0 and redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return n`;
+
+// ARGV: ttlMs (0: keep), only-if-exists (1/0), then field, value, ...
+const HSET_WITH_TTL = `
+if ARGV[2] == '1' and redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return 1`;
+
+const SADD_WITH_TTL = `
+local added = redis.call('SADD', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return added`;
 
 const COMPARE_AND_SET = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL') return 1 end
@@ -76,9 +89,15 @@ export class RedisKv implements Kv {
     return Number(await this.#cmd<number>(['PTTL', key]));
   }
 
-  async hset(key: string, fields: Record<string, string>): Promise<void> {
+  async hset(key: string, fields: Record<string, string>, options: HashSetOptions = {}): Promise<boolean> {
     const flat = Object.entries(fields).flat();
-    if (flat.length) await this.#cmd(['HSET', key, ...flat]);
+    if (flat.length === 0) return true;
+    if (!options.ttlMs && !options.xx) {
+      await this.#cmd(['HSET', key, ...flat]);
+      return true;
+    }
+    const ttl = options.ttlMs ? String(Math.max(1, Math.round(options.ttlMs))) : '0';
+    return Number(await this.#cmd<number>(['EVAL', HSET_WITH_TTL, '1', key, ttl, options.xx ? '1' : '0', ...flat])) === 1;
   }
 
   hget(key: string, field: string): Promise<string | null> {
@@ -96,8 +115,9 @@ export class RedisKv implements Kv {
     return Number(await this.#cmd<number>(['HDEL', key, field])) === 1;
   }
 
-  async sadd(key: string, member: string): Promise<boolean> {
-    return Number(await this.#cmd<number>(['SADD', key, member])) === 1;
+  async sadd(key: string, member: string, ttlMs?: number): Promise<boolean> {
+    if (!ttlMs) return Number(await this.#cmd<number>(['SADD', key, member])) === 1;
+    return Number(await this.#cmd<number>(['EVAL', SADD_WITH_TTL, '1', key, String(Math.max(1, Math.round(ttlMs))), member])) === 1;
   }
 
   async srem(key: string, member: string): Promise<boolean> {

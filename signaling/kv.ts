@@ -4,11 +4,22 @@
  * default) and `RedisKv` (several processes). Values are strings; TTLs are in
  * milliseconds; every operation is atomic on its own.
  */
+import { PlatformError } from '../crypto/errors.ts';
+
+/** A key holds another type than the operation expects: a bug, since each prefix has one type. */
+export class KvError extends PlatformError<'KV_WRONG_TYPE'> {}
 export interface SetOptions {
   /** Expire the key after this many milliseconds. */
   ttlMs?: number;
   /** Only set when the key does not exist (claim). */
   nx?: boolean;
+}
+
+export interface HashSetOptions {
+  /** (Re)sets the key's TTL in the same atomic step as the write. */
+  ttlMs?: number;
+  /** Only write when the key exists (an update must not recreate an expired key without its TTL). */
+  xx?: boolean;
 }
 
 export interface Kv {
@@ -23,12 +34,13 @@ export interface Kv {
   expire(key: string, ttlMs: number): Promise<boolean>;
   /** Remaining TTL in ms: -1 without TTL, -2 when the key does not exist. */
   pttl(key: string): Promise<number>;
-  hset(key: string, fields: Record<string, string>): Promise<void>;
+  /** Writes the fields; false when `xx` was set and the key did not exist. */
+  hset(key: string, fields: Record<string, string>, options?: HashSetOptions): Promise<boolean>;
   hget(key: string, field: string): Promise<string | null>;
   hgetall(key: string): Promise<Record<string, string>>;
   hdel(key: string, field: string): Promise<boolean>;
-  /** Returns true when the member was added. */
-  sadd(key: string, member: string): Promise<boolean>;
+  /** Returns true when the member was added; `ttlMs` (re)sets the key's TTL in the same atomic step. */
+  sadd(key: string, member: string, ttlMs?: number): Promise<boolean>;
   /** Returns true when the member was removed. */
   srem(key: string, member: string): Promise<boolean>;
   smembers(key: string): Promise<string[]>;

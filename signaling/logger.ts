@@ -22,11 +22,27 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   }, destination);
 }
 
-/** Error shape for logs: name, code, message; no stack from client-triggered errors' causes. */
-export function serializeError(e: unknown): { name: string; code?: string; message: string; stack?: string } {
-  if (e instanceof Error) {
-    const code = (e as { code?: unknown }).code;
-    return { name: e.name, ...(typeof code === 'string' ? { code } : {}), message: e.message, stack: e.stack };
-  }
-  return { name: 'NonError', message: String(e) };
+export interface LoggedError { name: string; code?: string; message: string; stack?: string; cause?: LoggedError }
+
+/**
+ * Error shape for logs: name, code, message and stack, then the same for each `cause` (a few levels), so an
+ * INTERNAL answer can be traced to the library fault behind it. Only `shortMessage` of a library error that has
+ * one (ethers): its full message repeats the RPC request, whose call data holds wallet addresses.
+ */
+export function serializeError(e: unknown, depth = 0): LoggedError {
+  if (!(e instanceof Error)) return { name: 'NonError', message: String(e) };
+  const { code, shortMessage } = e as { code?: unknown; shortMessage?: unknown };
+  const short = typeof shortMessage === 'string';
+  const message = short ? shortMessage : e.message;
+  // The stack starts with the message: keep only its frames after the short one.
+  const frames = e.stack?.indexOf('\n    at ') ?? -1;
+  const stack = short ? (frames >= 0 ? `${e.name}: ${message}${e.stack!.slice(frames)}` : undefined) : e.stack;
+  const out: LoggedError = {
+    name: e.name,
+    ...(typeof code === 'string' ? { code } : {}),
+    message,
+    ...(stack ? { stack } : {}),
+  };
+  if (e.cause !== undefined && depth < 4) out.cause = serializeError(e.cause, depth + 1);
+  return out;
 }

@@ -2,7 +2,8 @@
  * `npm start`: the whole platform in one process tree on one machine.
  *
  * Exit codes: 0 after a clean stop (SIGINT/SIGTERM), 1 when a part fails to
- * start, 2 when the configuration is invalid.
+ * start, 2 when the configuration is invalid (including a chain whose challenge
+ * period is below MIN_CHALLENGE_PERIOD_SECONDS).
  */
 import { loadConfig, ConfigError } from './config.ts';
 import { startPlatform } from './platform.ts';
@@ -21,7 +22,8 @@ async function main(): Promise<void> {
 
   const platform = await startPlatform(config).catch((err: unknown) => {
     console.error(`The platform failed to start: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
+    // A configuration that only the chain can refute (a challenge period below the floor) is still a configuration error.
+    process.exit(err instanceof ConfigError ? 2 : 1);
   });
 
   console.log(platform.banner());

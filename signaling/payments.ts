@@ -6,14 +6,15 @@
  * by the payer's bound wallet, on the payer's open channel to the model's
  * wallet, within the deposit, and strictly above every amount seen before
  * (kept per channel in the store, so a voucher is never counted twice, even
- * across processes).
+ * across processes). Every voucher it accepts is also kept as the channel's
+ * latest voucher (`Store.keepVoucher`), so the model can settle it from any
+ * device and the settlement watcher can settle it while the model is away.
  */
 import { connectChannels, type ChannelInfo, type LiveChannelsClient } from '../contracts/client.ts';
 import { parseSignedVoucher, voucherDomain, type VoucherDomain } from '../contracts/voucher.ts';
 import { FastVoucherVerifier } from '../contracts/voucher-verifier.ts';
-import { isPlatformError } from '../crypto/errors.ts';
 import type { ChainInfo, Ctx } from './context.ts';
-import { fail, SignalingError } from './errors.ts';
+import { asWireError, fail } from './errors.ts';
 import type { Voucher } from './protocol.ts';
 
 export class Payments {
@@ -31,18 +32,13 @@ export class Payments {
     try {
       return await this.client.getChannel(sender, receiver);
     } catch (err) {
-      throw new SignalingError('CHAIN_UNAVAILABLE', 'cannot read the channel from the chain', { cause: err });
+      fail('CHAIN_UNAVAILABLE', 'cannot read the channel from the chain', err);
     }
   }
 
   /** The lower-case address that signed the voucher (native secp256k1); VOUCHER_INVALID when malformed. */
-  signer(voucher: Voucher): string {
-    try {
-      return this.#verifier.recover(parseSignedVoucher(voucher));
-    } catch (err) {
-      if (isPlatformError(err)) fail('VOUCHER_INVALID', err.message);
-      throw err;
-    }
+  signer(voucher: Voucher): Promise<string> {
+    return asWireError('VOUCHER_INVALID', 'voucher', () => this.#verifier.recover(parseSignedVoucher(voucher)));
   }
 }
 
@@ -68,8 +64,9 @@ export async function checkChannelCovers(ctx: Ctx, payerKey: string, modelKey: s
   const channel = await p.channel(w.payer, w.model);
   if (channel.state !== 'open') fail('CHANNEL_INSUFFICIENT', `no open channel to this model (${channel.state})`);
   if (channel.channelId !== channelId.toLowerCase()) fail('CHANNEL_INSUFFICIENT', 'channelId is not your current channel to this model');
-  const highWater = BigInt(await ctx.store.channelHighWater(channelId));
-  const owed = highWater > channel.paid ? highWater : channel.paid;
+  const [highWater, kept] = await Promise.all([ctx.store.channelHighWater(channelId), ctx.store.keptVoucher(channelId)]);
+  // A voucher handed over with vouchers:store counts as owed too: a new session never starts below what the model holds.
+  const owed = [BigInt(highWater), BigInt(kept?.cumulativeAmount ?? 0), channel.paid].reduce((a, b) => (b > a ? b : a));
   if (channel.deposit - owed < minimum) fail('CHANNEL_INSUFFICIENT', `the channel has ${channel.deposit - owed} left, ${minimum} needed`);
   return { channel, owed };
 }
@@ -78,7 +75,7 @@ export async function checkChannelCovers(ctx: Ctx, payerKey: string, modelKey: s
 export async function acceptVoucher(ctx: Ctx, voucher: Voucher, payerKey: string, modelKey: string): Promise<{ amount: string; cumulative: bigint }> {
   const p = payments(ctx);
   const w = await walletsOf(ctx, payerKey, modelKey);
-  const signer = p.signer(voucher);
+  const signer = await p.signer(voucher);
   if (signer.toLowerCase() !== w.payer.toLowerCase()) fail('VOUCHER_INVALID', 'voucher is not signed by your bound wallet');
   const channel = await p.channel(w.payer, w.model);
   if (channel.channelId !== voucher.channelId.toLowerCase()) fail('VOUCHER_INVALID', 'voucher is for another channel');
@@ -86,6 +83,8 @@ export async function acceptVoucher(ctx: Ctx, voucher: Voucher, payerKey: string
   const cumulative = BigInt(voucher.cumulativeAmount);
   if (cumulative > channel.deposit) fail('VOUCHER_INVALID', 'voucher exceeds the deposit');
   if (cumulative <= channel.paid) fail('VOUCHER_INVALID', 'voucher is not above the settled amount');
+  // Kept before it is counted: a crash in between leaves the model a valid voucher rather than a counted one that is gone.
+  await ctx.store.keepVoucher({ ...voucher, sender: w.payer, receiver: w.model, updatedAt: Date.now() });
   const { previous, replaced } = await ctx.store.raiseChannelHighWater(voucher.channelId, cumulative.toString());
   if (!replaced) fail('VOUCHER_INVALID', 'voucher is not above the last one');
   const before = previous === null ? channel.paid : (BigInt(previous) > channel.paid ? BigInt(previous) : channel.paid);

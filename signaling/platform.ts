@@ -16,6 +16,7 @@ import type { SfuEngine } from '../sfu/engine.ts';
 import type { Config } from './config.ts';
 import { createSignalingServer, type SignalingServer } from './server.ts';
 import { createLogger } from './logger.ts';
+import { type SettlementWatcher, checkChallengePeriodFloor, startSettlementWatcher } from './settlement-watcher.ts';
 
 const clientDist = fileURLToPath(new URL('../client/dist/', import.meta.url));
 
@@ -34,6 +35,8 @@ export interface Platform {
   readonly devChain: DevChain | null;
   readonly sfu: SfuEngine;
   readonly signaling: SignalingServer;
+  /** Settles closing channels' kept vouchers; null when no submitter key is configured (remote chain). */
+  readonly watcher: SettlementWatcher | null;
   /** What a first-time user should read on the console. */
   banner(): string;
   /** Stops every part it started; idempotent. */
@@ -95,6 +98,7 @@ export async function startPlatform(config: Config): Promise<Platform> {
     const { chain, devChain } = await connectChain(config);
     if (devChain) stack.push(() => devChain.close());
     else stack.push(async () => (chain.provider as JsonRpcProvider).destroy());
+    await checkChallengePeriodFloor(chain.provider, chain.addresses, config.MIN_CHALLENGE_PERIOD_SECONDS);
 
     const media = await createSfu({
       workers: config.SFU_WORKERS,
@@ -105,13 +109,20 @@ export async function startPlatform(config: Config): Promise<Platform> {
     const sfu = media.engine;
 
     const signaling = await createSignalingServer({
-      config, chain, logger, sfu, sfuEvents: sfu.events, audience: new URL(url).origin,
+      config, chain, logger, sfu, audience: new URL(url).origin,
       tuning: {
         ageDocumentTtlMs: config.AGE_DOCUMENT_TTL_HOURS * 3_600_000,
         attestationMaxAgeSeconds: config.AGE_ATTESTATION_MAX_AGE_DAYS * 86_400,
       },
     });
     stack.push(() => signaling.close());
+
+    // The settlement watcher: on with WATCHER_PRIVATE_KEY, or on the embedded chain with its settlement account.
+    const watcher = startSettlementWatcher({
+      provider: chain.provider, addresses: chain.addresses, store: signaling.store, logger,
+      privateKey: config.WATCHER_PRIVATE_KEY ?? devChain?.settlementAccount.privateKey, pollMs: config.WATCHER_POLL_SECONDS * 1000,
+    });
+    if (watcher) stack.push(() => watcher.close());
 
     const app = signaling.app;
     app.get('/healthz', async (_req, res) => {
@@ -142,6 +153,7 @@ export async function startPlatform(config: Config): Promise<Platform> {
       devChain,
       sfu,
       signaling,
+      watcher,
       banner() {
         const lines = [
           '',
@@ -158,6 +170,9 @@ export async function startPlatform(config: Config): Promise<Platform> {
           lines.push('', '  Demo wallets (local chain only, funded with ETH and LIVE):');
           for (const a of devChain.demoAccounts) lines.push(`    ${a.address}  key ${a.privateKey}`);
         }
+        lines.push(watcher
+          ? `  Settlement:   closing channels are settled from ${watcher.submitter} (watcher on)`
+          : '  Settlement:   watcher OFF (set WATCHER_PRIVATE_KEY): closing channels wait for their models');
         if (config.AGE_VERIFICATION === 'off') {
           lines.push('', '  Age verification is OFF (demo). Set VERIFIER_PUBLIC_KEYS to require it.');
         }

@@ -43,10 +43,10 @@ export async function endPrivate(ctx: Ctx, id: string, reason: EndReason, by?: s
   const s = await ctx.store.getPrivate(id);
   if (!s) return false;
   if (!(await ctx.store.claimPrivateTransition(id, 'end', 60_000))) return false;
-  ctx.cancel(`privreq:${id}`);
-  ctx.cancel(`privpay:${id}`);
-  ctx.cancel(`peer:${id}:${s.client}`);
-  ctx.cancel(`peer:${id}:${s.model}`);
+  ctx.timers.cancel(`privreq:${id}`);
+  ctx.timers.cancel(`privpay:${id}`);
+  ctx.timers.cancel(`peer:${id}:${s.client}`);
+  ctx.timers.cancel(`peer:${id}:${s.model}`);
   await ctx.store.deletePrivate(s);
   // State first, then the news: whoever hears "ended" may act on it at once (the model can take the next request).
   if (s.state === 'active') {
@@ -71,7 +71,7 @@ function voucherDeadline(ctx: Ctx, s: PrivateSession): number {
 }
 
 function watchPayments(ctx: Ctx, id: string, delayMs: number): void {
-  ctx.later(`privpay:${id}`, Math.max(0, delayMs), async () => {
+  ctx.timers.set(`privpay:${id}`, Math.max(0, delayMs), async () => {
     const s = await ctx.store.getPrivate(id);
     if (!s || s.state !== 'active') return;
     const remaining = voucherDeadline(ctx, s) - Date.now();
@@ -82,7 +82,7 @@ function watchPayments(ctx: Ctx, id: string, delayMs: number): void {
 
 /** Called when an identity has no socket left on this process. */
 export function peerGone(ctx: Ctx, id: string, key: string): void {
-  ctx.later(`peer:${id}:${key}`, ctx.tuning.peerDisconnectGraceMs, async () => {
+  ctx.timers.set(`peer:${id}:${key}`, ctx.tuning.peerDisconnectGraceMs, async () => {
     if (await isConnectedAnywhere(ctx, key)) return;
     await endPrivate(ctx, id, 'disconnected', key);
   });
@@ -120,7 +120,7 @@ export function privateHandlers(ctx: Ctx): Handlers {
           sessionId: session.id, client: { key: client, pseudonym: session.clientPseudonym },
           pricePerMinute: session.pricePerMinute, minMinutes: session.minMinutes, channelId: session.channelId, expiresAt: now + timeout,
         });
-        ctx.later(`privreq:${session.id}`, timeout, async () => {
+        ctx.timers.set(`privreq:${session.id}`, timeout, async () => {
           const s = await ctx.store.getPrivate(session.id);
           if (s?.state === 'requested' && await ctx.store.claimPrivateTransition(session.id, 'answer', 60_000)) {
             await endPrivate(ctx, session.id, 'timeout');
@@ -141,7 +141,7 @@ export function privateHandlers(ctx: Ctx): Handlers {
         const presence = await ctx.store.getPresence(s.model);
         if (presence?.status === 'private') fail('CONFLICT', 'end your current private show first');
         if (!(await ctx.store.claimPrivateTransition(s.id, 'answer', 60_000))) fail('CONFLICT', 'this request was already answered');
-        ctx.cancel(`privreq:${s.id}`);
+        ctx.timers.cancel(`privreq:${s.id}`);
         let owed: bigint;
         try {
           ({ owed } = await checkChannelCovers(ctx, s.client, s.model, s.channelId, BigInt(s.pricePerMinute) * BigInt(s.minMinutes)));
@@ -151,7 +151,7 @@ export function privateHandlers(ctx: Ctx): Handlers {
         }
         const active: PrivateSession = { ...s, state: 'active', startedAt: Date.now(), baseline: owed.toString(), paidMinutes: 0 };
         await ctx.store.putPrivate(active, ACTIVE_TTL_MS);
-        await ctx.store.kv.del(`lc:privreq:${s.client}:${s.model}`);
+        await ctx.store.clearPendingRequest(s.client, s.model);
         if (presence?.showId) await endShow(ctx, presence.showId, 'ended');
         await setStatus(ctx, s.model, s.modelPseudonym, 'private', null);
         const { TURN_URLS: urls, TURN_SECRET: secret, TURN_TTL_SECONDS: ttl } = ctx.config;

@@ -81,16 +81,6 @@ export const Bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected 32 byte
 export const HexSignature = z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'expected a 65-byte 0x signature');
 const Base64 = (max: number) => z.string().min(1).max(max).regex(/^[A-Za-z0-9+/_-]+={0,2}$/, 'expected base64');
 
-/** crypto/login.ts `LoginChallenge`. */
-export const LoginChallenge = z.strictObject({
-  v: z.literal(1),
-  nonce: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
-  audience: z.string().min(1).max(256),
-  issuedAt: z.number().int().nonnegative(),
-  expiresAt: z.number().int().nonnegative(),
-});
-export type LoginChallenge = z.infer<typeof LoginChallenge>;
-
 export const Role = z.enum(['model', 'client']);
 export type Role = z.infer<typeof Role>;
 
@@ -333,7 +323,7 @@ export interface ServerToClient {
  * HTTP upload of a sealed age document (too big for a socket frame):
  * `POST /age/documents?verifierKey=<key>`, `Authorization: Bearer <session token>`,
  * `Content-Type: application/octet-stream`, body = the bytes of crypto/age.ts `sealDocument`.
- * Answers `{ ok: true, status }` or `{ ok: false, error: { code, message } }`.
+ * Answers `{ ok: true, status }`, or an error as every HTTP route does: `{ error: { code, message } }`.
  */
 export const AGE_DOCUMENT_PATH = '/age/documents';
 

@@ -4,31 +4,34 @@
  * `lc:dk:<key>`; records as `lc:rec:<key>:<kind>`. The store never sees a
  * plaintext field.
  *
- * Deletion (`forget`) destroys the wrapped data key and the records at once.
- * Copies taken earlier (a Redis snapshot, a replica, a backup) still hold the
- * old wrapped key, readable with the old master key; `shredBackups(newKey)`
- * rewraps every surviving user under a new master key and drops the old ones,
- * after which those copies are noise. The operator then replaces MASTER_KEYS
- * with the returned key (see the report of `shredBackups`).
+ * Deletion: `forget` destroys the wrapped data key, so every record sealed
+ * under it is noise from then on; account deletion then removes the ciphertext
+ * as well (Store `deleteIdentity`). Copies taken earlier (a Redis snapshot, a
+ * replica, a backup) still hold the wrapped key, readable with the master key
+ * of that time, until every surviving data key is rewrapped under a new master
+ * key and the old one is erased: `npm run rotate-master-key`
+ * (rotate-master-key.ts) does that for a deployment; `shredBackups(newKey)`
+ * does it from this process and keeps only `newKey`, which the operator then
+ * sets as MASTER_KEYS on every node.
  */
 import { Keyring, type MasterKey } from '../crypto/records.ts';
 import { Vault, type DataKeyStore, type RewrapReport } from '../crypto/vault.ts';
 import { isPlatformError } from '../crypto/errors.ts';
 import type { Store } from './store.ts';
-import { SignalingError } from './errors.ts';
+import { fail } from './errors.ts';
 
-/** Wrapped data keys as `lc:dk:<key>` in the store. */
+/** crypto/vault.ts `DataKeyStore` over the Store's data-key methods (`lc:dk:<key>`). */
 export class StoreDataKeys implements DataKeyStore {
   #store: Store;
   constructor(store: Store) { this.#store = store; }
-  get(userId: string): Promise<string | null> { return this.#store.kv.get(`lc:dk:${userId}`); }
-  create(userId: string, wrapped: string): Promise<boolean> { return this.#store.kv.set(`lc:dk:${userId}`, wrapped, { nx: true }); }
+  get(userId: string): Promise<string | null> { return this.#store.getDataKey(userId); }
+  create(userId: string, wrapped: string): Promise<boolean> { return this.#store.createDataKey(userId, wrapped); }
   replace(userId: string, expected: string, wrapped: string): Promise<boolean> {
-    return this.#store.kv.compareAndSet(`lc:dk:${userId}`, expected, wrapped);
+    return this.#store.replaceDataKey(userId, expected, wrapped);
   }
-  async delete(userId: string): Promise<void> { await this.#store.kv.del(`lc:dk:${userId}`); }
+  delete(userId: string): Promise<void> { return this.#store.deleteDataKey(userId); }
   async *userIds(): AsyncIterable<string> {
-    for (const k of await this.#store.kv.keys('lc:dk:')) yield k.slice('lc:dk:'.length);
+    yield* await this.#store.dataKeyOwners();
   }
 }
 
@@ -55,7 +58,7 @@ export class Records {
       return await this.vault.openJson<ProfileFields>({ userId: key, kind: 'profile' }, sealed);
     } catch (err) {
       if (isPlatformError(err, 'CRYPTO_KEY_DESTROYED')) return {};
-      throw new SignalingError('INTERNAL', 'profile cannot be decrypted', { cause: err });
+      fail('INTERNAL', 'profile cannot be decrypted', err);
     }
   }
 

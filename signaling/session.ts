@@ -1,11 +1,10 @@
 /** Login, resume, logout and wallet binding; what a socket carries once logged in. */
 import { verifyWalletBinding } from '../contracts/wallet-binding.ts';
-import { isPlatformError } from '../crypto/errors.ts';
 import { isAuthed, rooms, type Ctx, type Handlers, type Sock } from './context.ts';
-import { fail } from './errors.ts';
+import { asWireError, fail } from './errors.ts';
 import type { Role } from './protocol.ts';
 import type { Session } from './auth.ts';
-import { setStatus } from './presence.ts';
+import { cancelModelGrace, setStatus } from './presence.ts';
 import { joinShow } from './shows.ts';
 
 /** Binds a session to a socket and restores the identity's rooms. */
@@ -24,7 +23,7 @@ async function attach(ctx: Ctx, socket: Sock, s: Session, role: Role): Promise<{
     let sockets = ctx.localModels.get(s.key);
     if (!sockets) ctx.localModels.set(s.key, (sockets = new Set()));
     sockets.add(socket.id);
-    ctx.cancel(`model:${s.key}`);
+    cancelModelGrace(ctx, s.key);
     const presence = await ctx.store.getPresence(s.key);
     if (presence?.showId && await ctx.store.getShow(presence.showId)) {
       // The model came back within the grace period: its show goes on, run from here.
@@ -56,7 +55,7 @@ async function attach(ctx: Ctx, socket: Sock, s: Session, role: Role): Promise<{
     const session = await ctx.store.getPrivate(id);
     if (session && session.state !== 'ended') {
       privateSessionIds.push(id);
-      ctx.cancel(`peer:${id}:${s.key}`);
+      ctx.timers.cancel(`peer:${id}:${s.key}`); // private.ts peerGone's grace: the peer is back
     }
   }
   ctx.logger.info({ who: s.pseudonym, role }, 'session attached');
@@ -103,14 +102,9 @@ export function sessionHandlers(ctx: Ctx): Handlers {
       access: 'any',
       async handle(socket, p) {
         const key = socket.data.key;
-        try {
-          const { address } = await verifyWalletBinding({ v: 1, identityKey: key, ...p });
-          await ctx.store.setWallet(key, address);
-          return { address };
-        } catch (err) {
-          if (isPlatformError(err) && err.code.startsWith('CRYPTO_') && err.code !== 'CRYPTO_INTERNAL') fail('BAD_REQUEST', err.message);
-          throw err;
-        }
+        const { address } = await asWireError('BAD_REQUEST', '', () => verifyWalletBinding({ v: 1, identityKey: key, ...p }));
+        await ctx.store.setWallet(key, address);
+        return { address };
       },
     },
   };

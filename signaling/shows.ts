@@ -4,7 +4,7 @@ import { mintSfuToken } from '../sfu/tokens.ts';
 import { rooms, type AuthedSock, type Ctx, type Handlers } from './context.ts';
 import { fail } from './errors.ts';
 import { whepPath, whipPath } from './protocol.ts';
-import { endShow, pushEntry, scheduleViewerPush, setStatus } from './presence.ts';
+import { endShow, pushEntry, setStatus } from './presence.ts';
 import { requireAdult } from './age.ts';
 
 export const newId = (): string => randomBytes(12).toString('base64url');
@@ -13,7 +13,7 @@ function identity(socket: AuthedSock): { key: string; pseudonym: string } {
   return { key: socket.data.key, pseudonym: socket.data.pseudonym };
 }
 
-/** Removes a socket from a show it watches (and the viewer from the count when it was its last socket here). */
+/** Removes a socket from a show it watches (and the show from the identity's resume list when it was its last socket here). */
 export async function leaveShow(ctx: Ctx, socket: AuthedSock, showId: string): Promise<void> {
   if (!socket.data.shows.delete(showId)) return;
   await socket.leave(rooms.show(showId));
@@ -21,23 +21,20 @@ export async function leaveShow(ctx: Ctx, socket: AuthedSock, showId: string): P
   const stillHere = [...(await ctx.io.in(rooms.identity(key)).local.fetchSockets())]
     .some((s) => s.id !== socket.id && s.data.shows.has(showId));
   if (stillHere) return;
-  await ctx.store.removeViewer(showId, key);
   await ctx.store.removeWatching(key, showId);
-  const show = await ctx.store.getShow(showId);
-  if (show) scheduleViewerPush(ctx, showId, show.model);
 }
 
-/** Adds a socket to a show as a viewer (checks the ban list). */
-export async function joinShow(ctx: Ctx, socket: AuthedSock, showId: string, model: string): Promise<number> {
+/**
+ * Adds a socket to a show's room as a viewer (checks the ban list). The viewer
+ * count is the SFU's (signaling/follow-sfu.ts): it moves when media does.
+ */
+export async function joinShow(ctx: Ctx, socket: AuthedSock, showId: string, model: string): Promise<void> {
   const key = socket.data.key;
   if (await ctx.store.isBanned(model, key)) fail('BANNED', 'the model has banned you');
   await socket.join(rooms.show(showId));
   socket.data.shows.add(showId);
-  const viewers = await ctx.store.addViewer(showId, key, ctx.tuning.presenceTtlMs);
   // Kept for resume as long as a session may last; stale entries are dropped on resume.
   await ctx.store.addWatching(key, showId, ctx.tuning.sessionTtlSeconds * 1000);
-  scheduleViewerPush(ctx, showId, model);
-  return viewers;
 }
 
 export function showHandlers(ctx: Ctx): Handlers {
@@ -83,7 +80,9 @@ export function showHandlers(ctx: Ctx): Handlers {
         ctx.localShows.set(showId, key);
         ctx.metrics.shows.set(ctx.localShows.size);
         await ctx.io.in(rooms.identity(key)).socketsJoin(rooms.show(showId));
-        await setStatus(ctx, key, pseudonym, 'public', showId);
+        // `public` only once the SFU has the publisher's media (signaling/follow-sfu.ts); until then `online` with the show open.
+        const mediaFlows = presence?.status === 'public' && presence.showId === showId;
+        await setStatus(ctx, key, pseudonym, mediaFlows ? 'public' : 'online', showId);
         const whipToken = mintSfuToken(ctx.config.SESSION_SECRET, { kind: 'whip', showId, sub: key, ttlSeconds: ctx.tuning.sfuTokenTtlSeconds });
         return { showId, whipUrl: whipPath(showId), whipToken };
       },
@@ -101,7 +100,9 @@ export function showHandlers(ctx: Ctx): Handlers {
       access: 'any',
       async handle(socket, p) {
         const presence = await ctx.store.getPresence(p.model);
-        if (!presence?.showId || presence.status !== 'public') fail('NOT_FOUND', 'this model is not in a public show');
+        if (!presence?.showId) fail('NOT_FOUND', 'this model is not in a public show');
+        if (presence.status === 'online') fail('NOT_FOUND', 'the show has not started: the model\'s video has not reached the server yet');
+        if (presence.status !== 'public') fail('NOT_FOUND', 'this model is not in a public show');
         const show = await ctx.store.getShow(presence.showId);
         if (!show) fail('NOT_FOUND', 'this model is not in a public show');
         if (p.model !== socket.data.key) await joinShow(ctx, socket, show.showId, p.model);

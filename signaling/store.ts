@@ -7,8 +7,8 @@
  * personal: prices, bans (pseudonymous keys), channel high-water marks,
  * wrapped data keys and ciphertext.
  */
-import type { DirectoryEntry, ModelStatus } from './protocol.ts';
-import type { Kv } from './kv.ts';
+import type { DirectoryEntry, KeptVoucher, ModelStatus, Role } from './protocol.ts';
+import { compareDecimal, type Kv } from './kv.ts';
 import { MemoryKv } from './kv-memory.ts';
 
 /** Every prefix the store writes, with whether keys under it must carry a TTL. */
@@ -17,7 +17,7 @@ export const KEY_PREFIXES = {
   'lc:presence:': { ephemeral: true }, // status and show of a connected model
   'lc:online': { ephemeral: false }, // set of model keys with presence (members pruned when presence expires)
   'lc:show:': { ephemeral: true }, // an open public show
-  'lc:viewers:': { ephemeral: true }, // viewer keys of a show
+  'lc:viewers:': { ephemeral: true }, // viewer count of a show, as its SFU engine reports it
   'lc:watch:': { ephemeral: true }, // shows an identity watches, for resume
   'lc:ban:': { ephemeral: false }, // keys a model banned
   'lc:mute:': { ephemeral: true }, // a mute in one show
@@ -35,6 +35,9 @@ export const KEY_PREFIXES = {
   'lc:age:queue': { ephemeral: false }, // set of model keys with a pending document
   'lc:age:att:': { ephemeral: false }, // verifier attestation
   'lc:rl:': { ephemeral: true }, // rate limiter counters
+  'lc:kept:': { ephemeral: false }, // a channel's latest voucher, kept for its model (their money: voucher, both addresses, time)
+  'lc:keptby:': { ephemeral: false }, // channel ids with a kept voucher, by receiver wallet address
+  'lc:settling:': { ephemeral: true }, // one settlement watcher's claim on a channel while it submits
 } as const;
 
 export interface ModelSettings { pricePerMinute: string; minMinutes: number }
@@ -62,263 +65,275 @@ export interface PrivateSession {
 }
 
 export class Store {
-  readonly kv: Kv;
+  // Private: every key is written through a method here, so its prefix, type and TTL are decided in one place.
+  readonly #kv: Kv;
 
   constructor(kv: Kv = new MemoryKv()) {
-    this.kv = kv;
+    this.#kv = kv;
+  }
+
+  /** Every stored key starting with `prefix`: an administrative scan, not for hot paths (tests audit prefixes with it). */
+  keys(prefix: string): Promise<string[]> {
+    return this.#kv.keys(prefix);
   }
 
   // --- models and presence -------------------------------------------------
   async getSettings(model: string): Promise<ModelSettings> {
-    const h = await this.kv.hgetall(`lc:model:${model}`);
+    const h = await this.#kv.hgetall(`lc:model:${model}`);
     return { pricePerMinute: h.price ?? '0', minMinutes: Number(h.min ?? 1) };
   }
 
   async setSettings(model: string, s: ModelSettings): Promise<void> {
-    await this.kv.hset(`lc:model:${model}`, { price: s.pricePerMinute, min: String(s.minMinutes) });
+    await this.#kv.hset(`lc:model:${model}`, { price: s.pricePerMinute, min: String(s.minMinutes) });
   }
 
   async setPresence(model: string, p: Presence, ttlMs: number): Promise<void> {
-    const key = `lc:presence:${model}`;
-    await this.kv.hset(key, { status: p.status, show: p.showId ?? '', pseudonym: p.pseudonym });
-    await this.kv.expire(key, ttlMs);
-    await this.kv.sadd('lc:online', model);
+    await this.#kv.hset(`lc:presence:${model}`, { status: p.status, show: p.showId ?? '', pseudonym: p.pseudonym }, { ttlMs });
+    await this.#kv.sadd('lc:online', model);
   }
 
   async getPresence(model: string): Promise<Presence | null> {
-    const h = await this.kv.hgetall(`lc:presence:${model}`);
+    const h = await this.#kv.hgetall(`lc:presence:${model}`);
     if (!h.status) return null;
     return { status: h.status as ModelStatus, showId: h.show || null, pseudonym: h.pseudonym ?? '' };
   }
 
   /** Extends the TTL of a model's presence; false when it had expired. */
   refreshPresence(model: string, ttlMs: number): Promise<boolean> {
-    return this.kv.expire(`lc:presence:${model}`, ttlMs);
+    return this.#kv.expire(`lc:presence:${model}`, ttlMs);
   }
 
   async clearPresence(model: string): Promise<void> {
-    await this.kv.del(`lc:presence:${model}`);
-    await this.kv.srem('lc:online', model);
+    await this.#kv.del(`lc:presence:${model}`);
+    await this.#kv.srem('lc:online', model);
   }
 
   async entry(model: string, presence?: Presence | null): Promise<DirectoryEntry | null> {
     const p = presence === undefined ? await this.getPresence(model) : presence;
     if (!p) return null;
     const s = await this.getSettings(model);
-    const viewers = p.showId ? await this.kv.scard(`lc:viewers:${p.showId}`) : 0;
+    const viewers = p.showId ? await this.viewerCount(p.showId) : 0;
     return { key: model, pseudonym: p.pseudonym, status: p.status, pricePerMinute: s.pricePerMinute, minMinutes: s.minMinutes, showId: p.showId, viewers };
   }
 
   /** Every model with live presence; prunes members whose presence expired. */
   async listOnline(): Promise<DirectoryEntry[]> {
     const out: DirectoryEntry[] = [];
-    for (const model of await this.kv.smembers('lc:online')) {
+    for (const model of await this.#kv.smembers('lc:online')) {
       const e = await this.entry(model);
       if (e) out.push(e);
-      else await this.kv.srem('lc:online', model);
+      else await this.#kv.srem('lc:online', model);
     }
     return out.sort((a, b) => b.viewers - a.viewers || a.pseudonym.localeCompare(b.pseudonym));
   }
 
   // --- shows ------------------------------------------------------------------
   async openShow(show: ShowRecord, ttlMs: number): Promise<void> {
-    const key = `lc:show:${show.showId}`;
-    await this.kv.hset(key, { model: show.model, openedAt: String(show.openedAt), slow: String(show.slowModeSeconds) });
-    await this.kv.expire(key, ttlMs);
+    await this.#kv.hset(`lc:show:${show.showId}`, { model: show.model, openedAt: String(show.openedAt), slow: String(show.slowModeSeconds) }, { ttlMs });
   }
 
   async getShow(showId: string): Promise<ShowRecord | null> {
-    const h = await this.kv.hgetall(`lc:show:${showId}`);
+    const h = await this.#kv.hgetall(`lc:show:${showId}`);
     if (!h.model) return null;
     return { showId, model: h.model, openedAt: Number(h.openedAt), slowModeSeconds: Number(h.slow ?? 0) };
   }
 
   async refreshShow(showId: string, ttlMs: number): Promise<void> {
-    await this.kv.expire(`lc:show:${showId}`, ttlMs);
-    await this.kv.expire(`lc:viewers:${showId}`, ttlMs);
+    await this.#kv.expire(`lc:show:${showId}`, ttlMs);
+    await this.#kv.expire(`lc:viewers:${showId}`, ttlMs);
   }
 
   async setSlowMode(showId: string, seconds: number): Promise<void> {
-    await this.kv.hset(`lc:show:${showId}`, { slow: String(seconds) });
+    // Only an open show: a write after it closed would leave a key without TTL.
+    await this.#kv.hset(`lc:show:${showId}`, { slow: String(seconds) }, { xx: true });
   }
 
   async closeShow(showId: string): Promise<boolean> {
-    const n = await this.kv.del(`lc:show:${showId}`);
-    await this.kv.del(`lc:viewers:${showId}`);
+    const n = await this.#kv.del(`lc:show:${showId}`);
+    await this.#kv.del(`lc:viewers:${showId}`);
     return n > 0;
   }
 
-  /** Adds a viewer; returns the viewer count. */
-  async addViewer(showId: string, viewer: string, ttlMs: number): Promise<number> {
-    await this.kv.sadd(`lc:viewers:${showId}`, viewer);
-    await this.kv.expire(`lc:viewers:${showId}`, ttlMs);
-    return this.kv.scard(`lc:viewers:${showId}`);
-  }
-
-  async removeViewer(showId: string, viewer: string): Promise<number> {
-    await this.kv.srem(`lc:viewers:${showId}`, viewer);
-    return this.kv.scard(`lc:viewers:${showId}`);
-  }
-
-  viewerCount(showId: string): Promise<number> {
-    return this.kv.scard(`lc:viewers:${showId}`);
-  }
-
   async addWatching(key: string, showId: string, ttlMs: number): Promise<void> {
-    await this.kv.sadd(`lc:watch:${key}`, showId);
-    await this.kv.expire(`lc:watch:${key}`, ttlMs);
+    await this.#kv.sadd(`lc:watch:${key}`, showId, ttlMs);
   }
 
   async removeWatching(key: string, showId: string): Promise<void> {
-    await this.kv.srem(`lc:watch:${key}`, showId);
+    await this.#kv.srem(`lc:watch:${key}`, showId);
   }
 
   watching(key: string): Promise<string[]> {
-    return this.kv.smembers(`lc:watch:${key}`);
+    return this.#kv.smembers(`lc:watch:${key}`);
   }
 
   // --- moderation -------------------------------------------------------------
   async ban(model: string, target: string): Promise<void> {
-    await this.kv.sadd(`lc:ban:${model}`, target);
+    await this.#kv.sadd(`lc:ban:${model}`, target);
   }
 
   async unban(model: string, target: string): Promise<void> {
-    await this.kv.srem(`lc:ban:${model}`, target);
+    await this.#kv.srem(`lc:ban:${model}`, target);
   }
 
   isBanned(model: string, target: string): Promise<boolean> {
-    return this.kv.sismember(`lc:ban:${model}`, target);
+    return this.#kv.sismember(`lc:ban:${model}`, target);
   }
 
   async mute(showId: string, target: string, ttlMs: number): Promise<void> {
-    await this.kv.set(`lc:mute:${showId}:${target}`, '1', { ttlMs });
+    await this.#kv.set(`lc:mute:${showId}:${target}`, '1', { ttlMs });
   }
 
   /** Remaining mute in ms, 0 when not muted. */
   async mutedFor(showId: string, target: string): Promise<number> {
-    const t = await this.kv.pttl(`lc:mute:${showId}:${target}`);
+    const t = await this.#kv.pttl(`lc:mute:${showId}:${target}`);
     return t > 0 ? t : t === -1 ? Number.MAX_SAFE_INTEGER : 0;
   }
 
   /** Claims the sender's slow-mode slot; false when the previous one has not expired. */
   claimSlowModeSlot(showId: string, sender: string, seconds: number): Promise<boolean> {
-    return this.kv.set(`lc:slow:${showId}:${sender}`, '1', { ttlMs: seconds * 1000, nx: true });
+    return this.#kv.set(`lc:slow:${showId}:${sender}`, '1', { ttlMs: seconds * 1000, nx: true });
   }
 
   // --- login ------------------------------------------------------------------
   /** Remembers an issued challenge nonce until it expires. */
   async issueChallenge(nonce: string, ttlMs: number): Promise<void> {
-    await this.kv.set(`lc:chal:${nonce}`, '1', { ttlMs });
+    await this.#kv.set(`lc:chal:${nonce}`, '1', { ttlMs });
   }
 
   /** True exactly once for an issued, unexpired nonce (atomic delete). */
   async consumeChallenge(nonce: string): Promise<boolean> {
-    return (await this.kv.del(`lc:chal:${nonce}`)) === 1;
+    return (await this.#kv.del(`lc:chal:${nonce}`)) === 1;
+  }
+
+  /** Remembers the role of a session token, by the token's random id, for as long as the token lives. */
+  async setSessionRole(sessionId: string, role: Role, ttlMs: number): Promise<void> {
+    await this.#kv.set(`lc:sess:${sessionId}`, role, { ttlMs });
+  }
+
+  /** The role a session token was issued for; null once it expired (or from before roles were kept). */
+  sessionRole(sessionId: string): Promise<string | null> {
+    return this.#kv.get(`lc:sess:${sessionId}`);
   }
 
   // --- wallets and channels -----------------------------------------------------
   async setWallet(key: string, address: string): Promise<void> {
-    await this.kv.set(`lc:wallet:${key}`, address.toLowerCase());
+    await this.#kv.set(`lc:wallet:${key}`, address.toLowerCase());
   }
 
   getWallet(key: string): Promise<string | null> {
-    return this.kv.get(`lc:wallet:${key}`);
+    return this.#kv.get(`lc:wallet:${key}`);
   }
 
   /** Highest voucher amount accepted on a channel ('0' when none). */
   async channelHighWater(channelId: string): Promise<string> {
-    return (await this.kv.get(`lc:chan:${channelId.toLowerCase()}`)) ?? '0';
+    return (await this.#kv.get(`lc:chan:${channelId.toLowerCase()}`)) ?? '0';
   }
 
   /** Raises the channel's high-water mark; refuses (replaced false) when not strictly greater. */
   raiseChannelHighWater(channelId: string, amount: string): Promise<{ previous: string | null; replaced: boolean }> {
-    return this.kv.setIfGreater(`lc:chan:${channelId.toLowerCase()}`, amount);
+    return this.#kv.setIfGreater(`lc:chan:${channelId.toLowerCase()}`, amount);
   }
 
   // --- private sessions ---------------------------------------------------------
   async putPrivate(s: PrivateSession, ttlMs: number): Promise<void> {
-    await this.kv.set(`lc:priv:${s.id}`, JSON.stringify(s), { ttlMs });
-    for (const k of [s.client, s.model]) {
-      await this.kv.sadd(`lc:privof:${k}`, s.id);
-      await this.kv.expire(`lc:privof:${k}`, ttlMs);
-    }
+    await this.#kv.set(`lc:priv:${s.id}`, JSON.stringify(s), { ttlMs });
+    for (const k of [s.client, s.model]) await this.#kv.sadd(`lc:privof:${k}`, s.id, ttlMs);
   }
 
   async getPrivate(id: string): Promise<PrivateSession | null> {
-    const v = await this.kv.get(`lc:priv:${id}`);
+    const v = await this.#kv.get(`lc:priv:${id}`);
     return v ? (JSON.parse(v) as PrivateSession) : null;
   }
 
   /** Claims a one-time transition of a session (`answer`, `end`); false when another caller won. */
   claimPrivateTransition(id: string, what: 'answer' | 'end', ttlMs: number): Promise<boolean> {
-    return this.kv.set(`lc:priv:${id}:${what}`, '1', { ttlMs, nx: true });
+    return this.#kv.set(`lc:priv:${id}:${what}`, '1', { ttlMs, nx: true });
   }
 
   /** Claims the one pending request a client may have with a model; false when one is pending. */
   claimPendingRequest(client: string, model: string, sessionId: string, ttlMs: number): Promise<boolean> {
-    return this.kv.set(`lc:privreq:${client}:${model}`, sessionId, { ttlMs, nx: true });
+    return this.#kv.set(`lc:privreq:${client}:${model}`, sessionId, { ttlMs, nx: true });
+  }
+
+  /** Frees the client's one pending request to the model (the request was answered). */
+  async clearPendingRequest(client: string, model: string): Promise<void> {
+    await this.#kv.del(`lc:privreq:${client}:${model}`);
   }
 
   async deletePrivate(s: PrivateSession): Promise<void> {
-    await this.kv.del(`lc:priv:${s.id}`, `lc:privreq:${s.client}:${s.model}`);
-    for (const k of [s.client, s.model]) await this.kv.srem(`lc:privof:${k}`, s.id);
+    await this.#kv.del(`lc:priv:${s.id}`, `lc:privreq:${s.client}:${s.model}`);
+    for (const k of [s.client, s.model]) await this.#kv.srem(`lc:privof:${k}`, s.id);
   }
 
   privateSessionsOf(key: string): Promise<string[]> {
-    return this.kv.smembers(`lc:privof:${key}`);
+    return this.#kv.smembers(`lc:privof:${key}`);
   }
 
   // --- encrypted records ----------------------------------------------------------
-  getWrappedDataKey(key: string): Promise<string | null> {
-    return this.kv.get(`lc:dk:${key}`);
+  // The wrapped per-user data keys of crypto/vault.ts (records.ts `StoreDataKeys`).
+  getDataKey(key: string): Promise<string | null> {
+    return this.#kv.get(`lc:dk:${key}`);
   }
 
-  /** Stores a wrapped data key unless one exists; returns the one that is stored. */
-  async putWrappedDataKey(key: string, wrapped: string): Promise<string> {
-    if (await this.kv.set(`lc:dk:${key}`, wrapped, { nx: true })) return wrapped;
-    return (await this.kv.get(`lc:dk:${key}`)) ?? wrapped;
+  /** Stores a wrapped data key unless one exists; false when one does. */
+  createDataKey(key: string, wrapped: string): Promise<boolean> {
+    return this.#kv.set(`lc:dk:${key}`, wrapped, { nx: true });
+  }
+
+  /** Replaces a wrapped data key only while it is still `expected` (a concurrent rewrap wins once). */
+  replaceDataKey(key: string, expected: string, wrapped: string): Promise<boolean> {
+    return this.#kv.compareAndSet(`lc:dk:${key}`, expected, wrapped);
+  }
+
+  async deleteDataKey(key: string): Promise<void> {
+    await this.#kv.del(`lc:dk:${key}`);
+  }
+
+  /** Every identity that holds a data key (an administrative scan: rotation of the master key). */
+  async dataKeyOwners(): Promise<string[]> {
+    return (await this.#kv.keys('lc:dk:')).map((k) => k.slice('lc:dk:'.length));
   }
 
   getRecord(key: string, name: string): Promise<string | null> {
-    return this.kv.get(`lc:rec:${key}:${name}`);
+    return this.#kv.get(`lc:rec:${key}:${name}`);
   }
 
   async putRecord(key: string, name: string, ciphertext: string): Promise<void> {
-    await this.kv.set(`lc:rec:${key}:${name}`, ciphertext);
+    await this.#kv.set(`lc:rec:${key}:${name}`, ciphertext);
   }
 
   // --- age verification -------------------------------------------------------------
   async putAgeDocument(model: string, value: string, ttlMs: number): Promise<void> {
-    await this.kv.set(`lc:age:pending:${model}`, value, { ttlMs });
-    await this.kv.sadd('lc:age:queue', model);
+    await this.#kv.set(`lc:age:pending:${model}`, value, { ttlMs });
+    await this.#kv.sadd('lc:age:queue', model);
   }
 
   /** Pending documents (expired ones pruned from the queue). */
   async pendingAgeDocuments(): Promise<{ model: string; value: string }[]> {
     const out: { model: string; value: string }[] = [];
-    for (const model of await this.kv.smembers('lc:age:queue')) {
-      const value = await this.kv.get(`lc:age:pending:${model}`);
-      if (value === null) await this.kv.srem('lc:age:queue', model);
+    for (const model of await this.#kv.smembers('lc:age:queue')) {
+      const value = await this.#kv.get(`lc:age:pending:${model}`);
+      if (value === null) await this.#kv.srem('lc:age:queue', model);
       else out.push({ model, value });
     }
     return out;
   }
 
   async hasPendingAgeDocument(model: string): Promise<boolean> {
-    return (await this.kv.pttl(`lc:age:pending:${model}`)) !== -2;
+    return (await this.#kv.pttl(`lc:age:pending:${model}`)) !== -2;
   }
 
   async dropAgeDocument(model: string): Promise<void> {
-    await this.kv.del(`lc:age:pending:${model}`);
-    await this.kv.srem('lc:age:queue', model);
+    await this.#kv.del(`lc:age:pending:${model}`);
+    await this.#kv.srem('lc:age:queue', model);
   }
 
   async putAttestation(model: string, attestation: string): Promise<void> {
-    await this.kv.set(`lc:age:att:${model}`, attestation);
+    await this.#kv.set(`lc:age:att:${model}`, attestation);
   }
 
   getAttestation(model: string): Promise<string | null> {
-    return this.kv.get(`lc:age:att:${model}`);
+    return this.#kv.get(`lc:age:att:${model}`);
   }
 
   // --- deletion ---------------------------------------------------------------------
@@ -327,14 +342,81 @@ export class Store {
    * it is gone, any copy of the ciphertext (a snapshot, a backup) is noise.
    */
   async deleteIdentity(key: string): Promise<void> {
-    await this.kv.del(`lc:dk:${key}`);
-    const records = await this.kv.keys(`lc:rec:${key}:`);
-    await this.kv.del(...records, `lc:wallet:${key}`, `lc:model:${key}`, `lc:ban:${key}`, `lc:watch:${key}`, `lc:age:att:${key}`);
+    await this.#kv.del(`lc:dk:${key}`);
+    const records = await this.#kv.keys(`lc:rec:${key}:`);
+    await this.#kv.del(...records, `lc:wallet:${key}`, `lc:model:${key}`, `lc:ban:${key}`, `lc:watch:${key}`, `lc:age:att:${key}`);
     await this.dropAgeDocument(key);
     await this.clearPresence(key);
   }
 
   close(): Promise<void> {
-    return this.kv.close();
+    return this.#kv.close();
+  }
+
+  // --- kept vouchers and their settlement ---------------------------------------------
+  // Each channel's latest voucher is the model's money, not a secret: it is kept (with both addresses and the
+  // time, nothing else) so that any device of the model, or the platform's settlement watcher, can settle it.
+
+  /**
+   * Keeps `v` as its channel's voucher when its amount is strictly above the one kept (or none is): atomic per
+   * channel across processes (compare-and-set on the channel's key). True when `v` is now the kept one.
+   */
+  async keepVoucher(v: KeptVoucher): Promise<boolean> {
+    const channelId = v.channelId.toLowerCase();
+    const receiver = v.receiver.toLowerCase();
+    const key = `lc:kept:${channelId}`;
+    const kept: KeptVoucher = {
+      channelId, cumulativeAmount: v.cumulativeAmount, signature: v.signature,
+      sender: v.sender.toLowerCase(), receiver, updatedAt: v.updatedAt,
+    };
+    const value = JSON.stringify(kept);
+    // Indexed first: an index entry whose voucher is missing is skipped on read, a voucher missing from the index is not.
+    await this.#kv.sadd(`lc:keptby:${receiver}`, channelId);
+    for (;;) {
+      const current = await this.#kv.get(key);
+      if (current === null) {
+        if (await this.#kv.set(key, value, { nx: true })) return true;
+        continue;
+      }
+      const held = JSON.parse(current) as KeptVoucher;
+      if (compareDecimal(kept.cumulativeAmount, held.cumulativeAmount) <= 0) return false;
+      if (await this.#kv.compareAndSet(key, current, value)) return true;
+    }
+  }
+
+  /** The voucher kept for a channel, or null. */
+  async keptVoucher(channelId: string): Promise<KeptVoucher | null> {
+    const v = await this.#kv.get(`lc:kept:${channelId.toLowerCase()}`);
+    return v ? (JSON.parse(v) as KeptVoucher) : null;
+  }
+
+  /** Every voucher kept for channels paying `receiver` (a wallet address), newest first. */
+  async keptVouchersFor(receiver: string): Promise<KeptVoucher[]> {
+    const out: KeptVoucher[] = [];
+    for (const channelId of await this.#kv.smembers(`lc:keptby:${receiver.toLowerCase()}`)) {
+      const v = await this.keptVoucher(channelId);
+      if (v) out.push(v);
+    }
+    return out.sort((a, b) => b.updatedAt - a.updatedAt || a.channelId.localeCompare(b.channelId));
+  }
+
+  /** Claims a channel for one settlement submission; false while another watcher holds the claim. */
+  claimSettlement(channelId: string, ttlMs: number): Promise<boolean> {
+    return this.#kv.set(`lc:settling:${channelId.toLowerCase()}`, '1', { ttlMs, nx: true });
+  }
+
+  async releaseSettlement(channelId: string): Promise<void> {
+    await this.#kv.del(`lc:settling:${channelId.toLowerCase()}`);
+  }
+
+  // --- viewer counts (signaling/follow-sfu.ts) ----------------------------------------
+  /** Records a show's viewer count as the SFU engine reported it; it expires with the show. */
+  async setViewerCount(showId: string, viewers: number, ttlMs: number): Promise<void> {
+    await this.#kv.set(`lc:viewers:${showId}`, String(viewers), { ttlMs });
+  }
+
+  /** The show's viewer count last reported by its SFU engine (0 before any report). */
+  async viewerCount(showId: string): Promise<number> {
+    return Number(await this.#kv.get(`lc:viewers:${showId}`) ?? 0);
   }
 }

@@ -14,9 +14,11 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
  * @notice One unidirectional channel per (sender = client, receiver = model) pair, funded once and reused across
  * sessions. The sender pays off-chain with EIP-712 vouchers `{channelId, cumulativeAmount}`; the receiver collects
  * the newest voucher whenever they like (`settle`, `settleBatch`) or closes the channel (`close`), refunding the
- * rest to the sender. The sender can leave without the receiver's help: `requestClose`, then after the challenge
- * period (during which the receiver can still settle) `withdraw`. A platform fee, fixed at deployment and capped at
- * 10%, is taken from each settled amount and nothing else.
+ * rest to the sender. Anyone may also submit a sender-signed voucher on the receiver's behalf (`settleFor`,
+ * `settleForBatch`), the payout always going to the receiver: so a watcher can collect a voucher for a receiver who
+ * is offline. The sender can leave without the receiver's help: `requestClose`, then after the challenge period
+ * (during which the receiver, or anyone for them, can still settle) `withdraw`. A platform fee, fixed at deployment
+ * and capped at 10%, is taken from each settled amount and nothing else.
  *
  * @dev A channel is one storage slot keyed by the pair, so a settlement costs one cold SLOAD and one SSTORE. The
  * channel id is `keccak256(chainid, this, sender, receiver, epoch)`; `epoch` grows on every reopen of the pair, so
@@ -39,6 +41,16 @@ contract LiveChannels is EIP712, ReentrancyGuardTransient {
     /// is the caller), the signature is ERC-2098 compact (`r`, `yParityAndS`).
     struct SignedVoucher {
         address sender;
+        uint256 cumulativeAmount;
+        bytes32 r;
+        bytes32 vs;
+    }
+
+    /// @notice A voucher as anyone submits it for its receiver in `settleForBatch`: the channel is named by both
+    /// ends, the signature is ERC-2098 compact (`r`, `yParityAndS`).
+    struct ReceiverVoucher {
+        address sender;
+        address receiver;
         uint256 cumulativeAmount;
         bytes32 r;
         bytes32 vs;
@@ -123,8 +135,8 @@ contract LiveChannels is EIP712, ReentrancyGuardTransient {
     /// @notice The voucher is not signed by the channel's sender for this channel (`signer` is who signed it, or
     /// zero for a malformed signature).
     error InvalidSignature(bytes32 channelId, address signer);
-    /// @notice `settleBatch` was called by `receiver` with no voucher.
-    error EmptyBatch(address receiver);
+    /// @notice A batch settle (`settleBatch`, `settleForBatch`) was called by `caller` with no voucher.
+    error EmptyBatch(address caller);
 
     /**
      * @param token_ the ERC-20 channels are funded in (fixed supply that fits in 96 bits)
@@ -314,6 +326,78 @@ contract LiveChannels is EIP712, ReentrancyGuardTransient {
         uint256 refund = _finish(sender, msg.sender, c, id, paid);
         _pay(msg.sender, payout, fee);
         if (refund != 0) token.safeTransfer(sender, refund);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Any submitter, for the receiver
+    // ----------------------------------------------------------------------------------------------------------
+
+    /**
+     * @notice Collects a voucher from `sender`'s channel to `receiver` on the receiver's behalf: anyone may submit
+     * it (a platform watcher while the receiver is offline, the receiver from another wallet), the payout always
+     * goes to `receiver` and the fee to the fee recipient, exactly as if the receiver had called `settle`. The
+     * channel stays open; during a requested close this works until `closesAt`, like `settle`.
+     * @dev Emits the same `ChannelSettled` as `settle`: who submitted does not change the channel's state or where
+     * the money goes, and is the transaction's sender on-chain anyway.
+     * @param sender the channel's sender (the client), who signed the voucher
+     * @param receiver the channel's receiver (the model), who is paid
+     * @param cumulativeAmount the voucher's cumulative amount
+     * @param signature the sender's 65-byte EIP-712 signature of the voucher
+     */
+    function settleFor(address sender, address receiver, uint256 cumulativeAmount, bytes calldata signature)
+        external
+        nonReentrant
+    {
+        Channel storage ch = _channels[sender][receiver];
+        Channel memory c = ch;
+        if (c.deposit == 0) revert ChannelNotOpen(sender, receiver);
+        bytes32 id = _channelId(sender, receiver, c.epoch);
+        (address signer,,) = ECDSA.tryRecoverCalldata(_voucherDigest(id, cumulativeAmount), signature);
+        (uint256 payout, uint256 fee) = _apply(ch, c, id, sender, signer, cumulativeAmount);
+        _pay(receiver, payout, fee);
+    }
+
+    /**
+     * @notice Collects many vouchers, of many channels and receivers, on their receivers' behalf in one
+     * transaction. Each receiver gets their payouts (consecutive entries with the same receiver share one token
+     * transfer, so sort by receiver), the fee recipient one transfer for the whole batch. Reverts as a whole, with
+     * the failing voucher's error, if any voucher is not acceptable.
+     * @param vouchers the vouchers, each naming its channel by sender and receiver, with a compact signature
+     */
+    function settleForBatch(ReceiverVoucher[] calldata vouchers) external nonReentrant {
+        uint256 n = vouchers.length;
+        if (n == 0) revert EmptyBatch(msg.sender);
+        uint256[] memory payouts = new uint256[](n);
+        uint256 totalFee;
+        for (uint256 i = 0; i < n; ++i) {
+            ReceiverVoucher calldata rv = vouchers[i];
+            Channel storage ch = _channels[rv.sender][rv.receiver];
+            Channel memory c = ch;
+            if (c.deposit == 0) revert ChannelNotOpen(rv.sender, rv.receiver);
+            bytes32 id = _channelId(rv.sender, rv.receiver, c.epoch);
+            (address signer,,) = ECDSA.tryRecover(_voucherDigest(id, rv.cumulativeAmount), rv.r, rv.vs);
+            (uint256 payout, uint256 fee) = _apply(ch, c, id, rv.sender, signer, rv.cumulativeAmount);
+            payouts[i] = payout;
+            // Cannot overflow: see settleBatch.
+            unchecked {
+                totalFee += fee;
+            }
+        }
+        // Every channel is recorded before the first transfer (checks-effects-interactions).
+        address payee = vouchers[0].receiver;
+        uint256 owed;
+        for (uint256 i = 0; i < n; ++i) {
+            address receiver = vouchers[i].receiver;
+            if (receiver != payee) {
+                if (owed != 0) token.safeTransfer(payee, owed);
+                payee = receiver;
+                owed = 0;
+            }
+            unchecked {
+                owed += payouts[i];
+            }
+        }
+        _pay(payee, owed, totalFee);
     }
 
     // ----------------------------------------------------------------------------------------------------------

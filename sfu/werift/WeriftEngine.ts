@@ -204,11 +204,6 @@ export class WeriftEngine implements SfuEngine {
     }];
   }
 
-  /** Total forwarded packets (for load reports). */
-  get load(): { shows: number; viewers: number } {
-    return { shows: this.#shows.size, viewers: this.#viewers.size };
-  }
-
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -11,6 +11,8 @@
  *   for 10 sessions of 30 minutes; after each round of sessions the model settles the 20 channels in one
  *   settleBatch. The channels stay open for later sessions. `..._with_close` adds each channel's final
  *   cooperative close.
+ * - gas_settle_for(_batch19_two_models_per_channel): the settlement watcher's case, a third party collecting
+ *   vouchers for their receivers (the first settlement of each channel, so the receivers are new token holders).
  * - voucher_verifications_per_second: vouchers arriving as JSON, parsed, signature recovered with the native
  *   verifier, and run through each channel's PaymentMeter (channel, monotonic, deposit, lateness checks).
  */
@@ -97,6 +99,26 @@ try {
     line('gas_settle_batch20_per_channel', Number(settleGas) / (SESSIONS * CLIENTS), 'gas');
     line('gas_per_minute_reused_batched', Number(openGas + settleGas) / minutes, 'gas/min');
     line('gas_per_minute_reused_batched_with_close', Number(openGas + settleGas + closeGas) / minutes, 'gas/min');
+  }
+
+  // --- The platform's watcher collecting for offline models: 20 channels of 2 models, by a third-party submitter.
+  {
+    const submitter = client(at(0));
+    const models = [Wallet.createRandom().address, Wallet.createRandom().address];
+    const payers = Array.from({ length: CLIENTS }, (_, i) => at(3 + i));
+    const domain = voucherDomain(chain.chainId, chain.addresses.channels);
+    const entries = [];
+    for (const [i, p] of payers.entries()) {
+      const receiver = models[i % 2]!;
+      await client(p).openWithPermit(receiver, 10n * PRICE);
+      const { channelId } = await client(p).getChannel(p.address, receiver);
+      entries.push({ sender: p.address, receiver, voucher: await signVoucher(p, domain, { channelId, cumulativeAmount: PRICE }) });
+    }
+    const [first, ...rest] = entries;
+    const single = await submitter.settleFor(first!.sender, first!.receiver, first!.voucher);
+    const batch = await submitter.settleForBatch(rest);
+    line('gas_settle_for', Number(single.gasUsed), 'gas');
+    line('gas_settle_for_batch19_two_models_per_channel', Math.round(Number(batch.gasUsed) / rest.length), 'gas');
   }
 
   // --- Off-chain verification throughput, one thread.

@@ -21,6 +21,8 @@ import { createIdentity } from '../../crypto/identity.ts';
 import { signChallenge } from '../../crypto/login.ts';
 import { loadConfig } from '../../signaling/config.ts';
 import { createSignalingServer } from '../../signaling/server.ts';
+import { TypedEmitter } from '../../sfu/emitter.ts';
+import type { SfuEngineEvents } from '../../sfu/engine.ts';
 import type { ClientToServer, ServerToClient } from '../../signaling/protocol.ts';
 
 type Sock = Socket<ServerToClient, ClientToServer>;
@@ -66,13 +68,16 @@ function message(child: ChildProcess, type: string): Promise<Record<string, unkn
 // ------------------------------------------------------------------- server
 async function serverRole(): Promise<void> {
   const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', SESSION_SECRET: randomBytes(32).toString('base64') });
+  // No media in this bench: the coordinator says when the show's (absent) publisher "reaches the SFU".
+  const events = new TypedEmitter<SfuEngineEvents>();
   const server = await createSignalingServer({
-    config, logger: pino({ level: 'silent' }),
+    config, logger: pino({ level: 'silent' }), sfu: { events, closeShow: async () => {} },
     tuning: { maxConnections: 19_000, eventsPerSecond: 1_000, chatPoints: 1_000_000, chatWindowSeconds: 1 },
   });
   const port = await server.listen(0, '127.0.0.1');
   process.send!({ type: 'ready', port });
-  process.on('message', (m: { type: string }) => {
+  process.on('message', (m: { type: string; showId?: string }) => {
+    if (m.type === 'media' && m.showId) events.emit('showstarted', m.showId);
     if (m.type === 'stats') {
       const connected = server.io.of('/').sockets.size;
       const loggedIn = [...server.io.of('/').sockets.values()].filter((s) => s.data.key).length;
@@ -131,6 +136,9 @@ async function coordinator(): Promise<void> {
 
   const model = await loggedIn(url, 'model');
   const { showId } = await call(model.socket, 'show:open', {}) as { showId: string };
+  const live = new Promise<void>((resolve) => model.socket.on('directory:update', (e) => { if (e.status === 'public') resolve(); }));
+  server.send({ type: 'media', showId });
+  await live;
 
   const loaders = [fork(self, ['--clients'], { execArgv, stdio: 'inherit' }), fork(self, ['--clients'], { execArgv, stdio: 'inherit' })];
   await Promise.all(loaders.map((l) => message(l, 'up')));

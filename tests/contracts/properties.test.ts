@@ -1,6 +1,7 @@
 /**
  * Property-based test of LiveChannels against a model: random sequences of open / topUp / sign / settle /
- * settleBatch / close / requestClose / time travel / withdraw over 3 clients and 2 models. Each step's outcome
+ * settleBatch / settleFor / settleForBatch (by anyone) / close / requestClose / time travel / withdraw over 2 clients and
+ * 2 models, with a third party among the submitters. Each step's outcome
  * (success or the exact error) and every token movement is predicted by the model and checked on-chain, then
  * the invariants are asserted:
  * - the contract's token balance equals deposits minus payouts minus refunds;
@@ -30,6 +31,8 @@ let otherContract: string;
 const stranger = Wallet.createRandom();
 const SENDERS = [0, 1];
 const RECEIVERS = [3, 4];
+/** Who submits settleFor / settleForBatch: account 2 is neither end of any channel. */
+const SUBMITTERS = [2, ...SENDERS, ...RECEIVERS];
 
 prop.before(async () => {
   t = await testChain({ platformFeeBps: Number(FEE_BPS), challengePeriodSeconds: CHALLENGE, demoAccounts: 5 });
@@ -54,7 +57,7 @@ prop('random operation sequences keep the money invariants', async () => {
   const count = (key: string) => stats.set(key, (stats.get(key) ?? 0) + 1);
 
   await fc.assert(
-    fc.asyncProperty(opsArb(SENDERS, RECEIVERS), async (ops: Op[]) => {
+    fc.asyncProperty(opsArb(SENDERS, RECEIVERS, SUBMITTERS), async (ops: Op[]) => {
       runs++;
       const snapshot = await t.chain.request('evm_snapshot');
       try {
@@ -170,7 +173,7 @@ prop('random operation sequences keep the money invariants', async () => {
   );
   assert.is(runs >= RUNS, true);
   // The generator must reach the interesting outcomes, or the properties prove little.
-  for (const key of ['settle:ok', 'batch:ok', 'close:ok', 'withdraw:ok', 'settle:PAYMENT_VOUCHER_BAD_SIGNATURE', 'settle:PAYMENT_VOUCHER_NOT_NEWER', 'settle:PAYMENT_VOUCHER_OVER_DEPOSIT']) {
+  for (const key of ['settle:ok', 'batch:ok', 'close:ok', 'withdraw:ok', 'settle:PAYMENT_VOUCHER_BAD_SIGNATURE', 'settle:PAYMENT_VOUCHER_NOT_NEWER', 'settle:PAYMENT_VOUCHER_OVER_DEPOSIT', 'settleFor:ok', 'batchFor:ok', 'settleFor:PAYMENT_VOUCHER_BAD_SIGNATURE']) {
     assert.ok((stats.get(key) ?? 0) > 0, `no ${key} in ${RUNS} runs: ${JSON.stringify([...stats])}`);
   }
   if (process.env.FC_STATS) console.log([...stats].sort().map(([k, v]) => `${k}=${v}`).join(' '));

@@ -16,6 +16,9 @@ export type Op =
   | { k: 'sign'; s: number; r: number; percent: number; variant: Variant }
   | { k: 'settle'; s: number; r: number; pick: Pick }
   | { k: 'batch'; r: number; items: { s: number; pick: Pick }[] }
+  /** `settleFor` / `settleForBatch`, submitted by account `by` (anyone): the payout still goes to each receiver. */
+  | { k: 'settleFor'; s: number; r: number; by: number; pick: Pick }
+  | { k: 'batchFor'; by: number; items: { s: number; r: number; pick: Pick }[] }
   | { k: 'close'; s: number; r: number; pick: Pick | null }
   | { k: 'requestClose'; s: number; r: number }
   | { k: 'withdraw'; s: number; r: number }
@@ -114,16 +117,18 @@ export interface Ctx {
 }
 
 /** A sequence: every pair opened first (so most steps act on live channels), then random steps. */
-export function opsArb(senders: number[], receivers: number[]): fc.Arbitrary<Op[]> {
+export function opsArb(senders: number[], receivers: number[], submitters?: number[]): fc.Arbitrary<Op[]> {
   const pairs = senders.flatMap((s) => receivers.map((r) => ({ s, r })));
   const amount = fc.integer({ min: 1, max: 50 }).map((n) => BigInt(n) * 10n ** 17n);
   const preamble = fc.tuple(...pairs.map(({ s, r }) => amount.map((a): Op => ({ k: 'open', s, r, amount: a, permit: true }))));
-  return fc.tuple(preamble, fc.array(opArb(senders, receivers), { minLength: 10, maxLength: 40 })).map(([a, b]) => [...a, ...b]);
+  return fc.tuple(preamble, fc.array(opArb(senders, receivers, submitters), { minLength: 10, maxLength: 40 })).map(([a, b]) => [...a, ...b]);
 }
 
-export function opArb(senders: number[], receivers: number[]): fc.Arbitrary<Op> {
+export function opArb(senders: number[], receivers: number[], submitters: number[] = [...senders, ...receivers]): fc.Arbitrary<Op> {
   const s = fc.constantFrom(...senders);
   const r = fc.constantFrom(...receivers);
+  const by = fc.constantFrom(...submitters);
+  const latestPick = fc.record({ n: fc.nat({ max: 1_000 }), mode: fc.constantFrom<Pick['mode']>('latest', 'latest', 'latest', 'own') });
   // 0.1 .. 5 LIVE, in steps of 0.1
   const amount = fc.integer({ min: 1, max: 50 }).map((n) => BigInt(n) * 10n ** 17n);
   const pick = fc.record({ n: fc.nat({ max: 1_000 }), mode: fc.constantFrom<Pick['mode']>('recent', 'recent', 'latest', 'latest', 'own', 'any') });
@@ -142,6 +147,9 @@ export function opArb(senders: number[], receivers: number[]): fc.Arbitrary<Op> 
     },
     { arbitrary: fc.record({ k: fc.constant('settle' as const), s, r, pick }), weight: 4 },
     { arbitrary: fc.record({ k: fc.constant('batch' as const), r, items: fc.array(fc.record({ s, pick }), { maxLength: 3 }) }), weight: 3 },
+    { arbitrary: fc.record({ k: fc.constant('settleFor' as const), s, r, by, pick }), weight: 3 },
+    // Mostly each pair's latest voucher, so that whole batches also succeed (one bad entry reverts them all).
+    { arbitrary: fc.record({ k: fc.constant('batchFor' as const), by, items: fc.array(fc.record({ s, r, pick: latestPick }), { maxLength: 2 }) }), weight: 3 },
     { arbitrary: fc.record({ k: fc.constant('close' as const), s, r, pick: fc.option(pick, { nil: null }) }), weight: 1 },
     { arbitrary: fc.record({ k: fc.constant('requestClose' as const), s, r }), weight: 2 },
     { arbitrary: fc.record({ k: fc.constant('withdraw' as const), s, r }), weight: 3 },
@@ -264,6 +272,31 @@ export function predict(model: Model, op: Exclude<Op, { k: 'sign' } | { k: 'trav
       }
       for (const it of items) {
         error = applyVoucher(m, it.s, op.r, it.v!, now, ctx, deltas);
+        if (error) break;
+      }
+      break;
+    }
+    case 'settleFor': {
+      const { s, r } = recentPair(op);
+      const v = voucherAt(op.pick, s, r);
+      if (!v) return outcome(true);
+      txs.push((t) => t.as(op.by).settleFor(ctx.addr(s), ctx.addr(r), v));
+      error = applyVoucher(m, s, r, v, now, ctx, deltas);
+      break;
+    }
+    case 'batchFor': {
+      const items = op.items.map((it) => ({ s: it.s, r: it.r, v: voucherAt(it.pick, it.s, it.r) }));
+      if (items.some((it) => !it.v)) return outcome(true);
+      const entries = items.map((it) => ({ sender: ctx.addr(it.s), receiver: ctx.addr(it.r), voucher: it.v! }));
+      txs.push((t) => t.as(op.by).settleForBatch(entries));
+      if (items.length === 0) {
+        error = 'PAYMENT_EMPTY_BATCH';
+        break;
+      }
+      // The client submits the entries sorted by receiver (stable), so the first failing one is found in that order.
+      const ordered = [...items].sort((a, b) => (ctx.addr(a.r) < ctx.addr(b.r) ? -1 : ctx.addr(a.r) > ctx.addr(b.r) ? 1 : 0));
+      for (const it of ordered) {
+        error = applyVoucher(m, it.s, it.r, it.v!, now, ctx, deltas);
         if (error) break;
       }
       break;

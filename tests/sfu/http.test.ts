@@ -144,6 +144,22 @@ http('whep layer endpoint: bad body is 400, unknown resource 404', async () => {
   assert.is(((await res.json()) as { error: { code: string } }).error.code, 'SFU_UNKNOWN_RESOURCE');
 });
 
+http('every error body is { error: { code, message } }, the shape signaling\'s routes answer too', async () => {
+  const sdp = { 'Content-Type': 'application/sdp' };
+  const replies = [
+    await fetch(`${origin.url}/whip/show1`, { method: 'POST', headers: sdp, body: 'v=0' }),
+    await fetch(`${origin.url}/whip/show1`, { method: 'POST', headers: { 'Content-Type': 'text/plain', Authorization: `Bearer ${token('whip', 'show1')}` }, body: 'x' }),
+    await fetch(`${origin.url}/whep/nobody-here`, { method: 'POST', headers: { ...sdp, Authorization: `Bearer ${token('whep', 'nobody-here')}` }, body: GOOD_OFFER_HEAD }),
+    await fetch(`${origin.url}/whep/show1/0123456789abcdef0123456789abcdef/layer`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token('whep', 'show1')}` }, body: '{' }),
+  ];
+  for (const res of replies) {
+    const body = await res.json() as { error: Record<string, unknown> };
+    assert.equal(Object.keys(body), ['error'], JSON.stringify(body));
+    assert.equal(Object.keys(body.error).sort(), ['code', 'message']);
+    assert.match(String(body.error.code), /^SFU_[A-Z_]+$/);
+  }
+});
+
 http('metrics: SFU gauges register and scrape', async () => {
   const registry = new Registry();
   registerSfuMetrics(registry, engine);

@@ -20,7 +20,7 @@ const cases: Record<string, { good: [string, unknown][]; bad: string[]; extra?: 
   LIVE_TOKEN_ADDRESS: { good: [['0x' + 'a'.repeat(40), '0x' + 'a'.repeat(40)]], bad: ['0x123', 'a'.repeat(40)] },
   LIVE_CHANNELS_ADDRESS: { good: [['0x' + 'B'.repeat(40), '0x' + 'B'.repeat(40)]], bad: ['0x' + 'g'.repeat(40)] },
   PLATFORM_FEE_BPS: { good: [['0', 0], ['1000', 1000]], bad: ['1001', '-5', '2.5'] },
-  CHALLENGE_PERIOD_SECONDS: { good: [['60', 60], ['86400', 86400]], bad: ['59', 'day'] },
+  CHALLENGE_PERIOD_SECONDS: { good: [['60', 60], ['86400', 86400]], bad: ['59', 'day'], extra: { MIN_CHALLENGE_PERIOD_SECONDS: '60' } },
   REDIS_URL: { good: [['redis://127.0.0.1:6379', 'redis://127.0.0.1:6379']], bad: ['127.0.0.1:6379', 'http://x'] },
   TURN_URLS: {
     good: [['turn:127.0.0.1:3478, turns:turn.example:5349', ['turn:127.0.0.1:3478', 'turns:turn.example:5349']]],
@@ -42,6 +42,9 @@ const cases: Record<string, { good: [string, unknown][]; bad: string[]; extra?: 
   AGE_DOCUMENT_TTL_HOURS: { good: [['1', 1], ['168', 168]], bad: ['0', '2161', 'week'] },
   AGE_ATTESTATION_MAX_AGE_DAYS: { good: [['0', 0], ['365', 365]], bad: ['-1', '3651', '1.5'] },
   SERVE_CLIENT: { good: [['false', false], ['1', true]], bad: ['yes'] },
+  MIN_CHALLENGE_PERIOD_SECONDS: { good: [['60', 60], ['3600', 3600]], bad: ['59', '2592001', 'hour'] },
+  WATCHER_PRIVATE_KEY: { good: [['0x' + 'ab'.repeat(32), '0x' + 'ab'.repeat(32)]], bad: ['ab'.repeat(32), '0x' + 'ab'.repeat(31), '0x' + 'zz'.repeat(32)] },
+  WATCHER_POLL_SECONDS: { good: [['1', 1], ['600', 600]], bad: ['0', '601', '0.5'] },
 };
 
 const everyVariable = suite('config: every variable');
@@ -112,6 +115,16 @@ defaults('TURN_URLS needs TURN_SECRET', () => {
 defaults('age verification is required as soon as a verifier key is configured', () => {
   assert.is(loadConfig({ VERIFIER_PUBLIC_KEYS: ED_KEY }).AGE_VERIFICATION, 'required');
   assert.throws(() => loadConfig({ AGE_VERIFICATION: 'required' }), (e: ConfigError) => e.variable === 'VERIFIER_PUBLIC_KEYS');
+});
+
+defaults('the embedded chain\'s challenge period must reach the floor the settlement watcher needs', () => {
+  assert.is(loadConfig({}).MIN_CHALLENGE_PERIOD_SECONDS, 3600);
+  assert.ok(loadConfig({}).CHALLENGE_PERIOD_SECONDS >= 3600, 'the defaults pass their own floor');
+  assert.throws(() => loadConfig({ CHALLENGE_PERIOD_SECONDS: '600' }), (e: ConfigError) => e.variable === 'CHALLENGE_PERIOD_SECONDS' && e.message.includes('3600'));
+  assert.is(loadConfig({ CHALLENGE_PERIOD_SECONDS: '600', MIN_CHALLENGE_PERIOD_SECONDS: '600' }).CHALLENGE_PERIOD_SECONDS, 600);
+  assert.throws(() => loadConfig({ MIN_CHALLENGE_PERIOD_SECONDS: '172800' }), (e: ConfigError) => e.variable === 'CHALLENGE_PERIOD_SECONDS');
+  // A remote chain's period is read from the contract at start (platform.ts), not from this variable.
+  assert.is(loadConfig({ RPC_URL: 'http://127.0.0.1:8545', ...cases.RPC_URL!.extra, CHALLENGE_PERIOD_SECONDS: '600' }).embeddedChain, false);
 });
 
 defaults('unknown variables are ignored', () => {

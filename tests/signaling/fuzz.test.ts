@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { CLIENT_EVENTS, ERROR_CODES, schemas, type ClientEvent } from '../../signaling/protocol.ts';
 import { KEY_PREFIXES } from '../../signaling/store.ts';
-import { client, connected, login, ok, startRedis, startServer, type ClientSocket, type RedisHandle, type Running, type User } from './helpers.ts';
+import { client, connected, login, mediaArrives, ok, startRedis, startServer, type ClientSocket, type RedisHandle, type Running, type User } from './helpers.ts';
 
 const KEY = 'A'.repeat(43);
 const ID = 'abcdefgh1234';
@@ -37,7 +37,7 @@ const VALID: Record<ClientEvent, Record<string, unknown>> = {
   'age:submit': { sealedDocument: 'AAAA', verifierKey: KEY }, 'age:status': {},
 };
 
-const MODEL_EVENTS = new Set<ClientEvent>(['model:setPrice', 'show:open', 'show:close', 'chat:mute', 'chat:ban', 'chat:unban', 'chat:slowMode', 'private:accept', 'private:decline', 'age:submit', 'age:status']);
+const MODEL_EVENTS = new Set<ClientEvent>(['model:setPrice', 'show:open', 'show:close', 'chat:mute', 'chat:ban', 'chat:unban', 'chat:slowMode', 'private:accept', 'private:decline', 'age:submit', 'age:status', 'vouchers:list']);
 
 const weird = fc.oneof(
   fc.anything({ maxDepth: 3 }),
@@ -143,12 +143,13 @@ function fuzz(name: string, withRedis: boolean) {
     assert.equal(entry && { status: entry.status, price: entry.pricePerMinute, min: entry.minMinutes, show: entry.showId },
       { status: 'online', price: '77', min: 4, show: null });
     assert.not.ok(await run.server.store.isBanned(model.key, viewer.key));
-    const keys = await run.server.store.kv.keys('');
+    const keys = await run.server.store.keys('');
     const prefixes = Object.keys(KEY_PREFIXES);
     for (const k of keys) assert.ok(prefixes.some((p) => k.startsWith(p)), `unexpected key ${k}`);
     assert.not.ok(keys.some((k) => k.startsWith('lc:show:') || k.startsWith('lc:priv:') || k.startsWith('lc:rec:')), 'no show, session or record was created');
     // Still fully working.
     const { showId } = await ok(model.socket, 'show:open', {});
+    await mediaArrives(run, model, showId);
     await ok(viewer.socket, 'show:watch', { model: model.key });
     await ok(viewer.socket, 'chat:send', { showId, text: 'still alive' });
     await ok(model.socket, 'show:close', {});

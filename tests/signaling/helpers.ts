@@ -14,6 +14,9 @@ import { loadConfig, type Config } from '../../signaling/config.ts';
 import { createSignalingServer, type SignalingOptions, type SignalingServer } from '../../signaling/server.ts';
 import type { Ack, ClientToServer, Replies, ServerToClient, ClientEvent, Role } from '../../signaling/protocol.ts';
 import type { Tuning } from '../../signaling/context.ts';
+import type { SfuLink } from '../../signaling/follow-sfu.ts';
+import { TypedEmitter } from '../../sfu/emitter.ts';
+import type { SfuEngineEvents } from '../../sfu/engine.ts';
 
 export type ClientSocket = Socket<ServerToClient, ClientToServer>;
 
@@ -77,18 +80,57 @@ export function testConfig(env: Record<string, string> = {}): Config {
   });
 }
 
-export interface Running { server: SignalingServer; url: string; port: number }
+/**
+ * The SFU as signaling sees it, driven by the test: signaling tests carry no
+ * media, so the test says when a publisher's media arrives (`showstarted`),
+ * how many viewers the engine feeds (`viewercount`) and when media drops
+ * (`showended`), as an engine would. Like the engine, closing a show with
+ * media reports it ended (`deleted`).
+ */
+export class TestSfu implements SfuLink {
+  readonly events = new TypedEmitter<SfuEngineEvents>();
+  /** Shows signaling asked to close, in order. */
+  readonly closed: string[] = [];
+  readonly #live = new Set<string>();
 
-export async function startServer(opts: Partial<SignalingOptions> & { env?: Record<string, string>; config?: Config } = {}): Promise<Running> {
+  start(showId: string): void {
+    this.#live.add(showId);
+    this.events.emit('showstarted', showId);
+  }
+
+  drop(showId: string, reason: 'deleted' | 'disconnected' | 'replaced' = 'disconnected'): void {
+    if (this.#live.delete(showId)) this.events.emit('showended', showId, reason);
+  }
+
+  async closeShow(showId: string): Promise<void> {
+    this.closed.push(showId);
+    this.drop(showId, 'deleted');
+  }
+}
+
+export interface Running { server: SignalingServer; url: string; port: number; sfu: TestSfu | null }
+
+/** Starts a server following a `TestSfu` (`run.sfu`) unless `sfu` names another (or `null`: none). */
+export async function startServer(opts: Omit<Partial<SignalingOptions>, 'sfu'> & { sfu?: SignalingOptions['sfu'] | null; env?: Record<string, string>; config?: Config } = {}): Promise<Running> {
   const config = opts.config ?? testConfig(opts.env);
+  const testSfu = opts.sfu === undefined ? new TestSfu() : null;
   const server = await createSignalingServer({
     logger: pino({ level: 'silent' }),
     ...opts,
+    sfu: testSfu ?? opts.sfu ?? undefined,
     config,
     tuning: { ...FAST_TUNING, ...opts.tuning },
   });
   const port = await server.listen(0, '127.0.0.1');
-  return { server, port, url: `http://127.0.0.1:${port}` };
+  return { server, port, url: `http://127.0.0.1:${port}`, sfu: testSfu };
+}
+
+/** The publisher's media reaches the SFU of `run`: resolves once the model's own directory entry says public. */
+export async function mediaArrives(run: Running, model: User, showId: string): Promise<void> {
+  if (!run.sfu) throw new Error('this server follows no TestSfu');
+  const live = next(model.socket, 'directory:update', (e) => e.key === model.key && e.status === 'public' && e.showId === showId);
+  run.sfu.start(showId);
+  await live;
 }
 
 /** Starts a server (on a fresh Redis when `withRedis`) before a suite and stops both after it. */

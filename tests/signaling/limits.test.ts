@@ -10,6 +10,7 @@ import type { SfuEngineEvents } from '../../sfu/engine.ts';
 import { createIdentity } from '../../crypto/identity.ts';
 import { sealDocument } from '../../crypto/age.ts';
 import { AGE_DOCUMENT_PATH, LIMITS } from '../../signaling/protocol.ts';
+import { io as connect } from 'socket.io-client';
 import { call, client, connected, login, next, ok, startServer, type ClientSocket, type Running } from './helpers.ts';
 
 const connectOutcome = (s: ClientSocket) => new Promise<string>((resolve) => {
@@ -85,6 +86,19 @@ rate('login attempts are limited per socket', async () => {
   await r.server.close();
 });
 
+conn('a refused connection says why with a protocol code', async () => {
+  const run = await startServer({ tuning: { maxConnectionsPerAddress: 1 } });
+  const a = client(run.url);
+  assert.is(await connectOutcome(a), 'connected');
+  const dataOf = (s: ClientSocket) => new Promise<unknown>((resolve) => s.once('connect_error', (e) => resolve((e as Error & { data?: unknown }).data)));
+  const extra = client(run.url);
+  assert.equal(await dataOf(extra), { code: 'RATE_LIMITED', message: 'too many connections' });
+  const old = connect(run.url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { v: 99 } });
+  assert.equal(await dataOf(old), { code: 'BAD_REQUEST', message: 'unsupported protocol version' });
+  for (const s of [a, extra, old]) s.close();
+  await run.server.close();
+});
+
 const http = suite('sealed age document over HTTP');
 http('upload needs a session token, a configured verifier, and a size under the limit', async () => {
   const verifier = await createIdentity();
@@ -114,10 +128,13 @@ const sfu = suite('SFU events');
 sfu('a publisher that deletes its WHIP session ends the show for its viewers; a media drop does not', async () => {
   const events = new TypedEmitter<SfuEngineEvents>();
   const closed: string[] = [];
-  const r = await startServer({ sfuEvents: events, sfu: { closeShow: async (id) => { closed.push(id); } } });
+  const r = await startServer({ sfu: { events, closeShow: async (id) => { closed.push(id); } } });
   const model = await login(r.url, 'model');
   const viewer = await login(r.url, 'client');
   const { showId } = await ok(model.socket, 'show:open', {});
+  const live = next(model.socket, 'directory:update', (e) => e.status === 'public');
+  events.emit('showstarted', showId);
+  await live;
   await ok(viewer.socket, 'show:watch', { model: model.key });
   events.emit('showended', showId, 'disconnected');
   const stillOn = await call(viewer.socket, 'chat:send', { showId, text: 'still on' });

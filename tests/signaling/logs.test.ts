@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../signaling/logger.ts';
-import { call, login, next, ok, startServer, type Running } from './helpers.ts';
+import { call, login, mediaArrives, next, ok, startServer, type Running } from './helpers.ts';
 
 const t = suite('logs');
 const lines: string[] = [];
@@ -22,6 +22,7 @@ t('a flow logs pseudonyms and ids, never IPs, tokens, signatures or chat text', 
   const model = await login(run.url, 'model');
   const viewer = await login(run.url, 'client');
   const opened = await ok(model.socket, 'show:open', {});
+  await mediaArrives(run, model, opened.showId);
   const watch = await ok(viewer.socket, 'show:watch', { model: model.key });
   const got = next(model.socket, 'chat:message');
   await ok(viewer.socket, 'chat:send', { showId: opened.showId, text: 'confidential words 4411' });

@@ -18,7 +18,7 @@ import { MemoryDataKeyStore, Vault } from '../../crypto/vault.ts';
 import { isPlatformError } from '../../crypto/errors.ts';
 import { KEY_PREFIXES } from '../../signaling/store.ts';
 import { verifierAuthorization } from '../../signaling/verifier-auth.ts';
-import { call, login, next, ok, startRedis, startServer, testConfig, type RedisHandle, type Running } from './helpers.ts';
+import { call, login, mediaArrives, next, ok, startRedis, startServer, testConfig, type RedisHandle, type Running } from './helpers.ts';
 
 const t = suite('privacy of what the server stores');
 let redis: RedisHandle;
@@ -109,6 +109,7 @@ t('after a full flow Redis holds no IP, plaintext, document, token or secret; pr
 
   // Live, and a chat.
   const opened = await ok(model.socket, 'show:open', {});
+  await mediaArrives(run, model, opened.showId);
   const viewer = await login(run.url, 'client');
   const watch = await ok(viewer.socket, 'show:watch', { model: model.key });
   const got = next(model.socket, 'chat:message');

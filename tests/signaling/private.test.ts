@@ -12,7 +12,7 @@ import { connectChannels } from '../../contracts/client.ts';
 import { bindWallet, walletBindingMessage } from '../../contracts/wallet-binding.ts';
 import { signFingerprint, verifyFingerprint } from '../../crypto/fingerprint.ts';
 import { createIdentity } from '../../crypto/identity.ts';
-import { call, login, next, ok, startRedis, startServer, testConfig, type RedisHandle, type Running, type User } from './helpers.ts';
+import { call, login, mediaArrives, next, ok, startRedis, startServer, testConfig, type RedisHandle, type Running, type User } from './helpers.ts';
 
 const LIVE = (n: number) => parseUnits(String(n), 18);
 const PRICE = LIVE(2);
@@ -86,6 +86,7 @@ function privateFlows(name: string, withRedis: boolean) {
     const tipperWallet = new Wallet(chain.demoAccounts[3]!.privateKey, chain.provider);
     const tipper = await login(run.url, 'client');
     const { showId } = await ok(model.socket, 'show:open', {});
+    await mediaArrives(run, model, showId);
     await ok(tipper.socket, 'show:watch', { model: model.key });
     const noWallet = await call(tipper.socket, 'chat:tip', { showId, voucher: { channelId: '0x' + '22'.repeat(32), cumulativeAmount: '1', signature: '0x' + '11'.repeat(65) } });
     assert.is(noWallet.ok ? null : noWallet.error.code, 'CHANNEL_INSUFFICIENT');

@@ -5,7 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { verifySfuToken } from '../../sfu/tokens.ts';
-import { call, client, connected, login, next, ok, serverForSuite, until } from './helpers.ts';
+import { call, client, connected, login, mediaArrives, next, ok, serverForSuite, until } from './helpers.ts';
 
 function flows(name: string, withRedis: boolean) {
   const t = suite(`public shows (${name})`);
@@ -30,6 +30,7 @@ function flows(name: string, withRedis: boolean) {
     assert.is(opened.whipUrl, `/whip/${opened.showId}`);
     const claims = verifySfuToken(server.run.server.config.SESSION_SECRET, opened.whipToken, 'whip', opened.showId);
     assert.is(claims.sub, model.key);
+    server.run.sfu!.start(opened.showId);
     assert.is((await live).showId, opened.showId);
     const { models } = await ok(viewer.socket, 'directory:subscribe', {});
     assert.ok(models.some((m) => m.key === model.key && m.status === 'public'));
@@ -38,6 +39,7 @@ function flows(name: string, withRedis: boolean) {
     assert.is(watch.whepUrl, `/whep/${opened.showId}`);
     const whep = verifySfuToken(server.run.server.config.SESSION_SECRET, watch.whepToken, 'whep', opened.showId);
     assert.is.not(whep.sub, viewer.key, 'the SFU gets a random viewer id, not the identity');
+    server.run.sfu!.events.emit('viewercount', opened.showId, 1);
     await until(async () => (await ok(viewer.socket, 'directory:subscribe', {})).models.find((m) => m.key === model.key)?.viewers === 1, 5000, 'viewer count');
 
     const ended = next(viewer.socket, 'show:ended');
@@ -57,6 +59,7 @@ function flows(name: string, withRedis: boolean) {
   t('chat reaches every viewer as text; length, rate limit, slow mode and mute are enforced', async () => {
     const model = await login(server.run.url, 'model');
     const { showId } = await ok(model.socket, 'show:open', {});
+    await mediaArrives(server.run, model, showId);
     const a = await login(server.run.url, 'client');
     const b = await login(server.run.url, 'client');
     await ok(a.socket, 'show:watch', { model: model.key });
@@ -110,6 +113,7 @@ function flows(name: string, withRedis: boolean) {
   t('a ban removes the viewer, and survives reconnects and new sockets until unbanned', async () => {
     const model = await login(server.run.url, 'model');
     const { showId } = await ok(model.socket, 'show:open', {});
+    await mediaArrives(server.run, model, showId);
     const v = await login(server.run.url, 'client');
     await ok(v.socket, 'show:watch', { model: model.key });
     const kicked = next(v.socket, 'show:ended', (e) => e.reason === 'banned');
@@ -138,6 +142,7 @@ function flows(name: string, withRedis: boolean) {
   t('reconnect resumes the session and its show; a model back within the grace period keeps its show', async () => {
     const model = await login(server.run.url, 'model');
     const { showId } = await ok(model.socket, 'show:open', {});
+    await mediaArrives(server.run, model, showId);
     const v = await login(server.run.url, 'client');
     await ok(v.socket, 'show:watch', { model: model.key });
 

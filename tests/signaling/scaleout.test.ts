@@ -12,7 +12,7 @@ import { Wallet, parseUnits } from 'ethers';
 import { startDevChain, type DevChain } from '../../contracts/devchain.ts';
 import { connectChannels } from '../../contracts/client.ts';
 import { bindWallet, walletBindingMessage } from '../../contracts/wallet-binding.ts';
-import { client, connected, login, next, ok, sleep, startRedis, startServer, testConfig, type RedisHandle, type Running, type User } from './helpers.ts';
+import { client, connected, login, mediaArrives, next, ok, sleep, startRedis, startServer, testConfig, type RedisHandle, type Running, type User } from './helpers.ts';
 
 const t = suite('two signaling processes over Redis');
 const LIVE = (n: number) => parseUnits(String(n), 18);
@@ -74,12 +74,14 @@ t('live on A is seen on B; chat both ways; a private request from B accepted on 
 
   const live = next(viewer.socket, 'directory:update', (e) => e.key === model.key && e.status === 'public');
   const { showId } = await ok(model.socket, 'show:open', {});
+  a.sfu!.start(showId); // A's SFU has the publisher's media
   assert.is((await live).showId, showId);
   const listed = await ok(viewer.socket, 'directory:subscribe', {});
   assert.ok(listed.models.some((m) => m.key === model.key && m.status === 'public'));
 
   const viewers = next(model.socket, 'show:viewers', (e) => e.viewers === 1);
   await ok(viewer.socket, 'show:watch', { model: model.key });
+  a.sfu!.events.emit('viewercount', showId, 1);
   const atModel = next(model.socket, 'chat:message');
   await ok(viewer.socket, 'chat:send', { showId, text: 'hello from B' });
   const m = await atModel;
@@ -127,6 +129,7 @@ t('live on A is seen on B; chat both ways; a private request from B accepted on 
 t('a model that reconnects to the other process within the grace period keeps its show', async () => {
   const model = await login(a.url, 'model');
   const { showId } = await ok(model.socket, 'show:open', {});
+  await mediaArrives(a, model, showId);
   const viewer = await login(a.url, 'client');
   await ok(viewer.socket, 'show:watch', { model: model.key });
   model.socket.close();

@@ -44,6 +44,32 @@ function shared(name: string, make: () => Promise<Kv>, teardown: () => Promise<v
     assert.is(await kv.pttl(a), -2);
   });
 
+  t('a write that needs a TTL carries it in the same step', async () => {
+    const h = k('lc:show:');
+    assert.ok(await kv.hset(h, { model: 'm' }, { ttlMs: 5000 }));
+    const ht = await kv.pttl(h);
+    assert.ok(ht > 0 && ht <= 5000, `hash ttl ${ht}`);
+    const s = k('lc:viewers:');
+    assert.ok(await kv.sadd(s, 'v1', 5000));
+    assert.not.ok(await kv.sadd(s, 'v1', 8000), 'a member already there is not added again');
+    const st = await kv.pttl(s);
+    assert.ok(st > 5000 && st <= 8000, `set ttl renewed: ${st}`);
+    const gone = k('lc:show:');
+    assert.not.ok(await kv.hset(gone, { slow: '5' }, { xx: true }), 'xx does not create a key');
+    assert.is(await kv.pttl(gone), -2);
+    assert.ok(await kv.hset(h, { slow: '5' }, { xx: true }));
+    assert.equal(await kv.hgetall(h), { model: 'm', slow: '5' });
+    assert.ok((await kv.pttl(h)) > 0, 'an update keeps the TTL');
+  });
+
+  t('store: a closed show stays closed when its slow mode is set late', async () => {
+    await store.openShow({ showId: `late-${name}`, model: 'm', openedAt: 1, slowModeSeconds: 0 }, 5000);
+    await store.closeShow(`late-${name}`);
+    await store.setSlowMode(`late-${name}`, 10);
+    assert.is(await store.getShow(`late-${name}`), null);
+    assert.equal(await store.keys(`lc:show:late-${name}`), []);
+  });
+
   t('hashes and sets', async () => {
     const h = k('lc:presence:');
     await kv.hset(h, { a: '1', b: '2' });
@@ -101,13 +127,13 @@ function shared(name: string, make: () => Promise<Kv>, teardown: () => Promise<v
     await store.setSettings(model, { pricePerMinute: '5', minMinutes: 2 });
     await store.setPresence(model, { status: 'public', showId: 'show-aaaa', pseudonym: 'calm-owl-0001' }, 5000);
     await store.openShow({ showId: 'show-aaaa', model, openedAt: 1, slowModeSeconds: 0 }, 5000);
-    assert.is(await store.addViewer('show-aaaa', 'v1', 5000), 1);
-    assert.is(await store.addViewer('show-aaaa', 'v1', 5000), 1, 'one identity counts once');
-    assert.is(await store.addViewer('show-aaaa', 'v2', 5000), 2);
+    assert.is(await store.viewerCount('show-aaaa'), 0, 'no count before the SFU reports one');
+    await store.setViewerCount('show-aaaa', 2, 5000);
     const list = await store.listOnline();
     const e = list.find((x) => x.key === model)!;
     assert.equal(e, { key: model, pseudonym: 'calm-owl-0001', status: 'public', pricePerMinute: '5', minMinutes: 2, showId: 'show-aaaa', viewers: 2 });
-    assert.is(await store.removeViewer('show-aaaa', 'v1'), 1);
+    await store.setViewerCount('show-aaaa', 1, 5000);
+    assert.is(await store.viewerCount('show-aaaa'), 1);
     await store.ban(model, 'v2');
     assert.ok(await store.isBanned(model, 'v2'));
     await store.unban(model, 'v2');
