@@ -73,7 +73,7 @@ export class PrivatePrompt extends LitElement {
     const left = Math.max(0, Math.ceil((this.expiresAt - this.now) / 1000));
     return html`
       <h3 id="prompt-title">Private show request from <span id="prompt-client">${this.client}</span></h3>
-      <p><strong>${formatAmount(this.price)}</strong> LIVE per minute, at least <strong>${this.minMinutes}</strong>
+      <p id="prompt-terms"><strong>${formatAmount(this.price)}</strong> LIVE per minute, at least <strong>${this.minMinutes}</strong>
         minute${this.minMinutes === 1 ? '' : 's'} (${formatAmount(this.price * BigInt(this.minMinutes))} LIVE guaranteed by their deposit).</p>
       <p>Their identity key: <span class="key" id="prompt-key">${this.clientKey}</span></p>
       <p>${left > 0 ? `Answer within ${left} s.` : 'This request is expiring.'}</p>

@@ -145,7 +145,7 @@ journey('the model sees the prompt (client, price, minutes, key) and accepts', a
   const { page } = ctx.model;
   await page.locator('#prompt-accept').waitFor({ timeout: 20_000 });
   assert.match((await page.locator('#prompt-title').textContent())!, /Private show request from \w+-\w+-\d{4}/);
-  assert.match((await page.locator('private-prompt').textContent())!, /1\.5\s*LIVE per minute, at least\s*2\s*minutes/);
+  assert.match((await page.locator('#prompt-terms').textContent())!, /1\.5\s*LIVE per minute, at least\s*2\s*minutes/);
   assert.match((await page.locator('#prompt-key').textContent())!, /^[A-Za-z0-9_-]{43}$/);
   await shoot(page, 'studio-prompt');
   await page.locator('#prompt-accept').click();
@@ -153,7 +153,11 @@ journey('the model sees the prompt (client, price, minutes, key) and accepts', a
 
 journey('both are connected: video and audio both ways, every selected pair relay, the same safety code', async (ctx) => {
   for (const s of [ctx.model, ctx.client]) {
-    await s.page.locator('#call-state').filter({ hasText: 'Private with' }).waitFor({ timeout: 20_000 });
+    await s.page.locator('#call-state').filter({ hasText: 'Private with' }).waitFor({ timeout: 20_000 }).catch(async (err) => {
+      await ctx.model.page.screenshot({ path: `${SHOTS}/debug-model.png` });
+      await ctx.client.page.screenshot({ path: `${SHOTS}/debug-client.png` });
+      throw err;
+    });
     const end = Date.now() + 15_000;
     let m = await media(s.page);
     while ((m.framesDecoded === 0 || m.audioPackets === 0) && Date.now() < end) {
