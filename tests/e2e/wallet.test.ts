@@ -74,6 +74,9 @@ wallet('the directory loads neither ethers nor libsodium; the wallet page loads 
   assert.not.ok(anyHas(directory, SODIUM_MARK), 'no libsodium on the directory');
   const bytes = [...directory.values()].reduce((n, s) => n + s.length, 0);
   console.log(`  directory JavaScript: ${directory.size} files, ${(bytes / 1024).toFixed(1)} KiB`);
+  // An unknown route shows the directory.
+  await page.goto(`${platform.url}/#/no-such-page`);
+  await page.getByRole('heading', { name: 'Live now' }).waitFor({ timeout: 10_000 });
   await page.close();
   // The same check would pass vacuously if the markers were wrong: the wallet page must show both.
   const other = await browser.context.newPage();
