@@ -99,6 +99,36 @@ wallet('a fresh browser gets a wallet made for it, with nothing in it', async (c
   await page.screenshot({ path: `${SHOTS}/wallet-empty-1280.png`, fullPage: true });
 });
 
+wallet('the wallet key is stored only encrypted, under a key no script can read out', async ({ page }) => {
+  const stored = await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('livecam-wallet');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const all = await new Promise<{ keys: IDBValidKey[]; values: unknown[] }>((resolve, reject) => {
+      const tx = db.transaction('wallet', 'readonly');
+      const store = tx.objectStore('wallet');
+      const keys = store.getAllKeys();
+      const values = store.getAll();
+      tx.oncomplete = () => resolve({ keys: keys.result, values: values.result });
+      tx.onerror = () => reject(tx.error);
+    });
+    const aes = all.values[all.keys.indexOf('aes')] as CryptoKey;
+    const exported = await crypto.subtle.exportKey('raw', aes).then(() => 'exported', (e: Error) => e.name);
+    const sealed = all.values.find((_, i) => String(all.keys[i]).startsWith('key.')) as Record<string, unknown>;
+    const text = JSON.stringify(all.values, (_k, v) => (v instanceof ArrayBuffer || ArrayBuffer.isView(v) ? '[bytes]' : v));
+    return {
+      algorithm: aes.algorithm.name, extractable: aes.extractable, exported,
+      fields: Object.keys(sealed).sort(), plainHexKey: /0x[0-9a-f]{64}/i.test(text), localStorage: localStorage.length,
+    };
+  });
+  assert.equal(stored, {
+    algorithm: 'AES-GCM', extractable: false, exported: 'InvalidAccessError',
+    fields: ['address', 'ciphertext', 'iv', 'v'], plainHexKey: false, localStorage: 0,
+  });
+});
+
 wallet('without LIVE a deposit is refused in plain words, nothing sent', async ({ page, platform, address }) => {
   await page.locator('#amount').fill('5');
   await page.locator('#deposit-button').click();
