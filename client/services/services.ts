@@ -19,7 +19,7 @@ export class Services {
   readonly identities: IdentityService;
   readonly #sessions = new Map<Role, Session>();
   readonly #url: string | undefined;
-  #wallet: Promise<WalletService> | null = null;
+  readonly #wallets = new Map<Role, Promise<WalletService>>();
   #closed = false;
 
   constructor(options: ServicesOptions = {}) {
@@ -37,22 +37,28 @@ export class Services {
     return session;
   }
 
-  /** The client's wallet, opened on first use (this is where ethers and the contracts' code load). */
-  wallet(): Promise<WalletService> {
-    if (!this.#wallet) {
-      this.#wallet = import('./wallet.ts').then(({ WalletService }) =>
-        WalletService.open({ session: this.session('client'), ...(this.#url ? { origin: this.#url } : {}) }));
+  /**
+   * The wallet of `role`'s identity (a client's pays, a model's receives and settles), opened on first use: this
+   * is where ethers and the contracts' code load.
+   */
+  wallet(role: Role = 'client'): Promise<WalletService> {
+    let wallet = this.#wallets.get(role);
+    if (!wallet) {
+      wallet = import('./wallet.ts').then(({ WalletService }) =>
+        WalletService.open({ session: this.session(role), ...(this.#url ? { origin: this.#url } : {}) }));
       // A failure (chain down, storage blocked) must not stick: the next visit tries again.
-      this.#wallet.catch(() => { this.#wallet = null; });
+      wallet.catch(() => this.#wallets.delete(role));
+      this.#wallets.set(role, wallet);
     }
-    return this.#wallet;
+    return wallet;
   }
 
   /** Closes every service; idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    void this.#wallet?.then((w) => w.close(), () => undefined);
+    for (const wallet of this.#wallets.values()) void wallet.then((w) => w.close(), () => undefined);
+    this.#wallets.clear();
     for (const session of this.#sessions.values()) session.close();
     this.#sessions.clear();
     this.identities.close();

@@ -1,5 +1,6 @@
 /**
- * The client's wallet: by default one made in this browser for the identity (its key encrypted at rest, see
+ * A person's wallet (a client's pays into channels, a model's receives and settles): by default one made in this
+ * browser for the identity (its key encrypted at rest, see
  * wallet-keystore.ts), or an injected EIP-1193 wallet (`window.ethereum`) when the person chooses it. It binds
  * itself to the identity (`wallet:bind`), shows ETH and LIVE, asks the demo chain's faucet, and runs the payment
  * channel to a model: open or top up with an EIP-2612 permit in one transaction, request close, withdraw.
@@ -284,17 +285,17 @@ export class WalletService {
     if (current.state === 'closing') throw new ClientError('CHANNEL_CLOSING', 'the channel is closing');
     if ((this.#state?.live ?? 0n) < amount) throw new ClientError('INSUFFICIENT_FUNDS', 'not enough LIVE');
     if (this.#state?.eth === 0n) throw new ClientError('INSUFFICIENT_GAS', 'no ETH for the fee');
-    return this.#send((c) => current.state === 'open' ? c.topUpWithPermit(receiver, amount) : c.openWithPermit(receiver, amount));
+    return this.transact((c) => current.state === 'open' ? c.topUpWithPermit(receiver, amount) : c.openWithPermit(receiver, amount));
   }
 
   /** Starts the close: the rest can be withdrawn once the challenge period is over. */
   requestClose(receiver: string): Promise<TxResult> {
-    return this.#send((c) => c.requestClose(receiver));
+    return this.transact((c) => c.requestClose(receiver));
   }
 
   /** Takes back what the model did not claim, after the challenge period. */
   withdraw(receiver: string): Promise<TxResult> {
-    return this.#send((c) => c.withdraw(receiver));
+    return this.transact((c) => c.withdraw(receiver));
   }
 
   /** Signs a voucher for `cumulativeAmount` on `channelId` and remembers it as the channel's committed amount. */
@@ -310,7 +311,11 @@ export class WalletService {
     }
   }
 
-  async #send(run: (c: LiveChannelsClient) => Promise<TxResult>): Promise<TxResult> {
+  /**
+   * Runs one transaction with this wallet's contract client (e.g. a model's `settleBatch`), then refreshes the
+   * state; errors come back as ClientErrors (TX_FAILED when nothing more specific fits).
+   */
+  async transact(run: (c: LiveChannelsClient) => Promise<TxResult>): Promise<TxResult> {
     const channels = this.#channels;
     if (!channels) throw new ClientError('WALLET_UNAVAILABLE', 'wallet not open');
     try {
