@@ -37,10 +37,7 @@ export class Services {
     return session;
   }
 
-  /**
-   * The wallet of `role`'s identity (a client's pays, a model's receives and settles), opened on first use: this
-   * is where ethers and the contracts' code load.
-   */
+  /** The wallet of `role`'s identity (the client pays, the model is paid), opened on first use: this is where ethers and the contracts' code load. */
   wallet(role: Role = 'client'): Promise<WalletService> {
     let wallet = this.#wallets.get(role);
     if (!wallet) {

@@ -1,6 +1,5 @@
 /**
- * A person's wallet (a client's pays into channels, a model's receives and settles): by default one made in this
- * browser for the identity (its key encrypted at rest, see
+ * The client's wallet: by default one made in this browser for the identity (its key encrypted at rest, see
  * wallet-keystore.ts), or an injected EIP-1193 wallet (`window.ethereum`) when the person chooses it. It binds
  * itself to the identity (`wallet:bind`), shows ETH and LIVE, asks the demo chain's faucet, and runs the payment
  * channel to a model: open or top up with an EIP-2612 permit in one transaction, request close, withdraw.
@@ -285,18 +284,27 @@ export class WalletService {
     if (current.state === 'closing') throw new ClientError('CHANNEL_CLOSING', 'the channel is closing');
     if ((this.#state?.live ?? 0n) < amount) throw new ClientError('INSUFFICIENT_FUNDS', 'not enough LIVE');
     if (this.#state?.eth === 0n) throw new ClientError('INSUFFICIENT_GAS', 'no ETH for the fee');
-    return this.transact((c) => current.state === 'open' ? c.topUpWithPermit(receiver, amount) : c.openWithPermit(receiver, amount));
+    return this.#send((c) => current.state === 'open' ? c.topUpWithPermit(receiver, amount) : c.openWithPermit(receiver, amount));
   }
 
   /** Starts the close: the rest can be withdrawn once the challenge period is over. */
   requestClose(receiver: string): Promise<TxResult> {
-    return this.transact((c) => c.requestClose(receiver));
+    return this.#send((c) => c.requestClose(receiver));
   }
 
   /** Takes back what the model did not claim, after the challenge period. */
   withdraw(receiver: string): Promise<TxResult> {
-    return this.transact((c) => c.withdraw(receiver));
+    return this.#send((c) => c.withdraw(receiver));
   }
+
+  /** The contracts bound to this wallet's signer (the model's studio settles its vouchers with it). */
+  get contracts(): LiveChannelsClient {
+    if (!this.#channels) throw new ClientError('WALLET_UNAVAILABLE', 'wallet not open');
+    return this.#channels;
+  }
+
+  /** The contracts for reads only (any channel, by id). */
+  get reader(): LiveChannelsClient { return this.#reader; }
 
   /** Signs a voucher for `cumulativeAmount` on `channelId` and remembers it as the channel's committed amount. */
   async signVoucher(channelId: string, cumulativeAmount: bigint): Promise<SignedVoucher> {
@@ -311,11 +319,7 @@ export class WalletService {
     }
   }
 
-  /**
-   * Runs one transaction with this wallet's contract client (e.g. a model's `settleBatch`), then refreshes the
-   * state; errors come back as ClientErrors (TX_FAILED when nothing more specific fits).
-   */
-  async transact(run: (c: LiveChannelsClient) => Promise<TxResult>): Promise<TxResult> {
+  async #send(run: (c: LiveChannelsClient) => Promise<TxResult>): Promise<TxResult> {
     const channels = this.#channels;
     if (!channels) throw new ClientError('WALLET_UNAVAILABLE', 'wallet not open');
     try {
