@@ -148,10 +148,22 @@ wallet('test funds from the faucet arrive and show', async ({ page, platform, ad
 wallet('binding the wallet to the identity reaches the server', async ({ page, platform, address }) => {
   await page.locator('#bind').click();
   await page.locator('#bound').filter({ hasText: 'Linked to your identity' }).waitFor({ timeout: 20_000 });
-  const store = platform.signaling.store;
-  const bound: string[] = [];
-  for (const key of await store.kv.keys('lc:wallet:')) bound.push((await store.kv.get(key))!);
-  assert.ok(bound.includes(address.toLowerCase()), 'the server keeps the binding');
+  // The identity's public key is the second half of its Ed25519 secret key, kept in IndexedDB.
+  const key = await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('livecam-identity');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const secret = await new Promise<Uint8Array>((resolve, reject) => {
+      const req = db.transaction('identities', 'readonly').objectStore('identities').get('secret.client');
+      req.onsuccess = () => resolve(req.result as Uint8Array);
+      req.onerror = () => reject(req.error);
+    });
+    return btoa(String.fromCharCode(...secret.slice(32))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  });
+  const bound = await platform.signaling.store.getWallet(key);
+  assert.is(bound, address.toLowerCase(), 'the server keeps the binding for this identity');
 });
 
 wallet('opening the deposit takes exactly one transaction from the wallet (permit, no approve)', async ({ page, platform, address, modelWallet }) => {
