@@ -1,14 +1,18 @@
 import { LitElement, css, html } from 'lit';
 import { ContextProvider } from '@lit/context';
-import { Routes } from '@lit-labs/router';
+import { Routes, type BaseRouteConfig } from '@lit-labs/router';
 import { servicesContext } from './context.ts';
+import { toClientError } from './errors.ts';
+import { messageFor } from './messages.ts';
 import { Services } from './services/services.ts';
 import { FALLBACK, ROUTES, hashPath } from './routes.ts';
 
 /** The shell: owns the tab's services (given to pages by context), a header and the page the URL hash names. */
 export class LiveApp extends LitElement {
-  static override properties = { loading: { state: true }, path: { state: true } };
+  static override properties = { loading: { state: true }, path: { state: true }, failed: { state: true } };
   declare loading: boolean;
+  /** Plain words when a page's code could not be loaded ('' otherwise). */
+  declare failed: string;
   /** The current hash path, to mark the current link. */
   declare path: string;
   readonly #services = new Services();
@@ -16,19 +20,24 @@ export class LiveApp extends LitElement {
   readonly #provider = new ContextProvider(this, { context: servicesContext, initialValue: this.#services });
   /** Counts navigations, so a slow page import cannot land after a later one. */
   #navigation = 0;
-  readonly #routes = new Routes(this, ROUTES.map((route) => ({
-    ...route,
-    enter: async (params) => {
-      const mine = ++this.#navigation;
-      this.loading = true;
-      try {
-        await route.enter?.(params);
-      } finally {
-        if (mine === this.#navigation) this.loading = false;
-      }
-      return mine === this.#navigation;
-    },
-  })), { fallback: FALLBACK });
+  readonly #routes = new Routes(this, ROUTES.map((route) => this.#guarded(route)), { fallback: this.#guarded(FALLBACK) });
+
+  /** The route with its `enter` tracked: the shell shows loading meanwhile, and only the latest navigation lands. */
+  #guarded<R extends BaseRouteConfig>(route: R): R {
+    return {
+      ...route,
+      enter: async (params: Record<string, string | undefined>) => {
+        const mine = ++this.#navigation;
+        this.loading = true;
+        try {
+          await route.enter?.(params);
+        } finally {
+          if (mine === this.#navigation) this.loading = false;
+        }
+        return mine === this.#navigation;
+      },
+    };
+  }
 
   static override styles = css`
     header { display: flex; align-items: center; gap: 24px; padding: 12px 24px; background: #15151d; flex-wrap: wrap; }
@@ -44,11 +53,14 @@ export class LiveApp extends LitElement {
     super();
     this.loading = true;
     this.path = '/';
+    this.failed = '';
   }
 
   #onHash = () => {
     this.path = hashPath(location.hash);
-    void this.#routes.goto(this.path);
+    this.failed = '';
+    // A page's chunk that cannot be fetched (offline, a new deployment) is a state to show, not a silent blank.
+    this.#routes.goto(this.path).catch((err: unknown) => { this.failed = messageFor(toClientError(err, 'NETWORK')); });
   };
 
   #link(href: string, label: string, section: string) {
@@ -70,7 +82,8 @@ export class LiveApp extends LitElement {
   override render() {
     return html`
       <header><h1>LiveCam</h1><nav aria-label="Main">${this.#link('#/', 'Watch', '/')} ${this.#link('#/studio', 'Go live', '/studio')} ${this.#link('#/wallet', 'Wallet', '/wallet')}</nav></header>
-      <main>${this.loading ? html`<p role="status">Loading…</p>` : this.#routes.outlet()}</main>`;
+      <main>${this.failed ? html`<p role="alert">${this.failed}</p><button @click=${() => location.reload()}>Reload the page</button>`
+        : this.loading ? html`<p role="status">Loading…</p>` : this.#routes.outlet()}</main>`;
   }
 }
 customElements.define('live-app', LiveApp);

@@ -1,8 +1,9 @@
 /**
  * The browser's only way to the chain, all on our own origin (the page talks to no third party):
  * - `GET CHAIN_INFO_PATH`: chain id, contract addresses, challenge period, fee, whether the faucet exists;
- * - `POST RPC_PATH`: a JSON-RPC proxy to the platform's chain that passes only the reads a wallet needs and
- *   `eth_sendRawTransaction` (signed in the browser), refusing everything else with a JSON-RPC error, so no page
+ * - `POST RPC_PATH`: a JSON-RPC proxy to the platform's chain that passes only the reads a wallet needs (logs only
+ *   of our contracts, over a bounded range) and `eth_sendRawTransaction` (signed in the browser), refusing
+ *   everything else with a JSON-RPC error, so no page
  *   can drive the node (`evm_*`, `hardhat_*`, `eth_sendTransaction` with the node's own keys, `personal_*`);
  * - `POST FAUCET_PATH {address}`: on the embedded demo chain only, some ETH for gas and some LIVE, rate-limited.
  * - `GET RECEIVER_PATH/<model key>`: the wallet an online model bound, to open a channel to.
@@ -25,8 +26,11 @@ export const RPC_ALLOWED_METHODS: ReadonlySet<string> = new Set([
   'eth_chainId', 'net_version', 'eth_blockNumber', 'eth_getBalance', 'eth_getTransactionCount', 'eth_getCode',
   'eth_call', 'eth_estimateGas', 'eth_gasPrice', 'eth_maxPriorityFeePerGas', 'eth_feeHistory',
   'eth_getBlockByNumber', 'eth_getBlockByHash', 'eth_getTransactionByHash', 'eth_getTransactionReceipt',
-  'eth_sendRawTransaction',
+  'eth_sendRawTransaction', 'eth_getLogs',
 ]);
+
+/** Widest block range of one `eth_getLogs` (the node would otherwise scan the whole chain for anyone). */
+export const RPC_MAX_LOG_BLOCKS = 50_000;
 
 export interface ChainRoutesOptions {
   /** The platform's chain: a provider for reads, the JSON-RPC URL requests are forwarded to, the contracts. */
@@ -63,6 +67,15 @@ const RpcRequest = z.object({
 });
 
 const FaucetBody = z.strictObject({ address: Address });
+
+const BlockTag = z.union([z.enum(['earliest', 'latest', 'safe', 'finalized', 'pending']), z.string().regex(/^0x[0-9a-fA-F]{1,16}$/)]);
+const LogFilter = z.strictObject({
+  address: z.union([Address, z.array(Address).max(2)]),
+  fromBlock: BlockTag.optional(),
+  toBlock: BlockTag.optional(),
+  blockHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/).optional(),
+  topics: z.array(z.union([z.null(), z.string().regex(/^0x[0-9a-fA-F]{64}$/), z.array(z.string().regex(/^0x[0-9a-fA-F]{64}$/)).max(8)])).max(4).optional(),
+});
 
 function sendError(res: Response, status: number, code: ErrorCode, message: string): void {
   res.status(status).json({ error: { code, message } });
@@ -103,10 +116,32 @@ export function createChainRouter(opts: ChainRoutesOptions): Router {
     }
   });
 
+  const ours = new Set([opts.chain.addresses.token, opts.chain.addresses.channels].map((a) => a.toLowerCase()));
+  /** Logs only of our two contracts (settlement history, channel events), over a bounded range. */
+  const checkLogs = async (params: unknown[] | undefined): Promise<string | null> => {
+    const filter = LogFilter.safeParse(params?.[0]);
+    if (!filter.success || (params?.length ?? 0) !== 1) return 'eth_getLogs takes one filter object';
+    const addresses = [filter.data.address].flat();
+    if (addresses.length === 0 || !addresses.every((a) => ours.has(a.toLowerCase()))) return 'eth_getLogs: only the platform\'s contracts';
+    if (filter.data.blockHash) return null;
+    const block = async (tag: string | undefined, fallback: 'earliest' | 'latest'): Promise<number> => {
+      const t = tag ?? fallback;
+      if (t === 'earliest') return 0;
+      if (t === 'latest' || t === 'safe' || t === 'finalized' || t === 'pending') return opts.chain.provider.getBlockNumber();
+      return Number.parseInt(t, 16);
+    };
+    const [from, to] = await Promise.all([block(filter.data.fromBlock, 'latest'), block(filter.data.toBlock, 'latest')]);
+    return to - from > RPC_MAX_LOG_BLOCKS ? `eth_getLogs: at most ${RPC_MAX_LOG_BLOCKS} blocks at a time` : null;
+  };
+
   const forward = async (item: z.infer<typeof RpcRequest>): Promise<unknown> => {
     const id = item.id ?? null;
     if (!RPC_ALLOWED_METHODS.has(item.method)) return rpcError(id, -32601, `method not allowed: ${item.method}`);
     try {
+      if (item.method === 'eth_getLogs') {
+        const refused = await checkLogs(item.params);
+        if (refused) return rpcError(id, -32602, refused);
+      }
       const upstream = await fetch(opts.chain.rpcUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

@@ -48,12 +48,6 @@ export class IdentityService {
     return pending;
   }
 
-  /** The identity for `role` if it was already loaded in this tab, without loading anything. */
-  async peek(role: Role): Promise<Identity | null> {
-    const pending = this.#loading.get(role);
-    return pending ? pending.catch(() => null) : null;
-  }
-
   async #load(role: Role): Promise<Identity> {
     const { createIdentity, identityFromSecretKey } = await import('../../crypto/identity.ts');
     const key = `secret.${role}`;

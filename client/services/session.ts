@@ -12,7 +12,11 @@ import {
 } from '../../signaling/protocol.ts';
 import { ClientError, isClientErrorCode } from '../errors.ts';
 import { Emitter } from './emitter.ts';
-import type { IdentityService } from './identity.ts';
+
+/** Where a session's identity comes from (IdentityService in the app). */
+export interface IdentitySource {
+  get(role: Role): Promise<Identity>;
+}
 
 type ClientSocket = Socket<ServerToClient, ClientToServer>;
 
@@ -38,7 +42,7 @@ export interface SessionOptions {
   /** Which of this browser's identities logs in. */
   role: Role;
   /** Where the identity comes from (loaded only at the first login). */
-  identities: IdentityService;
+  identities: IdentitySource;
   /** Signaling origin (default: this page's). */
   url?: string;
   /** How long a request waits for its ack, ms (default 10 s). */
@@ -51,7 +55,9 @@ export class Session {
   readonly events = new Emitter<SessionEvents>();
   readonly role: Role;
   readonly #socket: ClientSocket;
-  readonly #identities: IdentityService;
+  readonly #identities: IdentitySource;
+  /** The origin login challenges must name: the page's own, never one the server suggests. */
+  readonly #origin: string;
   readonly #timeoutMs: number;
   #state: SessionState = 'connecting';
   #login: Promise<LoginInfo> | null = null;
@@ -61,7 +67,8 @@ export class Session {
     this.role = options.role;
     this.#identities = options.identities;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
-    this.#socket = io(options.url ?? location.origin, { transports: ['websocket'], auth: { v: PROTOCOL_VERSION } });
+    this.#origin = new URL(options.url ?? location.origin).origin;
+    this.#socket = io(this.#origin, { transports: ['websocket'], auth: { v: PROTOCOL_VERSION } });
     this.#socket.on('connect', () => this.#setState('online'));
     this.#socket.on('disconnect', () => this.#setState('offline'));
     // A reconnect gets a new socket on the server: resume the session (and its rooms).
@@ -116,7 +123,7 @@ export class Session {
   async #challengeLogin(): Promise<LoginInfo> {
     const [identity, { signChallenge }] = await Promise.all([this.identity(), import('../../crypto/login.ts')]);
     const { challenge } = await this.request('session:challenge', {});
-    const signed = await signChallenge(identity, JSON.parse(challenge), location.origin);
+    const signed = await signChallenge(identity, JSON.parse(challenge), this.#origin);
     const reply = await this.request('session:login', {
       publicKey: signed.publicKey, challenge, signature: signed.signature, role: this.role,
     });

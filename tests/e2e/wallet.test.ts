@@ -74,6 +74,9 @@ wallet('the directory loads neither ethers nor libsodium; the wallet page loads 
   assert.not.ok(anyHas(directory, SODIUM_MARK), 'no libsodium on the directory');
   const bytes = [...directory.values()].reduce((n, s) => n + s.length, 0);
   console.log(`  directory JavaScript: ${directory.size} files, ${(bytes / 1024).toFixed(1)} KiB`);
+  // An unknown route shows the directory.
+  await page.goto(`${platform.url}/#/no-such-page`);
+  await page.getByRole('heading', { name: 'Live now' }).waitFor({ timeout: 10_000 });
   await page.close();
   // The same check would pass vacuously if the markers were wrong: the wallet page must show both.
   const other = await browser.context.newPage();
@@ -96,6 +99,36 @@ wallet('a fresh browser gets a wallet made for it, with nothing in it', async (c
   await page.screenshot({ path: `${SHOTS}/wallet-empty-1280.png`, fullPage: true });
 });
 
+wallet('the wallet key is stored only encrypted, under a key no script can read out', async ({ page }) => {
+  const stored = await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('livecam-wallet');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const all = await new Promise<{ keys: IDBValidKey[]; values: unknown[] }>((resolve, reject) => {
+      const tx = db.transaction('wallet', 'readonly');
+      const store = tx.objectStore('wallet');
+      const keys = store.getAllKeys();
+      const values = store.getAll();
+      tx.oncomplete = () => resolve({ keys: keys.result, values: values.result });
+      tx.onerror = () => reject(tx.error);
+    });
+    const aes = all.values[all.keys.indexOf('aes')] as CryptoKey;
+    const exported = await crypto.subtle.exportKey('raw', aes).then(() => 'exported', (e: Error) => e.name);
+    const sealed = all.values.find((_, i) => String(all.keys[i]).startsWith('key.')) as Record<string, unknown>;
+    const text = JSON.stringify(all.values, (_k, v) => (v instanceof ArrayBuffer || ArrayBuffer.isView(v) ? '[bytes]' : v));
+    return {
+      algorithm: aes.algorithm.name, extractable: aes.extractable, exported,
+      fields: Object.keys(sealed).sort(), plainHexKey: /0x[0-9a-f]{64}/i.test(text), localStorage: localStorage.length,
+    };
+  });
+  assert.equal(stored, {
+    algorithm: 'AES-GCM', extractable: false, exported: 'InvalidAccessError',
+    fields: ['address', 'ciphertext', 'iv', 'v'], plainHexKey: false, localStorage: 0,
+  });
+});
+
 wallet('without LIVE a deposit is refused in plain words, nothing sent', async ({ page, platform, address }) => {
   await page.locator('#amount').fill('5');
   await page.locator('#deposit-button').click();
@@ -115,10 +148,22 @@ wallet('test funds from the faucet arrive and show', async ({ page, platform, ad
 wallet('binding the wallet to the identity reaches the server', async ({ page, platform, address }) => {
   await page.locator('#bind').click();
   await page.locator('#bound').filter({ hasText: 'Linked to your identity' }).waitFor({ timeout: 20_000 });
-  const store = platform.signaling.store;
-  const bound: string[] = [];
-  for (const key of await store.kv.keys('lc:wallet:')) bound.push((await store.kv.get(key))!);
-  assert.ok(bound.includes(address.toLowerCase()), 'the server keeps the binding');
+  // The identity's public key is the second half of its Ed25519 secret key, kept in IndexedDB.
+  const key = await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('livecam-identity');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const secret = await new Promise<Uint8Array>((resolve, reject) => {
+      const req = db.transaction('identities', 'readonly').objectStore('identities').get('secret.client');
+      req.onsuccess = () => resolve(req.result as Uint8Array);
+      req.onerror = () => reject(req.error);
+    });
+    return btoa(String.fromCharCode(...secret.slice(32))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  });
+  const bound = await platform.signaling.store.getWallet(key);
+  assert.is(bound, address.toLowerCase(), 'the server keeps the binding for this identity');
 });
 
 wallet('opening the deposit takes exactly one transaction from the wallet (permit, no approve)', async ({ page, platform, address, modelWallet }) => {

@@ -99,7 +99,7 @@ proxy('refuses every method that drives the node, and the chain does not move', 
     ['hardhat_setBalance', [chain.demoAccounts[1]!.address, '0x0']], ['hardhat_impersonateAccount', [chain.deployer.address]],
     ['eth_sendTransaction', [{ from: chain.deployer.address, to: chain.demoAccounts[1]!.address, value: '0x1' }]],
     ['eth_sign', [chain.deployer.address, '0x00']], ['personal_sign', ['0x00', chain.deployer.address]],
-    ['eth_accounts', []], ['debug_traceTransaction', ['0x' + '0'.repeat(64)]], ['eth_getLogs', [{}]],
+    ['eth_accounts', []], ['debug_traceTransaction', ['0x' + '0'.repeat(64)]], ['eth_coinbase', []],
   ] as const;
   for (const [method, params] of refused) {
     const { status, json } = await rpc(on.url, { jsonrpc: '2.0', id: 1, method, params });
@@ -109,6 +109,23 @@ proxy('refuses every method that drives the node, and the chain does not move', 
   }
   assert.is(await chain.provider.getBlockNumber(), before, 'no block mined');
   assert.is(await chain.provider.getBalance(chain.demoAccounts[1]!.address), balance, 'no balance changed');
+});
+
+proxy('logs only of the platform\'s contracts, over a bounded range', async () => {
+  const token = chain.addresses.token;
+  const logs = await rpc(on.url, { jsonrpc: '2.0', id: 1, method: 'eth_getLogs', params: [{ address: token, fromBlock: '0x0', toBlock: 'latest' }] });
+  assert.ok(Array.isArray(logs.json.result) && logs.json.result.length > 0, 'the token\'s transfers are there');
+  const refused = [
+    [{ fromBlock: '0x0' }], // no address: every contract on the chain
+    [{ address: chain.deployer.address, fromBlock: '0x0' }],
+    [{ address: [token, chain.deployer.address] }],
+    [{ address: token, fromBlock: '0x0', toBlock: '0x1000000' }], // too wide
+    [{ address: token }, 'extra'],
+  ];
+  for (const params of refused) {
+    const { json } = await rpc(on.url, { jsonrpc: '2.0', id: 2, method: 'eth_getLogs', params });
+    assert.is(json.error?.code, -32602, JSON.stringify(params));
+  }
 });
 
 proxy('checks each request of a batch, and bounds the batch', async () => {
