@@ -16,6 +16,12 @@ import { messageFor } from '../messages.ts';
 import { CallViewController } from './call-view.ts';
 import { camera } from './private-request.ts';
 
+/**
+ * How far back the studio looks for a channel's opening: the same-origin RPC answers `eth_getLogs` over at most
+ * 50,000 blocks (signaling/chain-routes.ts RPC_MAX_LOG_BLOCKS).
+ */
+const LOG_WINDOW_BLOCKS = 49_999;
+
 export type PrivateRequestEvent = Parameters<ServerToClient['private:request']>[0];
 
 export class PrivateStudioController implements ReactiveController {
@@ -90,7 +96,8 @@ export class PrivateStudioController implements ReactiveController {
         import('../services/private-call.ts'), import('../services/key-pins.ts'), import('../../contracts/voucher.ts'),
       ]);
       await new KeyPins().checkAnnounced(r.client);
-      const channel = await this.#wallet.reader.getChannelById(r.channelId);
+      const latest = (await this.#wallet.refresh()).block;
+      const channel = await this.#wallet.reader.getChannelById(r.channelId, Math.max(0, latest - LOG_WINDOW_BLOCKS));
       if (!channel || channel.state !== 'open') throw new Error('the client has no open channel');
       const kept = await this.#vault.get(r.channelId);
       const floor = kept && BigInt(kept.cumulativeAmount) > channel.paid ? BigInt(kept.cumulativeAmount) : channel.paid;
@@ -166,7 +173,7 @@ export class PrivateStudioController implements ReactiveController {
     this.#host.requestUpdate();
     try {
       // The demo chain's faucet pays the gas of a wallet made here; elsewhere the model brings ETH.
-      if (wallet.state?.eth === 0n && wallet.chain.faucet) await wallet.faucet();
+      if ((await wallet.refresh()).eth === 0n && wallet.chain.faucet) await wallet.faucet();
       const report = await vault.settle(wallet.contracts);
       const total = report.settled.reduce((sum, e) => sum + BigInt(e.cumulativeAmount), 0n);
       const dropped = report.dropped.length ? ` ${report.dropped.length} could not be settled (${report.dropped.map((d) => messageFor(new PaymentError(d.code as PaymentErrorCode, d.reason))).join('; ')}).` : '';

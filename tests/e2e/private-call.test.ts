@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseUnits } from 'ethers';
+import { parseEther, parseUnits } from 'ethers';
 import { connectChannels } from '../../contracts/client.ts';
 import { launchChromium, type Browser } from '../helpers/chromium.ts';
 import { startCallRig, type CallRig } from '../helpers/call-rig.ts';
@@ -212,6 +212,8 @@ journey('the model settles with one click: both balances match to the wei, fee i
   const opened = logs[0] as unknown as { args: [string, string, string] };
   ctx.modelWallet = opened.args[2];
   assert.is(opened.args[1].toLowerCase(), ctx.clientWallet.toLowerCase());
+  // Gas for the model's wallet, sent here so the studio needs no faucet (the faucet's LIVE comes from the fee recipient).
+  await (await chain.deployer.sendTransaction({ to: ctx.modelWallet, value: parseEther('1') })).wait();
   const [modelBefore, feeBefore] = await Promise.all([reader.balanceOf(ctx.modelWallet), reader.balanceOf(chain.feeRecipient)]);
   await shoot(ctx.model.page, 'studio-earnings');
   await ctx.model.page.locator('#earnings-settle').click();
