@@ -113,6 +113,15 @@ journey('the model offers private shows from the studio', async (ctx) => {
   await shoot(page, 'studio-offer');
 });
 
+journey('without a deposit the watch page says so plainly and points to the wallet', async (ctx) => {
+  const { page } = ctx.client;
+  await page.goto(`${ctx.rig.url}/#/watch/${ctx.modelKey}`);
+  await page.locator('#private-insufficient').filter({ hasText: 'Insufficient deposit' }).waitFor({ timeout: 20_000 });
+  assert.ok(await page.locator('#private-request').isDisabled(), 'no request without a deposit');
+  assert.is(await page.locator('#private-topup').getAttribute('href'), `#/wallet/${ctx.modelKey}`);
+  await shoot(page, 'watch-insufficient');
+});
+
 journey('the client deposits with a permit from the wallet page', async (ctx) => {
   const { page } = ctx.client;
   await page.goto(`${ctx.rig.url}/#/wallet/${ctx.modelKey}`);
@@ -153,11 +162,7 @@ journey('the model sees the prompt (client, price, minutes, key) and accepts', a
 
 journey('both are connected: video and audio both ways, every selected pair relay, the same safety code', async (ctx) => {
   for (const s of [ctx.model, ctx.client]) {
-    await s.page.locator('#call-state').filter({ hasText: 'Private with' }).waitFor({ timeout: 20_000 }).catch(async (err) => {
-      await ctx.model.page.screenshot({ path: `${SHOTS}/debug-model.png` });
-      await ctx.client.page.screenshot({ path: `${SHOTS}/debug-client.png` });
-      throw err;
-    });
+    await s.page.locator('#call-state').filter({ hasText: 'Private with' }).waitFor({ timeout: 20_000 });
     const end = Date.now() + 15_000;
     let m = await media(s.page);
     while ((m.framesDecoded === 0 || m.audioPackets === 0) && Date.now() < end) {
