@@ -39,6 +39,9 @@ export interface CallLog {
   tick: { minute: number; paidMinutes: number; spent: string; remaining: string } | null;
   connectedAt: number | null;
   remoteStream: boolean;
+  /** When the first remote video frame was presented (Date.now()), and when this side's accept began (model). */
+  firstFrameAt: number | null;
+  acceptAt: number | null;
 }
 
 type PrivateRequest = Parameters<ServerToClient['private:request']>[0];
@@ -113,12 +116,14 @@ export class Agent {
   async accept(o: { direct?: boolean } = {}): Promise<void> {
     const r = this.requests.at(-1);
     if (!r) throw new Error('no request');
+    const acceptAt = Date.now();
     await this.pins.checkAnnounced(r.client);
     const info = await this.chain.getChannelById(r.channelId);
     if (!info) throw new Error('unknown channel');
     const kept = await this.vault.get(r.channelId);
     const call = this.#newCall(r.client.key, { channelId: r.channelId, sender: info.sender, deposit: info.deposit }, await this.camera(),
       kept ? BigInt(kept.cumulativeAmount) : info.paid);
+    this.log.acceptAt = acceptAt;
     await call.accept(r.sessionId, o);
   }
 
@@ -165,8 +170,12 @@ export class Agent {
     return voucherToJSON(await signVoucher(this.wallet, this.domain, { channelId, cumulativeAmount: BigInt(amount) }));
   }
 
+  #video: HTMLVideoElement | null = null;
+
   #newCall(peerKey: string, channel: { channelId: string; sender: string; deposit: bigint }, stream: MediaStream, baselineFloor?: bigint): PrivateCall {
     this.call?.close();
+    this.#video?.remove();
+    this.#video = null;
     this.log = emptyLog();
     const call = new PrivateCall({
       role: this.#o.role, signaling: this.signaling, identity: this.identity, peerKey, localStream: stream, domain: this.domain, channel,
@@ -185,7 +194,19 @@ export class Agent {
     });
     call.events.on('verified', (v) => { log.verified = v.fingerprint; });
     call.events.on('chat', (c) => log.chat.push({ from: c.from, text: c.text }));
-    call.events.on('remotestream', () => { log.remoteStream = true; });
+    call.events.on('remotestream', (stream) => {
+      log.remoteStream = true;
+      if (this.#video) return;
+      // A playing <video> reports its first presented frame: the moment a person sees the other.
+      const video = document.createElement('video');
+      video.muted = true;
+      video.autoplay = true;
+      video.playsInline = true;
+      video.srcObject = stream;
+      document.body.append(video);
+      this.#video = video;
+      video.requestVideoFrameCallback(() => { log.firstFrameAt ??= Date.now(); });
+    });
     call.events.on('tick', (t) => {
       log.tick = { minute: t.minute, paidMinutes: t.paidMinutes, spent: t.spent.toString(), remaining: t.remaining.toString() };
     });
@@ -198,7 +219,7 @@ export class Agent {
 }
 
 function emptyLog(): CallLog {
-  return { states: [], ended: null, verified: null, chat: [], vouchers: [], tick: null, connectedAt: null, remoteStream: false };
+  return { states: [], ended: null, verified: null, chat: [], vouchers: [], tick: null, connectedAt: null, remoteStream: false, firstFrameAt: null, acceptAt: null };
 }
 
 (globalThis as Record<string, unknown>).Rig = { Agent, KeyPins, VoucherVault, safetyCode, swapFingerprint };

@@ -1,0 +1,90 @@
+/**
+ * `npm run bench:private`: private calls through real coturn, as people make them. A client and a model (two
+ * Chromium pages with the fake camera, the real client services) on the dev chain: for each call the client
+ * requests on its channel (the server checks the deposit on-chain), the model accepts (it reads the channel on-chain,
+ * the server checks it again and hands out TURN credentials), both connect relay-only, each verifies the other's
+ * signed DTLS fingerprint against the pinned key, the SDP and the live certificate, and the first voucher is paid.
+ *
+ * accept_to_first_frame: from the start of the model's accept to the later of the two sides' first presented
+ * remote video frame (requestVideoFrameCallback). One warm-up call is not counted. Prints `name: value unit`.
+ * Runs inside a loopback-only network namespace (re-executes itself there).
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Wallet, parseUnits } from 'ethers';
+import { connectChannels } from '../../contracts/client.ts';
+import { launchChromium } from '../helpers/chromium.ts';
+import { startCallRig } from '../helpers/call-rig.ts';
+import { agentPage, until } from '../client/call-pages.ts';
+
+const CALLS = 20;
+const PRICE = parseUnits('1', 18);
+const self = fileURLToPath(import.meta.url);
+
+function loopbackOnly(): boolean {
+  const out = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
+  const links = out.stdout?.split('\n').filter((l) => l.trim() !== '') ?? [];
+  return out.status === 0 && links.length === 1 && /\blo\b/.test(links[0] ?? '');
+}
+
+function percentile(sorted: number[], p: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+async function main(): Promise<void> {
+  const rig = await startCallRig({ privateRequestTimeoutMs: 30_000 });
+  const browser = await launchChromium();
+  try {
+    const [m, c] = rig.chain.demoAccounts;
+    const model = await agentPage(browser, rig, { role: 'model', privateKey: m!.privateKey, db: 'bench-model' });
+    const client = await agentPage(browser, rig, { role: 'client', privateKey: c!.privateKey, db: 'bench-client' });
+    const modelKey = await model.page.evaluate((p) => agent.start({ pricePerMinute: p, minMinutes: 1 }), PRICE.toString());
+    await client.page.evaluate(() => agent.start());
+    await connectChannels(new Wallet(c!.privateKey, rig.chain.provider), rig.chain.addresses).openWithPermit(m!.address, parseUnits('1000', 18));
+
+    const times: number[] = [];
+    let completed = 0;
+    let relayOnly = 0;
+    for (let i = 0; i <= CALLS; i++) {
+      await client.page.evaluate((o) => agent.request(o), { modelKey, modelWallet: m!.address, pricePerMinute: PRICE.toString(), minMinutes: 1 });
+      await model.page.evaluate(() => agent.waitRequest());
+      await model.page.evaluate(() => agent.accept());
+      const [mf, cf] = await Promise.all([
+        until(model.page, () => agent.log.firstFrameAt, 20_000, 'the model sees the client'),
+        until(client.page, () => agent.log.firstFrameAt, 20_000, 'the client sees the model'),
+      ]);
+      const acceptAt = (await model.page.evaluate(() => agent.log.acceptAt))!;
+      await Promise.all([model, client].map((s) => until(s.page, () => agent.log.verified, 10_000, 'verified')));
+      const pairs = [
+        ...(await model.page.evaluate(async () => (await agent.media()).pairs)),
+        ...(await client.page.evaluate(async () => (await agent.media()).pairs)),
+      ];
+      await client.page.evaluate(() => agent.call!.end());
+      await until(model.page, () => agent.log.ended, 10_000, 'the model sees the end');
+      if (i === 0) continue; // warm-up: first getUserMedia, first bundle parse, first TURN allocation
+      completed++;
+      if (pairs.length >= 2 && pairs.every(([a, b]) => a === 'relay' && b === 'relay')) relayOnly++;
+      times.push(Math.max(mf, cf) - acceptAt);
+    }
+    times.sort((a, b) => a - b);
+    console.log(`accept_to_first_frame_p50_ms: ${percentile(times, 50)} ms`);
+    console.log(`accept_to_first_frame_p95_ms: ${percentile(times, 95)} ms`);
+    console.log(`accept_to_first_frame_max_ms: ${times.at(-1)} ms`);
+    console.log(`calls_completed: ${completed} count`);
+    console.log(`calls_relay_only: ${relayOnly} count`);
+  } finally {
+    await browser.close();
+    await rig.close();
+  }
+}
+
+if (!loopbackOnly() && process.env.LIVECAM_BENCH_NETNS !== '1') {
+  const isRoot = process.getuid?.() === 0;
+  const inner = `ip link set lo up && exec "${process.execPath}" --import tsx "${self}"`;
+  const r = spawnSync('unshare', [...(isRoot ? ['-n'] : ['-rn']), 'bash', '-c', inner], { stdio: 'inherit', env: { ...process.env, LIVECAM_BENCH_NETNS: '1' } });
+  process.exit(r.status ?? 1);
+} else {
+  await main();
+  process.exit(0);
+}
