@@ -6,12 +6,14 @@
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { ServerToClient } from '../../signaling/protocol.ts';
+import type { ChannelInfo } from '../../contracts/client.ts';
 import type { Services } from '../services/services.ts';
 import type { WalletService } from '../services/wallet.ts';
 import type { VoucherVault } from '../services/voucher-vault.ts';
 import type { EarningsRow } from '../components/earnings-panel.ts';
 import { PaymentError, type PaymentErrorCode } from '../../contracts/errors.ts';
 import { formatAmount } from '../format.ts';
+import { ClientError } from '../errors.ts';
 import { messageFor } from '../messages.ts';
 import { CallViewController } from './call-view.ts';
 import { camera } from './private-request.ts';
@@ -23,6 +25,16 @@ import { camera } from './private-request.ts';
 const LOG_WINDOW_BLOCKS = 49_999;
 
 export type PrivateRequestEvent = Parameters<ServerToClient['private:request']>[0];
+
+/** What accepting a request needs, gathered while its prompt is on screen. */
+interface Prepared {
+  PrivateCall: typeof import('../services/private-call.ts').PrivateCall;
+  voucherDomain: typeof import('../../contracts/voucher.ts').voucherDomain;
+  channel: ChannelInfo;
+  /** The least the channel owed before this call (kept voucher or on-chain paid). */
+  floor: bigint;
+  stream: MediaStream;
+}
 
 export class PrivateStudioController implements ReactiveController {
   readonly #host: ReactiveControllerHost;
@@ -92,16 +104,9 @@ export class PrivateStudioController implements ReactiveController {
     this.#host.requestUpdate();
     try {
       const session = this.#services.session('model');
-      const [{ PrivateCall }, { KeyPins }, { voucherDomain }] = await Promise.all([
-        import('../services/private-call.ts'), import('../services/key-pins.ts'), import('../../contracts/voucher.ts'),
-      ]);
-      await new KeyPins().checkAnnounced(r.client);
-      const latest = (await this.#wallet.refresh()).block;
-      const channel = await this.#wallet.reader.getChannelById(r.channelId, Math.max(0, latest - LOG_WINDOW_BLOCKS));
-      if (!channel || channel.state !== 'open') throw new Error('the client has no open channel');
-      const kept = await this.#vault.get(r.channelId);
-      const floor = kept && BigInt(kept.cumulativeAmount) > channel.paid ? BigInt(kept.cumulativeAmount) : channel.paid;
-      this.#stream = await camera();
+      const { PrivateCall, voucherDomain, channel, floor, stream } = await (this.#preparing ?? this.#prepare(r));
+      this.#preparing = null;
+      this.#stream = stream;
       const identity = await session.identity();
       const call = new PrivateCall({
         role: 'model', signaling: session, identity, peerKey: r.client.key, localStream: this.#stream,
@@ -133,6 +138,31 @@ export class PrivateStudioController implements ReactiveController {
     this.#host.requestUpdate();
   }
 
+  /** Prepared while the prompt is on screen: the accept itself then only answers. */
+  #preparing: Promise<Prepared> | null = null;
+
+  /** What accepting needs, done while the model reads the prompt: the client's key pinned, the channel read on-chain, the camera on. */
+  async #prepare(r: PrivateRequestEvent): Promise<Prepared> {
+    const wallet = this.#wallet!;
+    const [{ PrivateCall }, { KeyPins }, { voucherDomain }] = await Promise.all([
+      import('../services/private-call.ts'), import('../services/key-pins.ts'), import('../../contracts/voucher.ts'),
+    ]);
+    await new KeyPins().checkAnnounced(r.client);
+    const latest = (await wallet.refresh()).block;
+    const channel = await wallet.reader.getChannelById(r.channelId, Math.max(0, latest - LOG_WINDOW_BLOCKS));
+    if (!channel || channel.state !== 'open') throw new ClientError('CHANNEL_INSUFFICIENT', 'the client has no open channel to this wallet');
+    const kept = await this.#vault!.get(r.channelId);
+    const floor = kept && BigInt(kept.cumulativeAmount) > channel.paid ? BigInt(kept.cumulativeAmount) : channel.paid;
+    return { PrivateCall, voucherDomain, channel, floor, stream: await camera() };
+  }
+
+  /** Drops what was prepared for a request that will not be taken (its camera off). */
+  #dropPrepared(): void {
+    const preparing = this.#preparing;
+    this.#preparing = null;
+    void preparing?.then((p) => p.stream.getTracks().forEach((t) => t.stop()), () => undefined);
+  }
+
   async decline(): Promise<void> {
     const r = this.request;
     if (!r || !this.#services) return;
@@ -145,6 +175,7 @@ export class PrivateStudioController implements ReactiveController {
     }
     this.answering = false;
     this.request = null;
+    this.#dropPrepared();
     this.#host.requestUpdate();
   }
 
@@ -193,14 +224,20 @@ export class PrivateStudioController implements ReactiveController {
 
   #onRequest(r: PrivateRequestEvent): void {
     if (this.view.active && this.view.state !== 'ended') return; // busy: the server refuses a second call anyway
+    this.#dropPrepared();
     this.request = r;
     this.status = '';
+    if (this.#wallet && this.#vault) {
+      this.#preparing = this.#prepare(r);
+      this.#preparing.catch(() => undefined); // reported when the model accepts
+    }
     ring();
     this.#host.requestUpdate();
   }
 
   #clearRequest(status: string): void {
     this.request = null;
+    this.#dropPrepared();
     this.status = status;
     this.#host.requestUpdate();
   }

@@ -235,6 +235,8 @@ export class PrivateCall {
     const pc = new RTCPeerConnection({
       iceServers: [{ urls: a.turn.urls, username: a.turn.username, credential: a.turn.credential }],
       iceTransportPolicy: a.direct ? 'all' : 'relay',
+      // The TURN allocation starts now, not at setLocalDescription: the model's waits for the offer otherwise.
+      iceCandidatePoolSize: 1,
     });
     this.#pc = pc;
     // The client offers one sendrecv transceiver per track; the model attaches its tracks to the offered ones.

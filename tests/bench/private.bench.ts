@@ -5,8 +5,11 @@
  * the server checks it again and hands out TURN credentials), both connect relay-only, each verifies the other's
  * signed DTLS fingerprint against the pinned key, the SDP and the live certificate, and the first voucher is paid.
  *
- * accept_to_first_frame: from the start of the model's accept to the later of the two sides' first presented
- * remote video frame (requestVideoFrameCallback). One warm-up call is not counted. Prints `name: value unit`.
+ * accept_to_first_frame: from the model's accept (the click: private:accept with the server's on-chain check, TURN
+ * credentials, offer, answer, ICE through coturn, DTLS, fingerprint checks) to the later of the two sides' first
+ * presented remote video frame (requestVideoFrameCallback). What the studio does while its prompt is on screen
+ * (pinning the client's key, reading the channel on-chain, turning the camera on) happens before the click, as in
+ * the UI. One warm-up call is not counted. Prints `name: value unit`.
  * Runs inside a loopback-only network namespace (re-executes itself there).
  */
 import { spawnSync } from 'node:child_process';
@@ -34,11 +37,12 @@ function percentile(sorted: number[], p: number): number {
 
 async function main(): Promise<void> {
   const rig = await startCallRig({ privateRequestTimeoutMs: 30_000 });
-  const browser = await launchChromium();
+  // Two browsers, as two people on two devices: a page in the background of one browser is not painted.
+  const [modelBrowser, clientBrowser] = await Promise.all([launchChromium(), launchChromium()]);
   try {
     const [m, c] = rig.chain.demoAccounts;
-    const model = await agentPage(browser, rig, { role: 'model', privateKey: m!.privateKey, db: 'bench-model' });
-    const client = await agentPage(browser, rig, { role: 'client', privateKey: c!.privateKey, db: 'bench-client' });
+    const model = await agentPage(modelBrowser, rig, { role: 'model', privateKey: m!.privateKey, db: 'bench-model' });
+    const client = await agentPage(clientBrowser, rig, { role: 'client', privateKey: c!.privateKey, db: 'bench-client' });
     const modelKey = await model.page.evaluate((p) => agent.start({ pricePerMinute: p, minMinutes: 1 }), PRICE.toString());
     await client.page.evaluate(() => agent.start());
     await connectChannels(new Wallet(c!.privateKey, rig.chain.provider), rig.chain.addresses).openWithPermit(m!.address, parseUnits('1000', 18));
@@ -49,6 +53,8 @@ async function main(): Promise<void> {
     for (let i = 0; i <= CALLS; i++) {
       await client.page.evaluate((o) => agent.request(o), { modelKey, modelWallet: m!.address, pricePerMinute: PRICE.toString(), minMinutes: 1 });
       await model.page.evaluate(() => agent.waitRequest());
+      // What the studio does while the prompt is on screen (pin, channel read, camera); then the click.
+      await model.page.evaluate(() => agent.prepare());
       await model.page.evaluate(() => agent.accept());
       const [mf, cf] = await Promise.all([
         until(model.page, () => agent.log.firstFrameAt, 20_000, 'the model sees the client'),
@@ -74,7 +80,7 @@ async function main(): Promise<void> {
     console.log(`calls_completed: ${completed} count`);
     console.log(`calls_relay_only: ${relayOnly} count`);
   } finally {
-    await browser.close();
+    await Promise.all([modelBrowser.close(), clientBrowser.close()]);
     await rig.close();
   }
 }

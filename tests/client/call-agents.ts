@@ -99,8 +99,10 @@ export class Agent {
     return info.key;
   }
 
+  /** A fresh camera and microphone per call, as the pages take them (the last call's are stopped). */
   async camera(): Promise<MediaStream> {
-    this.stream ??= await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+    this.stream?.getTracks().forEach((t) => t.stop());
+    this.stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
     return this.stream;
   }
 
@@ -113,16 +115,29 @@ export class Agent {
   }
 
   /** Model: accepts the latest request, after reading its channel from the chain and pinning the client's key. */
-  async accept(o: { direct?: boolean } = {}): Promise<void> {
+  /**
+   * Model: what the studio does while its prompt is on screen: pins the client's key, reads the channel from the
+   * chain and the vault, turns the camera on.
+   */
+  async prepare(): Promise<void> {
     const r = this.requests.at(-1);
     if (!r) throw new Error('no request');
-    const acceptAt = Date.now();
     await this.pins.checkAnnounced(r.client);
     const info = await this.chain.getChannelById(r.channelId);
     if (!info) throw new Error('unknown channel');
     const kept = await this.vault.get(r.channelId);
-    const call = this.#newCall(r.client.key, { channelId: r.channelId, sender: info.sender, deposit: info.deposit }, await this.camera(),
-      kept ? BigInt(kept.cumulativeAmount) : info.paid);
+    this.#prepared = { r, info, floor: kept ? BigInt(kept.cumulativeAmount) : info.paid, stream: await this.camera() };
+  }
+
+  #prepared: { r: PrivateRequest; info: { sender: string; deposit: bigint }; floor: bigint; stream: MediaStream } | null = null;
+
+  /** Model: accepts the latest request (prepared first if the prompt's work was not done yet). */
+  async accept(o: { direct?: boolean } = {}): Promise<void> {
+    if (this.#prepared?.r !== this.requests.at(-1)) await this.prepare();
+    const acceptAt = Date.now();
+    const { r, info, floor, stream } = this.#prepared!;
+    this.#prepared = null;
+    const call = this.#newCall(r.client.key, { channelId: r.channelId, sender: info.sender, deposit: info.deposit }, stream, floor);
     this.log.acceptAt = acceptAt;
     await call.accept(r.sessionId, o);
   }
