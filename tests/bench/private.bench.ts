@@ -51,27 +51,33 @@ async function main(): Promise<void> {
     let completed = 0;
     let relayOnly = 0;
     for (let i = 0; i <= CALLS; i++) {
-      await client.page.evaluate((o) => agent.request(o), { modelKey, modelWallet: m!.address, pricePerMinute: PRICE.toString(), minMinutes: 1 });
-      await model.page.evaluate(() => agent.waitRequest());
-      // What the studio does while the prompt is on screen (pin, channel read, camera); then the click.
-      await model.page.evaluate(() => agent.prepare());
-      await model.page.evaluate(() => agent.accept());
-      const [mf, cf] = await Promise.all([
-        until(model.page, () => agent.log.firstFrameAt, 20_000, 'the model sees the client'),
-        until(client.page, () => agent.log.firstFrameAt, 20_000, 'the client sees the model'),
-      ]);
-      const acceptAt = (await model.page.evaluate(() => agent.log.acceptAt))!;
-      await Promise.all([model, client].map((s) => until(s.page, () => agent.log.verified, 10_000, 'verified')));
-      const pairs = [
-        ...(await model.page.evaluate(async () => (await agent.media()).pairs)),
-        ...(await client.page.evaluate(async () => (await agent.media()).pairs)),
-      ];
-      await client.page.evaluate(() => agent.call!.end());
-      await until(model.page, () => agent.log.ended, 10_000, 'the model sees the end');
-      if (i === 0) continue; // warm-up: first getUserMedia, first bundle parse, first TURN allocation
-      completed++;
-      if (pairs.length >= 2 && pairs.every(([a, b]) => a === 'relay' && b === 'relay')) relayOnly++;
-      times.push(Math.max(mf, cf) - acceptAt);
+      try {
+        await client.page.evaluate((o) => agent.request(o), { modelKey, modelWallet: m!.address, pricePerMinute: PRICE.toString(), minMinutes: 1 });
+        await model.page.evaluate(() => agent.waitRequest());
+        // What the studio does while the prompt is on screen (pin, channel read, camera); then the click.
+        await model.page.evaluate(() => agent.prepare());
+        await model.page.evaluate(() => agent.accept());
+        const [mf, cf] = await Promise.all([
+          until(model.page, () => agent.log.firstFrameAt, 20_000, 'the model sees the client'),
+          until(client.page, () => agent.log.firstFrameAt, 20_000, 'the client sees the model'),
+        ]);
+        const acceptAt = (await model.page.evaluate(() => agent.log.acceptAt))!;
+        await Promise.all([model, client].map((s) => until(s.page, () => agent.log.verified, 10_000, 'verified')));
+        const pairs = [
+          ...(await model.page.evaluate(async () => (await agent.media()).pairs)),
+          ...(await client.page.evaluate(async () => (await agent.media()).pairs)),
+        ];
+        if (i === 0) continue; // warm-up: first getUserMedia, first bundle parse, first TURN allocation
+        completed++;
+        if (pairs.length >= 2 && pairs.every(([a, b]) => a === 'relay' && b === 'relay')) relayOnly++;
+        times.push(Math.max(mf, cf) - acceptAt);
+      } catch (err) {
+        // A call that did not complete is counted as such (calls_completed), not measured.
+        console.error(`call ${i}: ${(err as Error).message}`);
+      } finally {
+        await client.page.evaluate(() => agent.call?.end());
+        await until(model.page, () => agent.log.ended, 10_000, 'the model sees the end').catch(() => undefined);
+      }
     }
     times.sort((a, b) => a - b);
     console.log(`accept_to_first_frame_p50_ms: ${percentile(times, 50)} ms`);
