@@ -51,7 +51,7 @@ async function connect(ctx: Ctx, o: { dropServerVouchers?: boolean } = {}): Prom
   await ctx.client.page.evaluate((o) => agent.request(o), { modelKey: ctx.modelKey, modelWallet: ctx.modelWallet, pricePerMinute: PRICE.toString(), minMinutes: 1 });
   await ctx.model.page.evaluate(() => agent.waitRequest());
   await ctx.model.page.evaluate(() => agent.accept());
-  await until(ctx.model.page, () => agent.log.states.includes('connected') && agent.log.vouchers.length >= 1, 15_000, 'connected and minute 1 paid');
+  await until(ctx.model.page, () => agent.log.states.includes('connected') && agent.log.vouchers.length >= 1, 30_000, 'connected and minute 1 paid');
 }
 
 async function hangUp(ctx: Ctx): Promise<void> {
