@@ -20,6 +20,7 @@ const EXPECTED: { rule: string; from: string; to: RegExp }[] = [
   { rule: 'crypto-imports-no-other-layer', from: 'crypto/uses-signaling.ts', to: /^signaling\/server\.ts$/ },
   { rule: 'browser-safe-imports-browser-safe-only', from: 'crypto/uses-signaling.ts', to: /^signaling\/server\.ts$/ },
   { rule: 'crypto-npm-only-libsodium', from: 'crypto/uses-ethers.ts', to: /node_modules\/ethers\// },
+  { rule: 'browser-no-node-builtins', from: 'crypto/uses-node-crypto.ts', to: /^crypto$/ },
   { rule: 'client-never-reaches-node-builtins', from: 'client/pages/home.ts', to: /^fs$/ },
   { rule: 'client-never-reaches-node-builtins', from: 'client/lib/files.ts', to: /^fs$/ },
   { rule: 'browser-no-node-builtins', from: 'client/lib/files.ts', to: /^fs$/ },
