@@ -1,8 +1,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import extractDepcruiseOptions from 'dependency-cruiser/config-utl/extract-depcruise-options';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -28,6 +32,30 @@ for (const [project, what] of [
   });
 }
 
+const lists = suite('one list of browser-safe modules');
+
+/** Our .ts files under `dir`, relative to the root. */
+function tsFiles(dir: string): string[] {
+  return readdirSync(join(root, dir), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+    .map((e) => relative(root, join(e.parentPath, e.name)))
+    .filter((f) => !f.startsWith('contracts/artifacts/'));
+}
+
+lists('tsconfig.browser.json checks exactly the shared modules that .dependency-cruiser.cjs lets the client import', async () => {
+  const options = await extractDepcruiseOptions(join(root, '.dependency-cruiser.cjs'));
+  const rule = options.ruleSet?.forbidden?.find((r) => r.name === 'browser-safe-imports-browser-safe-only');
+  const patterns = [rule?.from.path ?? []].flat().map((p) => new RegExp(p));
+  assert.ok(patterns.length > 0, 'the rule lists the browser-safe modules');
+  const fromRules = ['crypto', 'contracts', 'signaling', 'sfu'].flatMap(tsFiles).filter((f) => patterns.some((p) => p.test(f))).sort();
+  const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.browser.json'), {}, {
+    ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.unreachable(String(d.messageText)),
+  });
+  const fromProject = (config?.fileNames ?? []).map((f) => relative(root, f)).filter((f) => !f.startsWith('client/')).sort();
+  assert.ok(fromRules.length > 0);
+  assert.equal(fromProject, fromRules);
+});
+
 const wrong = suite('the layer projects refuse the other environment (tests/layers/fixtures/typecheck)');
 
 wrong('browser code cannot use node:fs, Buffer or process, even importing ethers (which references Node types)', () => {
@@ -47,4 +75,5 @@ wrong('server code cannot use document or RTCPeerConnection', () => {
 });
 
 tree.run();
+lists.run();
 wrong.run();
