@@ -89,9 +89,9 @@ export async function startDevChain(opts: DevChainOptions = {}): Promise<DevChai
   }
 
   const root = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), "m/44'/60'/0'/0");
-  const deployerNode = root.deriveChild(0);
-  const demoNodes = Array.from({ length: demoCount }, (_, i) => root.deriveChild(i + 1));
-  const keys = [deployerNode, ...demoNodes];
+  const keys = Array.from({ length: demoCount + 1 }, (_, i) => root.deriveChild(i));
+  const [deployerNode, ...demoNodes] = keys;
+  if (!deployerNode) throw new Error('unreachable: no deployer key');
 
   const [artifacts, edr] = await Promise.all([
     loadArtifacts(),
