@@ -8,9 +8,9 @@
  * exempt: a test may import any layer. client/vite.config.ts is build tooling run by Node, not browser code.
  *
  * Why the API and not the `depcruise` binary: dependency-cruiser 18 declares Node >= 22 and its CLI refuses
- * Node 20 (the project's engine), while its `cruise()` API runs fine there. tests/layers/check-layers.ts loads
- * this file and calls it; on Node 22 `npx depcruise -c .dependency-cruiser.cjs crypto contracts signaling sfu
- * client tests` gives the same verdict.
+ * Node 20 (the project's engine), while its `cruise()` API runs there (tests/layers/layers.test.ts proves it
+ * on every run). tests/layers/check-layers.ts loads this file and calls it; on Node 22 the same rules run as
+ * `npx depcruise -c .dependency-cruiser.cjs crypto contracts signaling sfu client tests`.
  */
 const { builtinModules } = require('node:module');
 
