@@ -7,9 +7,8 @@
  * Paths are relative to the folder cruised from (the repo root, or a fixture tree in the tests). tests/ are
  * exempt: a test may import any layer. client/vite.config.ts is build tooling run by Node, not browser code.
  *
- * Why the API and not the `depcruise` binary: dependency-cruiser 18 declares Node >= 22 and its CLI refuses
- * Node 20 (the project's engine), while its `cruise()` API runs there (tests/layers/layers.test.ts proves it
- * on every run). tests/layers/check-layers.ts loads this file and calls it; on Node 22 the same rules run as
+ * Run by tests/layers/check-layers.ts through dependency-cruiser's `cruise()` API (17.x, the last line that
+ * supports Node 20), which formats each violation as `rule: from -> to`; the same rules also run as
  * `npx depcruise -c .dependency-cruiser.cjs crypto contracts signaling sfu client tests`.
  */
 const { builtinModules } = require('node:module');
