@@ -108,6 +108,8 @@ export async function startPlatform(config: Config): Promise<Platform> {
       tuning: {
         ageDocumentTtlMs: config.AGE_DOCUMENT_TTL_HOURS * 3_600_000,
         attestationMaxAgeSeconds: config.AGE_ATTESTATION_MAX_AGE_DAYS * 86_400,
+        voucherGraceMs: config.PRIVATE_VOUCHER_GRACE_SECONDS * 1000,
+        minuteMs: config.PRIVATE_MINUTE_MS,
       },
     });
     stack.push(() => signaling.close());
