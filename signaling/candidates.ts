@@ -67,7 +67,9 @@ function port(s: string | undefined): number | null {
 
 function address(s: string | undefined): string | null {
   if (s === undefined) return null;
-  return isIPv4(s) || isIPv6(s) || HOSTNAME.test(s) ? s : null;
+  if (isIPv4(s) || isIPv6(s)) return s;
+  // A name whose last label is all digits is a malformed IP address, not a host name.
+  return HOSTNAME.test(s) && /[A-Za-z]/.test(s.replace(/\.$/, '').split('.').pop() ?? '') ? s : null;
 }
 
 /** Parses `candidate:...` (as trickled) or `a=candidate:...` (an SDP line); null when it does not follow the grammar. */

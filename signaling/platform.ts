@@ -4,7 +4,7 @@
  * `main.ts` is the command-line wrapper; tests start it in-process.
  */
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { JsonRpcProvider, type Provider } from 'ethers';
@@ -15,6 +15,7 @@ import type { SfuEngine } from '../sfu/engine.ts';
 import type { Config } from './config.ts';
 import { createSignalingServer, type SignalingServer } from './server.ts';
 import { createLogger } from './logger.ts';
+import { TurnServer, TurnServerError } from './turn-server.ts';
 
 const clientDist = fileURLToPath(new URL('../client/dist/', import.meta.url));
 
@@ -33,6 +34,8 @@ export interface Platform {
   readonly devChain: DevChain | null;
   readonly sfu: SfuEngine;
   readonly signaling: SignalingServer;
+  /** The coturn this platform started (no TURN_URLS set and `turnserver` installed), else null. */
+  readonly turn: TurnServer | null;
   /** What a first-time user should read on the console. */
   banner(): string;
   /** Stops every part it started; idempotent. */
@@ -79,8 +82,32 @@ function freePort(host: string): Promise<number> {
   });
 }
 
+const INSTALL_COTURN = 'install coturn (`apt-get install coturn`) and start again, or set TURN_URLS and TURN_SECRET';
+
+/**
+ * TURN for private shows: the operator's (TURN_URLS), else a coturn of our own on HOST when it is installed and
+ * HOST is an IP address; otherwise none, and a note saying why (private requests then answer TURN_UNAVAILABLE).
+ */
+async function startTurn(config: Config): Promise<{ turn: TurnServer | null; note: string | null }> {
+  if (config.TURN_URLS.length > 0) return { turn: null, note: null };
+  const binary = TurnServer.findBinary();
+  if (!binary) return { turn: null, note: `no TURN server: private shows are off. To turn them on, ${INSTALL_COTURN}.` };
+  const host = config.HOST === 'localhost' ? '127.0.0.1' : config.HOST;
+  if (isIP(host) === 0 || host === '0.0.0.0' || host === '::') {
+    return { turn: null, note: `no TURN server: private shows are off. HOST=${config.HOST} is not one address to run coturn on: set TURN_URLS and TURN_SECRET.` };
+  }
+  try {
+    return { turn: await TurnServer.start({ host, binary }), note: null };
+  } catch (err) {
+    // Public shows do not need TURN: the platform starts without it and says so.
+    if (!(err instanceof TurnServerError)) throw err;
+    return { turn: null, note: `no TURN server: private shows are off. ${err.message}; ${INSTALL_COTURN}.` };
+  }
+}
+
 /** Start every part; on failure, stop what already started and rethrow. */
-export async function startPlatform(config: Config): Promise<Platform> {
+export async function startPlatform(given: Config): Promise<Platform> {
+  let config = given;
   const logger = createLogger(config.LOG_LEVEL);
   const stack: (() => Promise<void>)[] = [];
   const unwind = async () => {
@@ -94,6 +121,13 @@ export async function startPlatform(config: Config): Promise<Platform> {
     const { chain, devChain } = await connectChain(config);
     if (devChain) stack.push(() => devChain.close());
     else stack.push(async () => (chain.provider as JsonRpcProvider).destroy());
+
+    const { turn, note: turnNote } = await startTurn(config);
+    if (turn) {
+      stack.push(() => turn.close());
+      config = { ...config, TURN_URLS: turn.urls, TURN_SECRET: turn.secret };
+    }
+    if (turnNote) logger.warn(turnNote);
 
     const media = await createSfu({
       workers: config.SFU_WORKERS,
@@ -142,6 +176,7 @@ export async function startPlatform(config: Config): Promise<Platform> {
       devChain,
       sfu,
       signaling,
+      turn,
       banner() {
         const lines = [
           '',
@@ -158,6 +193,8 @@ export async function startPlatform(config: Config): Promise<Platform> {
           lines.push('', '  Demo wallets (local chain only, funded with ETH and LIVE):');
           for (const a of devChain.demoAccounts) lines.push(`    ${a.address}  key ${a.privateKey}`);
         }
+        if (turn) lines.push(`  TURN:         ${turn.urls.join(', ')} (coturn started for this run)`);
+        else if (turnNote) lines.push('', `  Private shows are OFF: ${turnNote.replace(/^no TURN server: private shows are off\. /, '')}`);
         if (config.AGE_VERIFICATION === 'off') {
           lines.push('', '  Age verification is OFF (demo). Set VERIFIER_PUBLIC_KEYS to require it.');
         }
