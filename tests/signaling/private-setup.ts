@@ -23,6 +23,8 @@ export interface PrivateWorld {
   model: User;
   client: User;
   payer: LiveChannelsClient;
+  /** The client's (sender's) and the model's (receiver's) wallet addresses. */
+  wallets: { client: string; model: string };
   channelId: string;
   chainInfo: { provider: DevChain['provider']; addresses: DevChain['addresses']; chainId: number; rpcUrl: string };
   close(): Promise<void>;
@@ -53,6 +55,7 @@ export async function privateWorld(opts: { redis?: boolean; tuning?: Partial<Tun
   const channelId = (await payer.getChannel(clientWallet.address, modelWallet.address)).channelId;
   const world: PrivateWorld = {
     chain, redis, run, model, client, payer, channelId, chainInfo,
+    wallets: { client: clientWallet.address, model: modelWallet.address },
     async close() {
       world.model.socket.close();
       world.client.socket.close();
