@@ -159,7 +159,8 @@ export function privateHandlers(ctx: Ctx): Handlers {
         });
         if (standing.action === 'continue') watchPayments(ctx, s.id, standing.deadline - active.startedAt + 1);
         ctx.metrics.privateSessions.inc({ outcome: 'accepted' });
-        ctx.logger.info({ sessionId: s.id, model: s.modelPseudonym, client: s.clientPseudonym, direct: active.direct }, 'private session started');
+        // Never the client next to the model: logs must not link the two.
+        ctx.logger.info({ sessionId: s.id, model: s.modelPseudonym, direct: active.direct }, 'private session started');
         return { sessionId: s.id, turn: turnCredentials(turn.urls, turn.secret, turn.ttl), client: { key: s.client, pseudonym: s.clientPseudonym }, ...terms };
       },
     },
