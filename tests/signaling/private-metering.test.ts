@@ -85,6 +85,24 @@ function metering(name: string, redis: boolean) {
     await ok(w.client.socket, 'private:end', { sessionId });
   });
 
+  t('vouchers racing each other are never lost or counted down: the highest one stands', async () => {
+    const { sessionId, terms } = await startSession(w);
+    const base = BigInt(terms.baseline);
+    const vouchers = await Promise.all([1n, 2n, 3n, 4n, 5n].map((n) => voucher(w, base + n * PRICE)));
+    const answers = await Promise.all(vouchers.reverse().map((v) => call(w.client.socket, 'private:voucher', { sessionId, voucher: v })));
+    const accepted = answers.filter((a) => a.ok);
+    assert.ok(accepted.length >= 1, 'the highest one is accepted');
+    assert.ok(answers.every((a) => a.ok || a.error.code === 'VOUCHER_INVALID'), JSON.stringify(answers));
+    const stored = await w.run.server.store.getPrivate(sessionId);
+    assert.is(stored?.paidMinutes, 5);
+    assert.is(await w.run.server.store.channelHighWater(w.channelId), (base + 5n * PRICE).toString());
+    // The meter stands at five minutes: four is refused, six counts.
+    const four = await call(w.client.socket, 'private:voucher', { sessionId, voucher: await voucher(w, base + 4n * PRICE) });
+    assert.is(four.ok ? null : four.error.code, 'VOUCHER_INVALID');
+    assert.is((await ok(w.client.socket, 'private:voucher', { sessionId, voucher: await voucher(w, base + 6n * PRICE) })).paidMinutes, 6);
+    await ok(w.client.socket, 'private:end', { sessionId });
+  });
+
   t('a top-up during the call: a voucher above the old deposit counts', async () => {
     const { sessionId } = await startSession(w);
     const info = await w.payer.getChannel(w.wallets.client, w.wallets.model);
