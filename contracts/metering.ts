@@ -74,6 +74,13 @@ export interface AcceptOptions {
 
 const MAX_AMOUNT = (1n << 96n) - 1n;
 
+/** Default lateness a receiver tolerates: the one grace period of the platform (signaling's config derives from it). */
+export const DEFAULT_GRACE_MS = 10_000;
+/** A billed minute. */
+export const DEFAULT_MINUTE_MS = 60_000;
+/** How early the sender signs the next minute's voucher by default. */
+export const DEFAULT_LEAD_MS = 5_000;
+
 export class PaymentMeter {
   readonly #o: Required<Omit<MeterOptions, 'maxMinutes'>> & { maxMinutes: number | undefined };
   #deposit: bigint;
@@ -92,9 +99,9 @@ export class PaymentMeter {
     if (typeof o.baseline !== 'bigint' || o.baseline < 0n || o.baseline > o.deposit) bad('baseline must be in [0, deposit]');
     if (!/^0x[0-9a-fA-F]{64}$/.test(o.channelId)) bad('channelId must be 32 bytes of hex');
     if (!Number.isFinite(o.startedAt)) bad('startedAt must be a time in ms');
-    const graceMs = o.graceMs ?? 10_000;
-    const minuteMs = o.minuteMs ?? 60_000;
-    const leadMs = o.leadMs ?? 5_000;
+    const graceMs = o.graceMs ?? DEFAULT_GRACE_MS;
+    const minuteMs = o.minuteMs ?? DEFAULT_MINUTE_MS;
+    const leadMs = o.leadMs ?? DEFAULT_LEAD_MS;
     if (!(graceMs >= 0 && minuteMs > 0 && leadMs >= 0 && graceMs < minuteMs && leadMs < minuteMs)) bad('need 0 <= graceMs, leadMs < minuteMs');
     if (o.maxMinutes !== undefined && !(Number.isInteger(o.maxMinutes) && o.maxMinutes > 0)) bad('maxMinutes must be a positive integer');
     this.#o = {

@@ -1,6 +1,5 @@
 /**
- * Public API of the crypto module (browser + Node). Node-only tools
- * (`verifier-cli.ts`) are not exported here.
+ * Public API of the crypto module (browser + Node).
  */
 export { PlatformError, isPlatformError } from './errors.ts';
 export { CryptoError, CRYPTO_ERROR_CODES, isCryptoError, type CryptoErrorCode } from './crypto-error.ts';

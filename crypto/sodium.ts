@@ -3,6 +3,7 @@
  * Argon2id). Works in the browser (bundled by vite) and in Node.
  */
 import sodium from 'libsodium-wrappers-sumo';
+import { CryptoError } from './crypto-error.ts';
 
 export type Sodium = typeof sodium;
 
@@ -33,6 +34,6 @@ export function randomBytes(n: number): Uint8Array {
     for (let at = 0; at < n; at += 65536) webcrypto.getRandomValues(out.subarray(at, Math.min(n, at + 65536)));
     return out;
   }
-  if (!loaded) throw new Error('libsodium not ready and no WebCrypto');
+  if (!loaded) throw new CryptoError('CRYPTO_INTERNAL', 'no WebCrypto getRandomValues and libsodium is not ready: await ready() first');
   return loaded.randombytes_buf(n);
 }

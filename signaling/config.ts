@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { z } from 'zod';
 import { PlatformError } from '../crypto/errors.ts';
+import { DEFAULT_GRACE_MS, DEFAULT_MINUTE_MS } from '../contracts/metering.ts';
 
 export class ConfigError extends PlatformError<'CONFIG_INVALID'> {
   /** The environment variable that was rejected. */
@@ -80,6 +81,13 @@ const schema = z.object({
   /** Lifetime of per-session TURN credentials. */
   TURN_TTL_SECONDS: z.coerce.number({ error: 'expected seconds' }).int('expected a whole number')
     .min(60, 'expected at least 60 seconds').max(86400, 'expected at most 86400 seconds').default(3600),
+
+  /** How late a private show's prepaid minute's voucher may be before the call ends (the one grace period). */
+  PRIVATE_VOUCHER_GRACE_SECONDS: z.coerce.number({ error: 'expected seconds' }).int('expected a whole number')
+    .min(1, 'expected 1 to 59 seconds').max(59, 'expected 1 to 59 seconds').default(DEFAULT_GRACE_MS / 1000),
+  /** Length of a billed private minute in ms: for tests only (a shorter minute); production keeps 60000. */
+  PRIVATE_MINUTE_MS: z.coerce.number({ error: 'expected milliseconds' }).int('expected a whole number')
+    .min(1000, 'expected 1000 to 60000 ms').max(DEFAULT_MINUTE_MS, 'expected 1000 to 60000 ms').default(DEFAULT_MINUTE_MS),
 
   /** Number of SFU worker processes; 0 means one per core. */
   SFU_WORKERS: z.coerce.number({ error: 'expected a count' }).int('expected a whole number')
@@ -160,6 +168,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!e.RPC_URL && e.CHALLENGE_PERIOD_SECONDS < e.MIN_CHALLENGE_PERIOD_SECONDS) {
     throw new ConfigError('CHALLENGE_PERIOD_SECONDS',
       `expected at least MIN_CHALLENGE_PERIOD_SECONDS (${e.MIN_CHALLENGE_PERIOD_SECONDS}): a shorter period leaves the watcher no time to settle a closing channel`);
+  }
+  if (e.PRIVATE_VOUCHER_GRACE_SECONDS * 1000 >= e.PRIVATE_MINUTE_MS) {
+    throw new ConfigError('PRIVATE_VOUCHER_GRACE_SECONDS', `expected less than a billed minute (${e.PRIVATE_MINUTE_MS} ms)`);
   }
   const ageVerification = e.AGE_VERIFICATION ?? (e.VERIFIER_PUBLIC_KEYS.length > 0 ? 'required' : 'off');
   if (ageVerification === 'required' && e.VERIFIER_PUBLIC_KEYS.length === 0) {

@@ -5,6 +5,7 @@
  */
 import type { Server, Socket } from 'socket.io';
 import type pino from 'pino';
+import { DEFAULT_GRACE_MS, DEFAULT_MINUTE_MS } from '../contracts/metering.ts';
 import type { Config } from './config.ts';
 import type { ClientToServer, ServerToClient, Role, ClientEvent, Replies, schemas } from './protocol.ts';
 import type { Store } from './store.ts';
@@ -62,8 +63,8 @@ export const DEFAULT_TUNING: Tuning = {
   heartbeatMs: 20_000,
   modelGraceMs: 30_000,
   privateRequestTimeoutMs: 45_000,
-  voucherGraceMs: 20_000,
-  minuteMs: 60_000,
+  voucherGraceMs: DEFAULT_GRACE_MS,
+  minuteMs: DEFAULT_MINUTE_MS,
   peerDisconnectGraceMs: 20_000,
   sessionTtlSeconds: 12 * 3600,
   sfuTokenTtlSeconds: 300,

@@ -4,7 +4,7 @@
  * `main.ts` is the command-line wrapper; tests start it in-process.
  */
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { JsonRpcProvider, type Provider } from 'ethers';
@@ -17,6 +17,7 @@ import type { Config } from './config.ts';
 import { createSignalingServer, type SignalingServer } from './server.ts';
 import { createLogger } from './logger.ts';
 import { type SettlementWatcher, checkChallengePeriodFloor, startSettlementWatcher } from './settlement-watcher.ts';
+import { TurnServer, TurnServerError } from './turn-server.ts';
 
 const clientDist = fileURLToPath(new URL('../client/dist/', import.meta.url));
 
@@ -37,6 +38,8 @@ export interface Platform {
   readonly signaling: SignalingServer;
   /** Settles closing channels' kept vouchers; null when no submitter key is configured (remote chain). */
   readonly watcher: SettlementWatcher | null;
+  /** The coturn this platform started (no TURN_URLS set and `turnserver` installed), else null. */
+  readonly turn: TurnServer | null;
   /** What a first-time user should read on the console. */
   banner(): string;
   /** Stops every part it started; idempotent. */
@@ -83,8 +86,32 @@ function freePort(host: string): Promise<number> {
   });
 }
 
+const INSTALL_COTURN = 'install coturn (`apt-get install coturn`) and start again, or set TURN_URLS and TURN_SECRET';
+
+/**
+ * TURN for private shows: the operator's (TURN_URLS), else a coturn of our own on HOST when it is installed and
+ * HOST is an IP address; otherwise none, and a note saying why (private requests then answer TURN_UNAVAILABLE).
+ */
+async function startTurn(config: Config): Promise<{ turn: TurnServer | null; note: string | null }> {
+  if (config.TURN_URLS.length > 0) return { turn: null, note: null };
+  const binary = TurnServer.findBinary();
+  if (!binary) return { turn: null, note: `no TURN server: private shows are off. To turn them on, ${INSTALL_COTURN}.` };
+  const host = config.HOST === 'localhost' ? '127.0.0.1' : config.HOST;
+  if (isIP(host) === 0 || host === '0.0.0.0' || host === '::') {
+    return { turn: null, note: `no TURN server: private shows are off. HOST=${config.HOST} is not one address to run coturn on: set TURN_URLS and TURN_SECRET.` };
+  }
+  try {
+    return { turn: await TurnServer.start({ host, binary }), note: null };
+  } catch (err) {
+    // Public shows do not need TURN: the platform starts without it and says so.
+    if (!(err instanceof TurnServerError)) throw err;
+    return { turn: null, note: `no TURN server: private shows are off. ${err.message}; ${INSTALL_COTURN}.` };
+  }
+}
+
 /** Start every part; on failure, stop what already started and rethrow. */
-export async function startPlatform(config: Config): Promise<Platform> {
+export async function startPlatform(given: Config): Promise<Platform> {
+  let config = given;
   const logger = createLogger(config.LOG_LEVEL);
   const stack: (() => Promise<void>)[] = [];
   const unwind = async () => {
@@ -100,6 +127,13 @@ export async function startPlatform(config: Config): Promise<Platform> {
     else stack.push(async () => (chain.provider as JsonRpcProvider).destroy());
     await checkChallengePeriodFloor(chain.provider, chain.addresses, config.MIN_CHALLENGE_PERIOD_SECONDS);
 
+    const { turn, note: turnNote } = await startTurn(config);
+    if (turn) {
+      stack.push(() => turn.close());
+      config = { ...config, TURN_URLS: turn.urls, TURN_SECRET: turn.secret };
+    }
+    if (turnNote) logger.warn(turnNote);
+
     const media = await createSfu({
       workers: config.SFU_WORKERS,
       listenIp: config.HOST,
@@ -113,6 +147,8 @@ export async function startPlatform(config: Config): Promise<Platform> {
       tuning: {
         ageDocumentTtlMs: config.AGE_DOCUMENT_TTL_HOURS * 3_600_000,
         attestationMaxAgeSeconds: config.AGE_ATTESTATION_MAX_AGE_DAYS * 86_400,
+        voucherGraceMs: config.PRIVATE_VOUCHER_GRACE_SECONDS * 1000,
+        minuteMs: config.PRIVATE_MINUTE_MS,
       },
     });
     stack.push(() => signaling.close());
@@ -154,6 +190,7 @@ export async function startPlatform(config: Config): Promise<Platform> {
       sfu,
       signaling,
       watcher,
+      turn,
       banner() {
         const lines = [
           '',
@@ -173,6 +210,8 @@ export async function startPlatform(config: Config): Promise<Platform> {
         lines.push(watcher
           ? `  Settlement:   closing channels are settled from ${watcher.submitter} (watcher on)`
           : '  Settlement:   watcher OFF (set WATCHER_PRIVATE_KEY): closing channels wait for their models');
+        if (turn) lines.push(`  TURN:         ${turn.urls.join(', ')} (coturn started for this run)`);
+        else if (turnNote) lines.push('', `  Private shows are OFF: ${turnNote.replace(/^no TURN server: private shows are off\. /, '')}`);
         if (config.AGE_VERIFICATION === 'off') {
           lines.push('', '  Age verification is OFF (demo). Set VERIFIER_PUBLIC_KEYS to require it.');
         }

@@ -1,31 +1,29 @@
 /**
- * Private-show handshake, server side: request (price, minimum minutes) →
- * accept / decline / timeout, with an on-chain check that the client's channel
- * covers the minimum; per-session TURN credentials; relay of offer, answer,
- * ICE and signed DTLS fingerprints; relay of per-minute vouchers to the model;
- * and the end of the session (either side, a voucher late past the grace
- * period, or a peer gone longer than the disconnect grace).
+ * Private-show handshake, server side: request (price, minimum minutes, the client's direct opt-in) → accept /
+ * decline / timeout, with an on-chain check that the client's channel covers the minimum; per-session TURN
+ * credentials; relay of offer, answer, ICE and signed DTLS fingerprints, with every address that is not the TURN
+ * server's removed unless both sides opted in to a direct call (candidates.ts); per-minute vouchers and tips,
+ * metered by contracts/metering.ts (private-meter.ts) and relayed to the model; the end of the session
+ * (private-lifecycle.ts).
  *
- * Minutes follow contracts/metering.ts: minute N starts at `startedAt + (N-1) *
- * minuteMs` and is prepaid; its voucher (cumulative `baseline + N * price`) may
- * be at most `graceMs` late. Both sides get these numbers on accept.
- *
- * Timers live on the process that set them but always re-read the session
- * from the store, so a voucher or a reconnect handled by another process
- * counts. One-time transitions (answer, end) are claimed atomically.
+ * One-time transitions (answer, end) are claimed atomically; the session record is rewritten only by compare and
+ * set, so vouchers handled by two processes at once are both counted or one is refused, never lost.
  */
-import { verifyFingerprint } from '../crypto/fingerprint.ts';
-import { isPlatformError } from '../crypto/errors.ts';
-import { rooms, type AuthedSock, type Ctx, type Handlers, type Sock } from './context.ts';
-import { fail } from './errors.ts';
-import type { EndReason } from './protocol.ts';
+import { fingerprintsEqual, normalizeFingerprint, verifyFingerprint } from '../crypto/fingerprint.ts';
+import { parseSignedVoucher } from '../contracts/voucher.ts';
+import type { MeterDecision } from '../contracts/metering.ts';
+import { rooms, type AuthedSock, type Ctx, type Handlers } from './context.ts';
+import { asWireError, fail } from './errors.ts';
 import type { PrivateSession } from './store.ts';
 import { newId } from './shows.ts';
 import { turnCredentials } from './turn.ts';
-import { acceptVoucher, checkChannelCovers } from './payments.ts';
-import { endShow, isConnectedAnywhere, setStatus } from './presence.ts';
+import { acceptVoucher, checkChannelCovers, payments, walletsOf } from './payments.ts';
+import { endShow, setStatus } from './presence.ts';
+import { candidateToRelay, sdpFingerprints, sdpToRelay } from './candidates.ts';
+import { asActive, asCall, effectiveTime, isLate, meterFor, type ActiveCall, type PrivateCall } from './private-meter.ts';
+import { ACTIVE_TTL_MS, endPrivate, peerGone, resumePrivateCalls, watchPayments } from './private-lifecycle.ts';
 
-const ACTIVE_TTL_MS = 24 * 3600_000;
+export { endPrivate, peerGone, resumePrivateCalls };
 
 async function sessionFor(ctx: Ctx, socket: AuthedSock, id: string): Promise<PrivateSession> {
   const s = await ctx.store.getPrivate(id);
@@ -38,63 +36,48 @@ function peerOf(s: PrivateSession, key: string): string {
   return s.client === key ? s.model : s.client;
 }
 
-/** Ends a session once (whoever claims the transition first), telling both sides. */
-export async function endPrivate(ctx: Ctx, id: string, reason: EndReason, by?: string): Promise<boolean> {
-  const s = await ctx.store.getPrivate(id);
-  if (!s) return false;
-  if (!(await ctx.store.claimPrivateTransition(id, 'end', 60_000))) return false;
-  ctx.timers.cancel(`privreq:${id}`);
-  ctx.timers.cancel(`privpay:${id}`);
-  ctx.timers.cancel(`peer:${id}:${s.client}`);
-  ctx.timers.cancel(`peer:${id}:${s.model}`);
-  await ctx.store.deletePrivate(s);
-  // State first, then the news: whoever hears "ended" may act on it at once (the model can take the next request).
-  if (s.state === 'active') {
-    const presence = await ctx.store.getPresence(s.model);
-    if (presence?.status === 'private') await setStatus(ctx, s.model, presence.pseudonym, 'online', null);
+function requireTurn(ctx: Ctx): { urls: string[]; secret: string; ttl: number } {
+  const { TURN_URLS: urls, TURN_SECRET: secret, TURN_TTL_SECONDS: ttl } = ctx.config;
+  if (urls.length === 0 || !secret) fail('TURN_UNAVAILABLE', 'no TURN server is configured: private shows are off on this server');
+  return { urls, secret, ttl };
+}
+
+/** Checks the sender's signed fingerprint statement and, with a description, that it is the SDP's `a=fingerprint`. */
+async function checkFingerprint(s: PrivateSession, from: string, fp: { fingerprint: string; signature: string }, sdp: string | undefined): Promise<void> {
+  // Each peer checks the other's statement anyway; refusing a bad one here names the culprit early.
+  const signed = await asWireError('BAD_REQUEST', 'fingerprint', () => verifyFingerprint(
+    { v: 1, sessionId: s.id, fingerprint: fp.fingerprint, ownKey: from, peerKey: peerOf(s, from), signature: fp.signature },
+    { sessionId: s.id, signerKey: from, myKey: peerOf(s, from) },
+  ));
+  if (sdp === undefined) return;
+  const inSdp = sdpFingerprints(sdp);
+  if (inSdp.length === 0) fail('BAD_REQUEST', 'description: the SDP has no a=fingerprint');
+  await asWireError('BAD_REQUEST', 'description', () => inSdp.forEach((f) => normalizeFingerprint(f)));
+  if (!inSdp.every((f) => fingerprintsEqual(f, signed.fingerprint))) {
+    fail('BAD_REQUEST', 'description: the SDP\'s a=fingerprint is not the signed fingerprint');
   }
-  const both = ctx.io.to(rooms.identity(s.client)).to(rooms.identity(s.model));
-  if (s.state === 'requested' && (reason === 'declined' || reason === 'timeout')) {
-    both.emit('private:declined', { sessionId: id, reason });
-  } else {
-    // Ended by a side, late, disconnected; or, before the answer, withdrawn by the client or a side vanished.
-    both.emit('private:ended', { sessionId: id, reason, ...(by ? { by } : {}) });
+}
+
+/** Refuses a voucher the meter refused; a late one ends the session first. */
+async function refuse(ctx: Ctx, call: ActiveCall, decision: MeterDecision & { action: 'end' }): Promise<never> {
+  if (isLate(decision)) {
+    await endPrivate(ctx, call.id, 'voucher_late');
+    fail('CONFLICT', `the session has ended: ${decision.error.message}`);
   }
-  ctx.metrics.privateSessions.inc({ outcome: reason });
-  ctx.logger.info({ sessionId: id, model: s.modelPseudonym, reason, paidMinutes: s.paidMinutes }, 'private session ended');
-  return true;
-}
-
-/** When the current prepaid minute's voucher is due at the latest. */
-function voucherDeadline(ctx: Ctx, s: PrivateSession): number {
-  return s.startedAt + s.paidMinutes * ctx.tuning.minuteMs + ctx.tuning.voucherGraceMs;
-}
-
-function watchPayments(ctx: Ctx, id: string, delayMs: number): void {
-  ctx.timers.set(`privpay:${id}`, Math.max(0, delayMs), async () => {
-    const s = await ctx.store.getPrivate(id);
-    if (!s || s.state !== 'active') return;
-    const remaining = voucherDeadline(ctx, s) - Date.now();
-    if (remaining > 0) return watchPayments(ctx, id, remaining);
-    await endPrivate(ctx, id, 'voucher_late');
-  });
-}
-
-/** Called when an identity has no socket left on this process. */
-export function peerGone(ctx: Ctx, id: string, key: string): void {
-  ctx.timers.set(`peer:${id}:${key}`, ctx.tuning.peerDisconnectGraceMs, async () => {
-    if (await isConnectedAnywhere(ctx, key)) return;
-    await endPrivate(ctx, id, 'disconnected', key);
-  });
+  fail('VOUCHER_INVALID', decision.error.message, decision.error);
 }
 
 export function privateHandlers(ctx: Ctx): Handlers {
+  // A process starting while calls are active (Redis store) takes over their timers.
+  ctx.track(resumePrivateCalls(ctx).catch((err: unknown) => ctx.logger.error({ err }, 're-arming private sessions failed')));
   return {
     'private:request': {
       access: 'client',
       async handle(socket, p) {
         const client = socket.data.key;
         if (p.model === client) fail('BAD_REQUEST', 'model: cannot request yourself');
+        // Said at once: without TURN no call can connect, so the model is never even asked.
+        requireTurn(ctx);
         const presence = await ctx.store.getPresence(p.model);
         if (!presence) fail('NOT_FOUND', 'this model is offline');
         if (presence.status === 'private') fail('CONFLICT', 'this model is in a private show');
@@ -106,10 +89,11 @@ export function privateHandlers(ctx: Ctx): Handlers {
         if (p.minMinutes < settings.minMinutes) fail('BAD_REQUEST', `minMinutes: at least ${settings.minMinutes}`);
         await checkChannelCovers(ctx, client, p.model, p.channelId, price * BigInt(p.minMinutes));
         const now = Date.now();
-        const session: PrivateSession = {
+        const session: PrivateCall = {
           id: newId(), client, clientPseudonym: socket.data.pseudonym, model: p.model, modelPseudonym: presence.pseudonym,
           pricePerMinute: settings.pricePerMinute, minMinutes: p.minMinutes, channelId: p.channelId.toLowerCase(),
           state: 'requested', createdAt: now, startedAt: 0, baseline: '0', paidMinutes: 0,
+          direct: p.direct === true, meter: null,
         };
         const timeout = ctx.tuning.privateRequestTimeoutMs;
         if (!(await ctx.store.claimPendingRequest(client, p.model, session.id, timeout + 5_000))) {
@@ -132,40 +116,52 @@ export function privateHandlers(ctx: Ctx): Handlers {
     'private:accept': {
       access: 'model',
       async handle(socket, p) {
-        const s = await sessionFor(ctx, socket, p.sessionId);
+        const s = asCall(await sessionFor(ctx, socket, p.sessionId));
         if (s.model !== socket.data.key) fail('FORBIDDEN', 'only the requested model may accept');
         if (s.state !== 'requested') fail('CONFLICT', 'this request was already answered');
         // The timeout timer lives on the client's process; if that process died, the deadline still holds.
         if (Date.now() > s.createdAt + ctx.tuning.privateRequestTimeoutMs) fail('CONFLICT', 'this request has expired');
-        if (ctx.config.TURN_URLS.length === 0 || !ctx.config.TURN_SECRET) fail('TURN_UNAVAILABLE', 'no TURN server is configured');
+        const turn = requireTurn(ctx);
         const presence = await ctx.store.getPresence(s.model);
         if (presence?.status === 'private') fail('CONFLICT', 'end your current private show first');
         if (!(await ctx.store.claimPrivateTransition(s.id, 'answer', 60_000))) fail('CONFLICT', 'this request was already answered');
         ctx.timers.cancel(`privreq:${s.id}`);
-        let owed: bigint;
+        let covered: Awaited<ReturnType<typeof checkChannelCovers>>;
+        let wallets: Awaited<ReturnType<typeof walletsOf>>;
         try {
-          ({ owed } = await checkChannelCovers(ctx, s.client, s.model, s.channelId, BigInt(s.pricePerMinute) * BigInt(s.minMinutes)));
+          covered = await checkChannelCovers(ctx, s.client, s.model, s.channelId, BigInt(s.pricePerMinute) * BigInt(s.minMinutes));
+          wallets = await walletsOf(ctx, s.client, s.model);
         } catch (err) {
           await endPrivate(ctx, s.id, 'declined');
           throw err;
         }
-        const active: PrivateSession = { ...s, state: 'active', startedAt: Date.now(), baseline: owed.toString(), paidMinutes: 0 };
+        const active: ActiveCall = {
+          ...s, state: 'active', startedAt: Date.now(), baseline: covered.owed.toString(), paidMinutes: 0,
+          direct: s.direct && p.direct === true,
+          meter: {
+            sender: wallets.payer, receiver: wallets.model, deposit: covered.channel.deposit.toString(), tips: '0',
+            minuteMs: ctx.tuning.minuteMs, graceMs: ctx.tuning.voucherGraceMs, last: null, resumeUntil: 0,
+          },
+        };
+        // Fails early (a bad grace/minute pair) before anyone is told the call started.
+        const standing = meterFor(ctx, active).check(active.startedAt);
         await ctx.store.putPrivate(active, ACTIVE_TTL_MS);
+        await ctx.store.addActivePrivate(active.id, ACTIVE_TTL_MS);
         await ctx.store.clearPendingRequest(s.client, s.model);
         if (presence?.showId) await endShow(ctx, presence.showId, 'ended');
         await setStatus(ctx, s.model, s.modelPseudonym, 'private', null);
-        const { TURN_URLS: urls, TURN_SECRET: secret, TURN_TTL_SECONDS: ttl } = ctx.config;
-        const metering = {
-          startedAt: active.startedAt, baseline: active.baseline, minuteMs: ctx.tuning.minuteMs, graceMs: ctx.tuning.voucherGraceMs,
-          pricePerMinute: active.pricePerMinute, minMinutes: active.minMinutes, channelId: active.channelId, direct: false,
+        const terms = {
+          startedAt: active.startedAt, baseline: active.baseline, minuteMs: active.meter.minuteMs, graceMs: active.meter.graceMs,
+          pricePerMinute: active.pricePerMinute, minMinutes: active.minMinutes, channelId: active.channelId, direct: active.direct,
         };
         ctx.io.to(rooms.identity(s.client)).emit('private:accepted', {
-          sessionId: s.id, turn: turnCredentials(urls, secret!, ttl), model: { key: s.model, pseudonym: s.modelPseudonym }, ...metering,
+          sessionId: s.id, turn: turnCredentials(turn.urls, turn.secret, turn.ttl), model: { key: s.model, pseudonym: s.modelPseudonym }, ...terms,
         });
-        watchPayments(ctx, s.id, ctx.tuning.voucherGraceMs);
+        if (standing.action === 'continue') watchPayments(ctx, s.id, standing.deadline - active.startedAt + 1);
         ctx.metrics.privateSessions.inc({ outcome: 'accepted' });
-        ctx.logger.info({ sessionId: s.id, model: s.modelPseudonym, client: s.clientPseudonym }, 'private session started');
-        return { sessionId: s.id, turn: turnCredentials(urls, secret!, ttl), client: { key: s.client, pseudonym: s.clientPseudonym }, ...metering };
+        // Never the client next to the model: logs must not link the two.
+        ctx.logger.info({ sessionId: s.id, model: s.modelPseudonym, direct: active.direct }, 'private session started');
+        return { sessionId: s.id, turn: turnCredentials(turn.urls, turn.secret, turn.ttl), client: { key: s.client, pseudonym: s.clientPseudonym }, ...terms };
       },
     },
     'private:decline': {
@@ -183,28 +179,26 @@ export function privateHandlers(ctx: Ctx): Handlers {
     'private:signal': {
       access: 'any',
       async handle(socket, p) {
-        const s = await sessionFor(ctx, socket, p.sessionId);
+        const s = asCall(await sessionFor(ctx, socket, p.sessionId));
         if (s.state !== 'active') fail('CONFLICT', 'the session is not active');
         const from = socket.data.key;
+        // The client offers, the model answers; an ICE restart is one more such pair in the same session.
         if (p.description && p.description.type !== (from === s.client ? 'offer' : 'answer')) {
           fail('BAD_REQUEST', `description.type: the ${from === s.client ? 'client offers' : 'model answers'}`);
         }
-        if (p.fingerprint) {
-          // Each peer checks the other's statement anyway; refusing a bad one here names the culprit early.
-          try {
-            await verifyFingerprint({ v: 1, sessionId: s.id, fingerprint: p.fingerprint.fingerprint, ownKey: from, peerKey: peerOf(s, from), signature: p.fingerprint.signature });
-          } catch (err) {
-            if (isPlatformError(err)) fail('BAD_REQUEST', `fingerprint: ${err.message}`);
-            throw err;
-          }
+        if (p.fingerprint) await checkFingerprint(s, from, p.fingerprint, p.description?.sdp);
+        const description = p.description ? { type: p.description.type, sdp: sdpToRelay(p.description.sdp, s.direct).sdp } : undefined;
+        const candidateText = p.candidate ? candidateToRelay(p.candidate.candidate, s.direct) : null;
+        const candidate = p.candidate && candidateText !== null ? { ...p.candidate, candidate: candidateText } : undefined;
+        if (description || candidate || p.fingerprint) {
+          ctx.io.to(rooms.identity(peerOf(s, from))).emit('private:signal', {
+            sessionId: s.id, from,
+            ...(description ? { description } : {}),
+            ...(candidate ? { candidate } : {}),
+            ...(p.fingerprint ? { fingerprint: p.fingerprint } : {}),
+          });
         }
-        ctx.io.to(rooms.identity(peerOf(s, from))).emit('private:signal', {
-          sessionId: s.id, from,
-          ...(p.description ? { description: p.description } : {}),
-          ...(p.candidate ? { candidate: p.candidate } : {}),
-          ...(p.fingerprint ? { fingerprint: p.fingerprint } : {}),
-        });
-        return { relayed: true };
+        return { relayed: p.candidate ? candidate !== undefined : true };
       },
     },
     'private:voucher': {
@@ -212,18 +206,52 @@ export function privateHandlers(ctx: Ctx): Handlers {
       async handle(socket, p) {
         const s = await sessionFor(ctx, socket, p.sessionId);
         if (s.client !== socket.data.key) fail('FORBIDDEN', 'only the client pays');
-        if (s.state !== 'active') fail('CONFLICT', 'the session is not active');
-        if (p.voucher.channelId.toLowerCase() !== s.channelId) fail('VOUCHER_INVALID', 'voucher is for another channel');
-        const { cumulative } = await acceptVoucher(ctx, p.voucher, s.client, s.model);
-        const paidMinutes = Number((cumulative - BigInt(s.baseline)) / BigInt(s.pricePerMinute));
-        // Re-read: another voucher may have been recorded meanwhile; minutes only grow.
-        const current = await ctx.store.getPrivate(s.id);
-        if (!current || current.state !== 'active') fail('CONFLICT', 'the session has ended');
-        const updated = { ...current, paidMinutes: Math.max(current.paidMinutes, paidMinutes) };
-        await ctx.store.putPrivate(updated, ACTIVE_TTL_MS);
-        const paidUntil = updated.startedAt + updated.paidMinutes * ctx.tuning.minuteMs;
-        ctx.io.to(rooms.identity(s.model)).emit('private:voucher', { sessionId: s.id, voucher: p.voucher, paidMinutes: updated.paidMinutes, paidUntil });
-        return { paidMinutes: updated.paidMinutes, paidUntil };
+        const call = asActive(s);
+        if (!call) fail('CONFLICT', 'the session is not active');
+        const voucher = await asWireError('VOUCHER_INVALID', 'voucher', () => parseSignedVoucher(p.voucher));
+        const tip = BigInt(p.tip ?? '0');
+        const now = Date.now();
+        let meter = meterFor(ctx, call);
+        if (voucher.cumulativeAmount <= meter.highest) fail('VOUCHER_INVALID', `voucher amount is not above the last one (${meter.highest})`);
+        const at = effectiveTime(call, meter, now);
+        let decision = meter.accept(voucher, at, { tip });
+        let deposit = BigInt(call.meter.deposit);
+        if (decision.action === 'end' && decision.error.code === 'PAYMENT_VOUCHER_OVER_DEPOSIT') {
+          // Over the deposit we knew: maybe the client topped up during the call.
+          const channel = await payments(ctx).channel(call.meter.sender, call.meter.receiver);
+          if (channel.deposit > deposit) {
+            deposit = channel.deposit;
+            meter = meterFor(ctx, call, deposit);
+            decision = meter.accept(voucher, at, { tip });
+          }
+        }
+        if (decision.action === 'end') return refuse(ctx, call, decision);
+        // The rules of all money through signaling: on-chain state, and never above a voucher seen before on this channel.
+        await acceptVoucher(ctx, p.voucher, s.client, s.model);
+        const replayed: { decision: MeterDecision } = { decision };
+        const written = await ctx.store.updatePrivate(s.id, (current) => {
+          const c = asActive(current);
+          if (!c) return null;
+          const m = meterFor(ctx, c, deposit > BigInt(c.meter.deposit) ? deposit : BigInt(c.meter.deposit));
+          replayed.decision = m.accept(voucher, effectiveTime(c, m, now), { tip, trusted: true });
+          if (replayed.decision.action === 'end') return null;
+          return { ...c, paidMinutes: m.paidMinutes, meter: { ...c.meter, deposit: m.deposit.toString(), tips: m.tips.toString(), last: p.voucher } };
+        });
+        if (!written) {
+          if (replayed.decision.action === 'end') return refuse(ctx, call, replayed.decision);
+          fail('CONFLICT', 'the session has ended');
+        }
+        const recorded = asActive(written);
+        if (!recorded) fail('CONFLICT', 'the session has ended');
+        // The voucher counted as on time inside a resume window; whether it covers the present is asked now.
+        const standing = meterFor(ctx, recorded).check(now);
+        if (standing.action === 'end') return refuse(ctx, recorded, standing);
+        watchPayments(ctx, s.id, standing.deadline - now + 1);
+        ctx.io.to(rooms.identity(s.model)).emit('private:voucher', {
+          sessionId: s.id, voucher: p.voucher, paidMinutes: standing.paidMinutes, paidUntil: standing.paidUntil,
+          ...(tip > 0n ? { tip: tip.toString() } : {}),
+        });
+        return { paidMinutes: standing.paidMinutes, paidUntil: standing.paidUntil };
       },
     },
     'private:end': {

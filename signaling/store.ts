@@ -10,6 +10,7 @@
 import type { DirectoryEntry, KeptVoucher, ModelStatus, Role } from './protocol.ts';
 import { compareDecimal, type Kv } from './kv.ts';
 import { MemoryKv } from './kv-memory.ts';
+import { SignalingError } from './errors.ts';
 
 /** Every prefix the store writes, with whether keys under it must carry a TTL. */
 export const KEY_PREFIXES = {
@@ -418,5 +419,35 @@ export class Store {
   /** The show's viewer count last reported by its SFU engine (0 before any report). */
   async viewerCount(showId: string): Promise<number> {
     return Number(await this.#kv.get(`lc:viewers:${showId}`) ?? 0);
+  }
+
+  // --- private calls: metering state, re-arming after a restart (signaling/private*.ts) ----------
+  /**
+   * Rewrites a private session through `update` only while no other writer changed it in between (retried on a
+   * race, so two processes recording vouchers never lose one); keeps the record's TTL. Resolves with what was
+   * written, or null when the session is gone or `update` returned null.
+   */
+  async updatePrivate(id: string, update: (current: PrivateSession) => PrivateSession | null): Promise<PrivateSession | null> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const raw = await this.#kv.get(`lc:priv:${id}`);
+      if (!raw) return null;
+      const next = update(JSON.parse(raw) as PrivateSession);
+      if (!next) return null;
+      if (await this.#kv.compareAndSet(`lc:priv:${id}`, raw, JSON.stringify(next))) return next;
+    }
+    throw new SignalingError('INTERNAL', `private session ${id}: too many concurrent updates`);
+  }
+
+  /** Remembers an active session, so a process that starts later re-arms its payment timer. */
+  async addActivePrivate(id: string, ttlMs: number): Promise<void> {
+    await this.#kv.sadd('lc:priv:active', id, ttlMs);
+  }
+
+  async removeActivePrivate(id: string): Promise<void> {
+    await this.#kv.srem('lc:priv:active', id);
+  }
+
+  activePrivateIds(): Promise<string[]> {
+    return this.#kv.smembers('lc:priv:active');
   }
 }

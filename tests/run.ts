@@ -10,11 +10,17 @@
  *
  * Usage: `npm test [-- substring ...]` runs only files whose path contains one
  * of the substrings.
+ *
+ * Before anything runs it checks the system commands the suites need
+ * (tests/runner/system-packages.ts) and names the missing ones in one line with
+ * the command that installs them: a full run stops there; a filtered run stops
+ * only without `ip`/`unshare` (every run needs the namespace), else warns.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { systemCheck } from './runner/system-packages.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const perFileTimeoutMs = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 300_000);
@@ -86,7 +92,15 @@ function runFile(file: string): Promise<FileResult> {
   });
 }
 
+function checkSystemCommands(): void {
+  const verdict = systemCheck(process.argv.length > 2);
+  if (!verdict) return;
+  console.error(verdict.line);
+  if (verdict.stop) process.exit(2);
+}
+
 async function main(): Promise<void> {
+  if (process.env.LIVECAM_TEST_NETNS !== '1') checkSystemCommands();
   if (process.env.LIVECAM_TEST_NETNS !== '1' && !inLoopbackOnlyNamespace()) reexecInNamespace();
 
   const filters = process.argv.slice(2);

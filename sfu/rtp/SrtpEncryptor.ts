@@ -20,6 +20,7 @@
  * the portable path and the reference the addon is tested against.
  */
 import { createCipheriv, hash, type Cipher } from 'node:crypto';
+import { SfuError } from '../errors.ts';
 import { srtpSend } from '../native/srtpSend.ts';
 
 export const HEADROOM = 64;
@@ -78,7 +79,7 @@ export class SrtpEncryptor {
     this.#salt = Buffer.from(salt);
     this.#outer = Buffer.alloc(64 + 20);
     if (kind === 'ctr') {
-      if (!authKey) throw new Error('SRTP CM needs an auth key');
+      if (!authKey) throw new SfuError('SFU_INTERNAL', 'SRTP CM needs an auth key');
       const k = Buffer.alloc(64);
       authKey.copy(k);
       for (let i = 0; i < 64; i++) {

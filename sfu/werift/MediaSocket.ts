@@ -9,6 +9,7 @@
  * call follows it. Inbound RTCP can be read here before werift parses it.
  */
 import type { Socket } from 'node:dgram';
+import { SfuError } from '../errors.ts';
 
 /** The part of werift's nominated ICE candidate pair used here. */
 interface NominatedPair {
@@ -120,7 +121,7 @@ export class MediaSocket {
         if (this.#pair !== pair || this.#closed) return;
         transport.send = async (data: Buffer, addr?: [string, number]) => {
           if (!addr || (addr[0] === host && addr[1] === port)) socket.send(data);
-          else throw new Error('connected socket cannot reach another address');
+          else throw new SfuError('SFU_INTERNAL', 'connected socket cannot reach another address');
         };
         pair.connected = true;
         pair.fd = descriptorOf(socket);

@@ -49,7 +49,7 @@ export class WorkerHandle {
         handle.#exited = true;
         for (const p of handle.#pending.values()) p.reject(new SfuError('SFU_UNAVAILABLE', 'the SFU worker died'));
         handle.#pending.clear();
-        fail(new Error(`exited with ${code ?? signal}`));
+        fail(new SfuError('SFU_UNAVAILABLE', `SFU worker ${index} exited with ${code ?? signal}`));
         if (!handle.#closing) handle.events.emit('exit', code, signal);
       });
       child.send({ type: 'init', options } satisfies ToWorker);

@@ -3,6 +3,8 @@ import * as assert from 'uvu/assert';
 import { CRYPTO_ERROR_CODES, CryptoError, isCryptoError } from '../../crypto/crypto-error.ts';
 import { isPlatformError, PlatformError } from '../../crypto/errors.ts';
 import { randomBytes, ready, readySync } from '../../crypto/sodium.ts';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 const errs = suite('CryptoError');
 
@@ -43,6 +45,23 @@ sod('randomBytes gives the requested length, beyond the 64 KiB WebCrypto limit, 
   // The tail after the first 64 KiB chunk is filled too (all-zero 1 KiB: probability 2^-8192).
   assert.ok(big.subarray(199_000).some((b) => b !== 0));
   assert.not.equal(randomBytes(32), randomBytes(32));
+});
+
+sod('randomBytes with neither WebCrypto nor a loaded libsodium throws CRYPTO_INTERNAL, not a bare Error', () => {
+  // A fresh process: here libsodium is already loaded. WebCrypto is hidden once libsodium itself has
+  // initialised (its ESM build needs WebCrypto to load) but before our ready(), so sodium.ts has neither source.
+  const script = `
+    const { randomBytes } = await import('./crypto/sodium.ts');
+    await (await import('libsodium-wrappers-sumo')).default.ready;
+    const { isCryptoError } = await import('./crypto/crypto-error.ts');
+    Object.defineProperty(globalThis, 'crypto', { value: undefined, configurable: true });
+    let code = 'none';
+    try { randomBytes(8); } catch (err) { code = isCryptoError(err) ? err.code : String(err); }
+    console.log(JSON.stringify({ code }));`;
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+  assert.is(run.status, 0, run.stderr.slice(-500));
+  assert.equal(JSON.parse(run.stdout.trim()), { code: 'CRYPTO_INTERNAL' });
 });
 
 errs.run();

@@ -1,6 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../signaling/config.ts';
+import { DEFAULT_TUNING } from '../../signaling/context.ts';
+import { DEFAULT_GRACE_MS, DEFAULT_MINUTE_MS } from '../../contracts/metering.ts';
 
 const KEY32 = Buffer.alloc(32, 7).toString('base64');
 const ED_KEY = 'A'.repeat(43);
@@ -29,6 +31,8 @@ const cases: Record<string, { good: [string, unknown][]; bad: string[]; extra?: 
   },
   TURN_SECRET: { good: [['0123456789abcdef', '0123456789abcdef']], bad: ['short'] },
   TURN_TTL_SECONDS: { good: [['60', 60], ['86400', 86400]], bad: ['59', '86401'] },
+  PRIVATE_VOUCHER_GRACE_SECONDS: { good: [['10', 10], ['59', 59]], bad: ['0', '60', 'soon'] },
+  PRIVATE_MINUTE_MS: { good: [['60000', 60000], ['3000', 3000]], bad: ['999', '60001', '2500.5'], extra: { PRIVATE_VOUCHER_GRACE_SECONDS: '1' } },
   SFU_WORKERS: { good: [['1', 1], ['4', 4]], bad: ['65', '-1', 'many'] },
   SFU_NATIVE: { good: [['on', 'on'], ['off', 'off']], bad: ['0', 'no', 'maybe'] },
   SFU_ANNOUNCED_IP: { good: [['127.0.0.1', '127.0.0.1'], ['::1', '::1']], bad: ['localhost', '999.1.1.1'] },
@@ -110,6 +114,14 @@ defaults('RPC_URL needs both contract addresses', () => {
 
 defaults('TURN_URLS needs TURN_SECRET', () => {
   assert.throws(() => loadConfig({ TURN_URLS: 'turn:127.0.0.1:3478' }), (e: ConfigError) => e.variable === 'TURN_SECRET');
+});
+
+defaults('one grace period, shorter than the billed minute, derived from contracts/metering.ts', () => {
+  const c = loadConfig({});
+  assert.equal([c.PRIVATE_VOUCHER_GRACE_SECONDS * 1000, c.PRIVATE_MINUTE_MS], [DEFAULT_GRACE_MS, DEFAULT_MINUTE_MS]);
+  assert.equal([DEFAULT_TUNING.voucherGraceMs, DEFAULT_TUNING.minuteMs], [DEFAULT_GRACE_MS, DEFAULT_MINUTE_MS]);
+  assert.throws(() => loadConfig({ PRIVATE_MINUTE_MS: '5000', PRIVATE_VOUCHER_GRACE_SECONDS: '5' }), (e: ConfigError) => e.variable === 'PRIVATE_VOUCHER_GRACE_SECONDS');
+  assert.is(loadConfig({ PRIVATE_MINUTE_MS: '5000', PRIVATE_VOUCHER_GRACE_SECONDS: '4' }).PRIVATE_MINUTE_MS, 5000);
 });
 
 defaults('age verification is required as soon as a verifier key is configured', () => {

@@ -16,8 +16,8 @@ import { call, login, mediaArrives, next, ok, startRedis, startServer, testConfi
 
 const LIVE = (n: number) => parseUnits(String(n), 18);
 const PRICE = LIVE(2);
-/** A short billed minute, so the test sees a paid minute run out. */
-const MINUTE_MS = 2_000;
+/** A short billed minute, so the test sees a paid minute run out (longer than the 3 s test grace: the meter needs grace < minute). */
+const MINUTE_MS = 4_000;
 
 function privateFlows(name: string, withRedis: boolean) {
   const t = suite(`private shows (${name})`);
@@ -176,19 +176,25 @@ function privateFlows(name: string, withRedis: boolean) {
     const ww = await call(clientUser.socket, 'private:signal', { sessionId, fingerprint: { fingerprint, signature: wrongWay.signature } });
     assert.is(ww.ok ? null : ww.error.code, 'BAD_REQUEST', 'a statement naming another peer is refused');
     const offer = next(model.socket, 'private:signal');
-    await ok(clientUser.socket, 'private:signal', { sessionId, description: { type: 'offer', sdp: 'v=0\r\n' }, fingerprint: fp });
+    // The SDP carries the fingerprint it is signed for (the server checks they are the same).
+    const offerSdp = `v=0\r\na=fingerprint:${fingerprint}\r\n`;
+    await ok(clientUser.socket, 'private:signal', { sessionId, description: { type: 'offer', sdp: offerSdp }, fingerprint: fp });
     const o = await offer;
-    assert.equal(o, { sessionId, from: clientUser.key, description: { type: 'offer', sdp: 'v=0\r\n' }, fingerprint: fp });
+    assert.equal(o, { sessionId, from: clientUser.key, description: { type: 'offer', sdp: offerSdp }, fingerprint: fp });
     // The model checks it the same way, from what it received.
     const checked = await verifyFingerprint({ v: 1, sessionId, fingerprint: o.fingerprint!.fingerprint, ownKey: o.from, peerKey: model.key, signature: o.fingerprint!.signature }, { sessionId, signerKey: clientUser.key, myKey: model.key, fingerprint });
     assert.is(checked.fingerprint, fingerprint);
+    // The answer travels with the model's signed statement too (the protocol refuses a description without one).
+    const modelFingerprint = 'sha-256 ' + Array.from({ length: 32 }, (_, i) => (i * 11 % 256).toString(16).padStart(2, '0').toUpperCase()).join(':');
+    const modelSigned = await signFingerprint({ sessionId, fingerprint: modelFingerprint, ownKey: model.key, peerKey: clientUser.key }, model.identity);
+    const modelFp = { fingerprint: modelFingerprint, signature: modelSigned.signature };
     const answer = next(clientUser.socket, 'private:signal');
-    await ok(model.socket, 'private:signal', { sessionId, description: { type: 'answer', sdp: 'v=0\r\n' } });
+    await ok(model.socket, 'private:signal', { sessionId, description: { type: 'answer', sdp: `v=0\r\na=fingerprint:${modelFingerprint}\r\n` }, fingerprint: modelFp });
     assert.is((await answer).description?.type, 'answer');
     const ice = next(clientUser.socket, 'private:signal', (e) => !!e.candidate);
     await ok(model.socket, 'private:signal', { sessionId, candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ relay', sdpMid: '0', sdpMLineIndex: 0 } });
     assert.is((await ice).candidate?.sdpMid, '0');
-    const wrongType = await call(model.socket, 'private:signal', { sessionId, description: { type: 'offer', sdp: 'v=0' } });
+    const wrongType = await call(model.socket, 'private:signal', { sessionId, description: { type: 'offer', sdp: `v=0\r\na=fingerprint:${modelFingerprint}\r\n` }, fingerprint: modelFp });
     assert.is(wrongType.ok ? null : wrongType.error.code, 'BAD_REQUEST');
     const outsider = await login(run.url, 'client');
     const nope = await call(outsider.socket, 'private:signal', { sessionId, candidate: { candidate: 'x' } });

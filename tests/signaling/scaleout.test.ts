@@ -12,6 +12,7 @@ import { Wallet, parseUnits } from 'ethers';
 import { startDevChain, type DevChain } from '../../contracts/devchain.ts';
 import { connectChannels } from '../../contracts/client.ts';
 import { bindWallet, walletBindingMessage } from '../../contracts/wallet-binding.ts';
+import { signFingerprint } from '../../crypto/fingerprint.ts';
 import { client, connected, login, mediaArrives, next, ok, sleep, startRedis, startServer, testConfig, type RedisHandle, type Running, type User } from './helpers.ts';
 
 const t = suite('two signaling processes over Redis');
@@ -111,7 +112,13 @@ t('live on A is seen on B; chat both ways; a private request from B accepted on 
   assert.is((await showEnded).reason, 'ended', 'the public show ends when the model goes private');
 
   const offer = next(model.socket, 'private:signal');
-  await ok(viewer.socket, 'private:signal', { sessionId: req.sessionId, description: { type: 'offer', sdp: 'v=0\r\n' } });
+  // An offer travels with its signed fingerprint statement, which is the SDP's a=fingerprint (issue 12).
+  const fingerprint = 'sha-256 ' + Array.from({ length: 32 }, (_, i) => (i * 7 % 256).toString(16).padStart(2, '0').toUpperCase()).join(':');
+  const signed = await signFingerprint({ sessionId: req.sessionId, fingerprint, ownKey: viewer.key, peerKey: model.key }, viewer.identity);
+  await ok(viewer.socket, 'private:signal', {
+    sessionId: req.sessionId, description: { type: 'offer', sdp: `v=0\r\na=fingerprint:${fingerprint}\r\n` },
+    fingerprint: { fingerprint, signature: signed.signature },
+  });
   assert.is((await offer).from, viewer.key);
 
   const voucher = await payer.signVoucher(channelId, LIVE(1));

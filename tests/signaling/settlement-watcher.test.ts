@@ -15,7 +15,7 @@ import { connectChannels, type LiveChannelsClient } from '../../contracts/client
 import { bindWallet, walletBindingMessage } from '../../contracts/wallet-binding.ts';
 import type { Voucher } from '../../signaling/protocol.ts';
 import { SettlementWatcher, type SettledEvent } from '../../signaling/settlement-watcher.ts';
-import { login, ok, startRedis, startServer, testConfig, until, type RedisHandle, type Running, type User } from './helpers.ts';
+import { login, mediaArrives, ok, startRedis, startServer, testConfig, until, type RedisHandle, type Running, type User } from './helpers.ts';
 
 const LIVE = (n: number | string) => parseUnits(String(n), 18);
 const FEE_BPS = 250n;
@@ -81,6 +81,7 @@ async function paidShow(w: World, clientIndex: number, modelIndex: number, depos
   await payer.openWithPermit(modelWallet.address, deposit);
   const channelId = (await payer.getChannel(clientWallet.address, modelWallet.address)).channelId;
   const { showId } = await ok(model.socket, 'show:open', {});
+  await mediaArrives(w.run, model, showId);
   await ok(client.socket, 'show:watch', { model: model.key });
   /** Tips `cumulative` in total so far (a voucher for the running total), through signaling. */
   const tipUpTo = async (cumulative: bigint) => {

@@ -17,11 +17,11 @@ import { sealDocument, signAttestation } from '../../crypto/age.ts';
 import { toBase64url } from '../../crypto/encoding.ts';
 import { identityFromSecretKey } from '../../crypto/identity.ts';
 import { fromBase64url } from '../../crypto/encoding.ts';
-import { main, type CliIo } from '../../crypto/verifier-cli.ts';
+import { main, type CliIo } from '../../signaling/verifier-cli/main.ts';
 import { call, freePort, login, next, ok, startServer, testConfig, type Running, type User } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'crypto', 'verifier-cli.ts');
+const CLI = join(ROOT, 'signaling', 'verifier-cli', 'main.ts');
 const DOC = new TextEncoder().encode('PNG... passport of Ottoline Brisk, born 1991-04-05, no. ZX441903');
 const DOC_MARK = 'ZX441903';
 

@@ -11,7 +11,7 @@ import { connectChannels, type LiveChannelsClient } from '../../contracts/client
 import { signVoucher, voucherDomain } from '../../contracts/voucher.ts';
 import { bindWallet, walletBindingMessage } from '../../contracts/wallet-binding.ts';
 import type { Voucher } from '../../signaling/protocol.ts';
-import { call, login, ok, startServer, type Running, type User } from './helpers.ts';
+import { call, login, mediaArrives, ok, startServer, type Running, type User } from './helpers.ts';
 
 const LIVE = (n: number) => parseUnits(String(n), 18);
 const t = suite('kept vouchers over signaling');
@@ -59,6 +59,7 @@ t.after(async () => {
 
 t('a tip the server accepts is kept for the model, with the two addresses and nothing else', async () => {
   const { showId } = await ok(model.socket, 'show:open', {});
+  await mediaArrives(run, model, showId);
   await ok(client.socket, 'show:watch', { model: model.key });
   const v = await payer.signVoucher(channelId, LIVE(1));
   await ok(client.socket, 'chat:tip', { showId, voucher: wire(v) });

@@ -5,12 +5,12 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main, type CliIo } from '../../crypto/verifier-cli.ts';
-import { createIdentity } from '../../crypto/identity.ts';
-import { sealDocument, verifyAttestation } from '../../crypto/age.ts';
-import { toBase64url } from '../../crypto/encoding.ts';
+import { main, type CliIo } from '../../../signaling/verifier-cli/main.ts';
+import { createIdentity } from '../../../crypto/identity.ts';
+import { sealDocument, verifyAttestation } from '../../../crypto/age.ts';
+import { toBase64url } from '../../../crypto/encoding.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = fileURLToPath(new URL('../../..', import.meta.url));
 const DOC = new TextEncoder().encode('JPEG... identity card of an adult');
 
 function io(env: Record<string, string> = {}) {
