@@ -1,6 +1,7 @@
 /**
  * The whole private-show journey through the web client, in real Chromium with the fake camera, on the embedded
- * dev chain, through real coturn, inside the loopback-only namespace, with a shortened minute: the client
+ * dev chain, through the coturn the platform starts itself, inside the loopback-only namespace, with a shortened
+ * minute (PRIVATE_MINUTE_MS): the client
  * deposits with a permit from its wallet page, sees the price on the watch page and requests; the model hears
  * and sees the prompt in the studio and accepts; video and audio flow both ways relay-only; the chat goes over
  * the data channel and never through signaling; after K minutes the model holds exactly K x price, settles with
@@ -13,7 +14,9 @@ import * as assert from 'uvu/assert';
 import { parseEther, parseUnits } from 'ethers';
 import { connectChannels } from '../../contracts/client.ts';
 import { launchChromium, type Browser } from '../helpers/chromium.ts';
-import { startCallRig, type CallRig } from '../helpers/call-rig.ts';
+import type { DevChain } from '../../contracts/devchain.ts';
+import type { Platform } from '../../signaling/platform.ts';
+import { buildClient, startTestPlatform } from '../helpers/platform.ts';
 import { call, client as socketTo, connected } from '../signaling/helpers.ts';
 
 const SHOTS = '/tmp/shots';
@@ -22,7 +25,7 @@ const DEPOSIT = parseUnits('12', 18);
 const MINUTE_MS = 5_000;
 
 interface Side { page: Page; frames: string[] }
-interface Ctx { rig: CallRig; browser: Browser; model: Side; client: Side; modelKey: string; modelWallet: string; clientWallet: string; K: number }
+interface Ctx { platform: Platform; url: string; chain: DevChain; browser: Browser; model: Side; client: Side; modelKey: string; modelWallet: string; clientWallet: string; K: number }
 const journey = suite<Ctx>('private show in the browser: the whole journey');
 
 async function side(browser: Browser, errors: string[]): Promise<Side> {
@@ -80,7 +83,12 @@ const errors: string[] = [];
 
 journey.before(async (ctx) => {
   mkdirSync(SHOTS, { recursive: true });
-  ctx.rig = await startCallRig({ minuteMs: MINUTE_MS, voucherGraceMs: 2_000, privateRequestTimeoutMs: 30_000 }, { app: true });
+  await buildClient();
+  // The platform as `npm start` runs it (its own coturn on loopback), with a shortened billed minute.
+  ctx.platform = await startTestPlatform({ PRIVATE_MINUTE_MS: String(MINUTE_MS), PRIVATE_VOUCHER_GRACE_SECONDS: '2' });
+  assert.ok(ctx.platform.turn, 'the platform started coturn');
+  ctx.url = ctx.platform.url;
+  ctx.chain = ctx.platform.devChain!;
   ctx.browser = await launchChromium();
   ctx.model = await side(ctx.browser, errors);
   ctx.client = await side(ctx.browser, errors);
@@ -90,19 +98,19 @@ journey.before(async (ctx) => {
 journey.after(async (ctx) => {
   if (errors.length) console.error('page errors:', errors);
   await ctx.browser?.close();
-  await ctx.rig?.close();
+  await ctx.platform?.close();
 });
 
 journey('the model offers private shows from the studio', async (ctx) => {
   const { page } = ctx.model;
-  await page.goto(`${ctx.rig.url}/#/studio`);
+  await page.goto(`${ctx.url}/#/studio`);
   await page.locator('#pseudonym').filter({ hasNotText: '…' }).waitFor({ timeout: 20_000 });
   await page.locator('#price').fill('1.5');
   await page.locator('#min-minutes').fill('2');
   await page.locator('#set-price').click();
   await page.locator('#private-status').filter({ hasText: '1.5 LIVE per minute, at least 2 minutes' }).waitFor({ timeout: 10_000 });
   // The model is online with its wallet bound: the directory (read without logging in) names it.
-  const s = socketTo(ctx.rig.url);
+  const s = socketTo(ctx.url);
   await connected(s);
   const dir = await call(s, 'directory:subscribe', {});
   s.close();
@@ -115,7 +123,7 @@ journey('the model offers private shows from the studio', async (ctx) => {
 
 journey('without a deposit the watch page says so plainly and points to the wallet', async (ctx) => {
   const { page } = ctx.client;
-  await page.goto(`${ctx.rig.url}/#/watch/${ctx.modelKey}`);
+  await page.goto(`${ctx.url}/#/watch/${ctx.modelKey}`);
   await page.locator('#private-insufficient').filter({ hasText: 'Insufficient deposit' }).waitFor({ timeout: 20_000 });
   assert.ok(await page.locator('#private-request').isDisabled(), 'no request without a deposit');
   assert.is(await page.locator('#private-topup').getAttribute('href'), `#/wallet/${ctx.modelKey}`);
@@ -124,7 +132,7 @@ journey('without a deposit the watch page says so plainly and points to the wall
 
 journey('the client deposits with a permit from the wallet page', async (ctx) => {
   const { page } = ctx.client;
-  await page.goto(`${ctx.rig.url}/#/wallet/${ctx.modelKey}`);
+  await page.goto(`${ctx.url}/#/wallet/${ctx.modelKey}`);
   await page.locator('#address').waitFor({ timeout: 20_000 });
   ctx.clientWallet = (await page.locator('#address').textContent())!.trim();
   await page.locator('#faucet').click();
@@ -138,7 +146,7 @@ journey('the client deposits with a permit from the wallet page', async (ctx) =>
 
 journey('the watch page shows the price and minimum; the client requests', async (ctx) => {
   const { page } = ctx.client;
-  await page.goto(`${ctx.rig.url}/#/watch/${ctx.modelKey}`);
+  await page.goto(`${ctx.url}/#/watch/${ctx.modelKey}`);
   await page.locator('#private-price').filter({ hasText: '1.5' }).waitFor({ timeout: 20_000 });
   assert.is((await page.locator('#private-min').textContent())!.trim(), '2');
   await page.locator('#private-request:not([disabled])').waitFor({ timeout: 20_000 });
@@ -211,7 +219,7 @@ journey('after K minutes the client ends the call; the model holds exactly K x p
 });
 
 journey('the model settles with one click: both balances match to the wei, fee included', async (ctx) => {
-  const chain = ctx.rig.chain;
+  const chain = ctx.chain;
   const reader = connectChannels(chain.provider, chain.addresses);
   const logs = await reader.channels.queryFilter(reader.channels.filters.ChannelOpened!());
   const opened = logs[0] as unknown as { args: [string, string, string] };
@@ -234,10 +242,10 @@ journey('the model settles with one click: both balances match to the wei, fee i
 
 journey('the client requests close and gets the rest back after the challenge period', async (ctx) => {
   const { page } = ctx.client;
-  const chain = ctx.rig.chain;
+  const chain = ctx.chain;
   const reader = connectChannels(chain.provider, chain.addresses);
   const before = await reader.balanceOf(ctx.clientWallet);
-  await page.goto(`${ctx.rig.url}/#/wallet/${ctx.modelKey}`);
+  await page.goto(`${ctx.url}/#/wallet/${ctx.modelKey}`);
   await page.locator('#request-close').click();
   await page.locator('#channel-state').filter({ hasText: 'Closing' }).waitFor({ timeout: 20_000 });
   await chain.increaseTime(chain.challengePeriodSeconds + 1);

@@ -11,8 +11,7 @@ import pino from 'pino';
 import { startDevChain, type DevChain } from '../../contracts/devchain.ts';
 import { loadConfig } from '../../signaling/config.ts';
 import { createSignalingServer, type SignalingServer } from '../../signaling/server.ts';
-import { createChainRouter } from '../../signaling/chain-routes.ts';
-import { buildClient } from './platform.ts';
+
 import type { Tuning } from '../../signaling/context.ts';
 import { startCoturn, type Coturn } from './coturn.ts';
 import { freePort } from '../signaling/helpers.ts';
@@ -42,13 +41,8 @@ function rigBundle(): Promise<string> {
   return bundle;
 }
 
-const clientDist = fileURLToPath(new URL('../../client/dist/', import.meta.url));
-
-/** `app`: also serve the built web client and the same-origin chain routes, as the platform does (minus the SFU). */
-export async function startCallRig(tuning: Partial<Tuning> = {}, o: { app?: boolean } = {}): Promise<CallRig> {
-  const [chain, firstTurn, js] = await Promise.all([
-    startDevChain({ port: 0, demoAccounts: 8 }), startCoturn(), rigBundle(), o.app ? buildClient() : Promise.resolve(),
-  ]);
+export async function startCallRig(tuning: Partial<Tuning> = {}): Promise<CallRig> {
+  const [chain, firstTurn, js] = await Promise.all([startDevChain({ port: 0, demoAccounts: 8 }), startCoturn(), rigBundle()]);
   let coturn = firstTurn;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -72,10 +66,6 @@ export async function startCallRig(tuning: Partial<Tuning> = {}, o: { app?: bool
     const upstream = await fetch(chain.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: req.body as string });
     res.status(upstream.status).type('json').send(await upstream.text());
   });
-  if (o.app) {
-    server.app.use(createChainRouter({ chain, devChain: chain, store: server.store, logger: pino({ level: 'silent' }) }));
-    server.app.use(express.static(clientDist, { index: 'index.html' }));
-  }
   await server.listen(port, '127.0.0.1');
   let closed = false;
   return {
