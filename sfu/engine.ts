@@ -98,6 +98,9 @@ export interface WorkerStats {
   forwardedPackets: number;
   /** Event-loop utilization of the worker, 0..1, smoothed over ~1 s (what join admission compares with its budget). */
   loopUtilization: number;
+  /** Worst event-loop delay over the last ~250 ms, and since the worker started, ms: how late a publisher's packet or STUN check could be handled. */
+  loopDelayMs: number;
+  worstLoopDelayMs: number;
   /** Viewer joins refused (SFU_OVERLOADED) since the worker started. */
   joinsRefused: number;
 }

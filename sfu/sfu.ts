@@ -31,7 +31,7 @@ export interface SfuOptions {
   stallEndMs?: number;
   /** Share of one core (0..1) a worker's event loop may be busy and still admit viewer joins (default 0.8). */
   joinCpuBudget?: number;
-  /** Viewer joins that may be connecting at once per worker (default 16). */
+  /** Viewer joins that may be connecting at once per worker; more wait in line up to 1 s (default 4). */
   maxConnectingJoins?: number;
 }
 

@@ -6,20 +6,25 @@
  * past a full core answers the publisher's consent checks late, the
  * publisher's ICE expires and the show dies for everyone. So a join is
  * admitted only while the loop has room under a budget (event-loop
- * utilization, measured), with a cap on joins still connecting (their cost
- * lands before the measurement sees it); otherwise it is refused with
+ * utilization and event-loop delay, measured), with a cap on joins still
+ * connecting (their cost lands before the measurement sees it: more wait in
+ * line, briefly); otherwise it is refused with
  * SFU_OVERLOADED (HTTP 503 + Retry-After) and the client retries later.
  * An admitted join yields to I/O already queued (the publisher's packets)
  * before its own work starts.
  */
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { SfuError } from '../errors.ts';
 
 export interface JoinAdmissionOptions {
   /** Share of one core (0..1) this process's event loop may be busy and still take joins. */
   cpuBudget: number;
-  /** Joins that may be connecting (answered, DTLS not done) at once. */
+  /** Joins that may be connecting (answered, DTLS not done) at once; more wait in line. */
   maxConnecting: number;
+  /** Longest a join waits in line for a connecting slot before it is refused, ms. */
+  queueTimeoutMs: number;
+  /** Event-loop delay (ms, worst over the last sample) above which joins are refused: the publisher's STUN waits that long. */
+  maxLoopDelayMs: number;
 }
 
 /** How often the loop's utilization is sampled, ms. */
@@ -29,7 +34,12 @@ export class JoinAdmission {
   readonly #options: JoinAdmissionOptions;
   readonly #timer: NodeJS.Timeout;
   #last = performance.eventLoopUtilization();
+  readonly #delay = monitorEventLoopDelay({ resolution: 10 });
   #load = 0;
+  #delayMs = 0;
+  #worstDelayMs = 0;
+  /** Joins waiting for a connecting slot: `settle(true)` admits, `settle(false)` refuses. */
+  readonly #line: { settle: (admitted: boolean) => void; timer: NodeJS.Timeout }[] = [];
   #connecting = 0;
   #refused = 0;
   #closed = false;
@@ -38,12 +48,17 @@ export class JoinAdmission {
     if (!(options.cpuBudget > 0 && options.cpuBudget <= 1)) throw new SfuError('SFU_BAD_REQUEST', 'cpuBudget must be in (0, 1]');
     if (!Number.isInteger(options.maxConnecting) || options.maxConnecting < 1) throw new SfuError('SFU_BAD_REQUEST', 'maxConnecting must be at least 1');
     this.#options = options;
+    this.#delay.enable();
     this.#timer = setInterval(() => this.#sample(), SAMPLE_MS);
     this.#timer.unref();
   }
 
   /** Event-loop utilization, 0..1, smoothed over about a second. */
   get load(): number { return this.#load; }
+  /** Worst event-loop delay over the last sample, ms. */
+  get loopDelayMs(): number { return this.#delayMs; }
+  /** Worst event-loop delay since start, ms: how late the publisher's packets could have been handled. */
+  get worstLoopDelayMs(): number { return this.#worstDelayMs; }
   /** Joins refused since start. */
   get refused(): number { return this.#refused; }
   /** Admitted joins not connected yet. */
@@ -55,6 +70,18 @@ export class JoinAdmission {
     this.#last = now;
     // Rises at once, falls over ~1 s: a burst is refused right away, room comes back gradually.
     this.#load = Math.max(window.utilization, this.#load * 0.75 + window.utilization * 0.25);
+    this.#delayMs = this.#delay.max / 1e6;
+    this.#worstDelayMs = Math.max(this.#worstDelayMs, this.#delayMs);
+    this.#delay.reset();
+  }
+
+  #overloaded(): boolean {
+    return this.#load > this.#options.cpuBudget || this.#delayMs > this.#options.maxLoopDelayMs;
+  }
+
+  #refuse(why: string): never {
+    this.#refused++;
+    throw new SfuError('SFU_OVERLOADED', `${why}: retry after the Retry-After delay`);
   }
 
   /**
@@ -63,13 +90,19 @@ export class JoinAdmission {
    */
   async admit(): Promise<() => void> {
     if (this.#closed) throw new SfuError('SFU_CLOSED', 'the SFU is shutting down');
-    if (this.#load > this.#options.cpuBudget) {
-      this.#refused++;
-      throw new SfuError('SFU_OVERLOADED', 'this SFU worker is at its CPU budget: retry after the Retry-After delay');
-    }
+    if (this.#overloaded()) this.#refuse('this SFU worker is at its CPU budget');
     if (this.#connecting >= this.#options.maxConnecting) {
-      this.#refused++;
-      throw new SfuError('SFU_OVERLOADED', 'too many viewers are connecting to this SFU worker: retry after the Retry-After delay');
+      const admitted = await new Promise<boolean>((resolve) => {
+        const entry = {
+          settle: resolve,
+          timer: setTimeout(() => { this.#line.splice(this.#line.indexOf(entry), 1); resolve(false); }, this.#options.queueTimeoutMs),
+        };
+        this.#line.push(entry);
+      });
+      if (this.#closed) throw new SfuError('SFU_CLOSED', 'the SFU is shutting down');
+      if (!admitted) this.#refuse('too many viewers are connecting to this SFU worker');
+      // Its turn came: the budget may have been spent meanwhile.
+      if (this.#overloaded()) { this.#next(); this.#refuse('this SFU worker is at its CPU budget'); }
     }
     this.#connecting++;
     let released = false;
@@ -77,16 +110,28 @@ export class JoinAdmission {
       if (released) return;
       released = true;
       this.#connecting--;
+      this.#next();
     };
     // Packets already waiting (the publisher's RTP and STUN) are handled before this join's work.
     await new Promise<void>((resolve) => setImmediate(resolve));
     return release;
   }
 
-  /** Idempotent. */
+  /** Lets the first join in line take a free connecting slot. */
+  #next(): void {
+    if (this.#connecting >= this.#options.maxConnecting) return;
+    const entry = this.#line.shift();
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    entry.settle(true);
+  }
+
+  /** Idempotent: joins still in line are refused. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
+    this.#delay.disable();
+    for (const entry of this.#line.splice(0)) { clearTimeout(entry.timer); entry.settle(false); }
   }
 }

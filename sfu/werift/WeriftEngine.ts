@@ -31,8 +31,10 @@ export interface WeriftEngineOptions extends NetworkOptions {
   stallEndMs?: number;
   /** Share of one core (0..1) this engine's event loop may be busy and still admit viewer joins (default 0.8). */
   joinCpuBudget?: number;
-  /** Viewer joins that may be connecting at once before more are refused (default 16). */
+  /** Viewer joins that may be connecting at once; more wait in line up to 1 s, then are refused (default 4). */
   maxConnectingJoins?: number;
+  /** Event-loop delay (ms) above which viewer joins are refused (default 50). */
+  maxJoinLoopDelayMs?: number;
 }
 
 export class WeriftEngine implements SfuEngine {
@@ -47,7 +49,12 @@ export class WeriftEngine implements SfuEngine {
 
   constructor(options: WeriftEngineOptions = {}) {
     this.#options = options;
-    this.#admission = new JoinAdmission({ cpuBudget: options.joinCpuBudget ?? 0.8, maxConnecting: options.maxConnectingJoins ?? 16 });
+    this.#admission = new JoinAdmission({
+      cpuBudget: options.joinCpuBudget ?? 0.8,
+      maxConnecting: options.maxConnectingJoins ?? 4,
+      queueTimeoutMs: 1000,
+      maxLoopDelayMs: options.maxJoinLoopDelayMs ?? 50,
+    });
     installFastHeaders();
   }
 
@@ -233,6 +240,8 @@ export class WeriftEngine implements SfuEngine {
       cpuSystemMicros: cpu.system,
       forwardedPackets: forwarded,
       loopUtilization: this.#admission.load,
+      loopDelayMs: this.#admission.loopDelayMs,
+      worstLoopDelayMs: this.#admission.worstLoopDelayMs,
       joinsRefused: this.#admission.refused,
     }];
   }
