@@ -33,6 +33,8 @@ export interface SfuOptions {
   joinCpuBudget?: number;
   /** Viewer joins that may be connecting at once per worker; more wait in line up to 1 s (default 4). */
   maxConnectingJoins?: number;
+  /** Event-loop delay (ms) of a worker above which viewer joins are refused (default 50). */
+  maxJoinLoopDelayMs?: number;
 }
 
 export interface Sfu {
@@ -59,6 +61,7 @@ export async function createSfu(options: SfuOptions = {}): Promise<Sfu> {
     ...(options.stallEndMs ? { stallEndMs: options.stallEndMs } : {}),
     ...(options.joinCpuBudget ? { joinCpuBudget: options.joinCpuBudget } : {}),
     ...(options.maxConnectingJoins ? { maxConnectingJoins: options.maxConnectingJoins } : {}),
+    ...(options.maxJoinLoopDelayMs ? { maxJoinLoopDelayMs: options.maxJoinLoopDelayMs } : {}),
   };
   if (workers === 0) {
     const engine = new WeriftEngine({ ...engineOptions, ...(options.rtcPortRange ? { rtcPortRange: options.rtcPortRange } : {}) });

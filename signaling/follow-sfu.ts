@@ -119,7 +119,8 @@ export class SfuFollower {
       await setStatus(this.#ctx, show.model, presence.pseudonym, stalled ? 'online' : 'public', showId);
     }
     this.#ctx.io.to([rooms.show(showId), rooms.identity(show.model)]).emit('show:stalled', { showId, stalled });
-    this.#ctx.logger.warn({ showId, model: presence?.pseudonym }, stalled ? 'show stalled: no media from the publisher' : 'show media resumed');
+    if (stalled) this.#ctx.logger.warn({ showId, model: presence?.pseudonym }, 'show stalled: no media from the publisher');
+    else this.#ctx.logger.info({ showId, model: presence?.pseudonym }, 'show media resumed');
   }
 
   async #counted(showId: string, count: number): Promise<void> {
