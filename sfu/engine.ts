@@ -96,8 +96,8 @@ export interface WorkerStats {
   /** Of which in the kernel (system time), microseconds. */
   cpuSystemMicros: number;
   forwardedPackets: number;
-  /** Event-loop utilization of the worker, 0..1, smoothed over ~1 s (what join admission compares with its budget). */
-  loopUtilization: number;
+  /** The worker's load, 0..1 of a core: the larger of CPU time and event-loop busy time per wall time, mean over the last second (what join admission compares with its budget). */
+  cpuLoad: number;
   /** Worst event-loop delay over the last ~250 ms, and since the worker started, ms: how late a publisher's packet or STUN check could be handled. */
   loopDelayMs: number;
   worstLoopDelayMs: number;

@@ -29,11 +29,11 @@ export interface SfuOptions {
   stallAfterMs?: number;
   /** A show stalled this long ends with reason `stalled` (default 30 s). */
   stallEndMs?: number;
-  /** Share of one core (0..1) a worker's event loop may be busy and still admit viewer joins (default 0.8). */
+  /** Share of one core (0..1) a worker may use (CPU time per wall time) and still admit viewer joins (default 0.8). */
   joinCpuBudget?: number;
-  /** Viewer joins that may be connecting at once per worker; more wait in line up to 1 s (default 4). */
+  /** Viewer joins that may be connecting at once per worker; more wait in line up to 5 s (default 8). */
   maxConnectingJoins?: number;
-  /** Event-loop delay (ms) of a worker above which viewer joins are refused (default 50). */
+  /** Event-loop delay (ms) of a worker above which viewer joins are refused (default 250). */
   maxJoinLoopDelayMs?: number;
 }
 

@@ -123,7 +123,7 @@ const schema = z.object({
   /** A stalled show whose media does not come back within this long ends. */
   SFU_STALL_END_SECONDS: z.coerce.number({ error: 'expected seconds' }).int('expected a whole number')
     .min(5, 'expected 5 to 600 seconds').max(600, 'expected 5 to 600 seconds').default(30),
-  /** Percent of one core an SFU worker may be busy and still admit viewer joins; above it WHEP answers 503 with Retry-After. */
+  /** Percent of one core an SFU worker may use and still admit viewer joins; above it (or with its event loop lagging) WHEP answers 503 with Retry-After. */
   SFU_JOIN_CPU_PERCENT: z.coerce.number({ error: 'expected a percentage' }).int('expected a whole number')
     .min(10, 'expected 10 to 100 percent').max(100, 'expected 10 to 100 percent').default(80),
 });

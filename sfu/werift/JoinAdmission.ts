@@ -5,8 +5,11 @@
  * loop with every join (SDP, ICE, the DTLS handshake's key exchange). A loop
  * past a full core answers the publisher's consent checks late, the
  * publisher's ICE expires and the show dies for everyone. So a join is
- * admitted only while the loop has room under a budget (event-loop
- * utilization and event-loop delay, measured), with a cap on joins still
+ * admitted only while the process has room under a budget of one core
+ * (measured: the larger of its CPU time per wall time and its event-loop
+ * utilization; on a host whose cores are contended the CPU share reads low
+ * while the loop is busy waiting for the CPU), and while its event loop
+ * answers in time (event-loop delay), with a cap on joins still
  * connecting (their cost lands before the measurement sees it: more wait in
  * line, briefly); otherwise it is refused with
  * SFU_OVERLOADED (HTTP 503 + Retry-After) and the client retries later.
@@ -14,27 +17,36 @@
  * before its own work starts.
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import process from 'node:process';
 import { SfuError } from '../errors.ts';
 
 export interface JoinAdmissionOptions {
-  /** Share of one core (0..1) this process's event loop may be busy and still take joins. */
+  /** Share of one core (0..1) this process may use (CPU time or event-loop busy time per wall time) and still take joins. */
   cpuBudget: number;
   /** Joins that may be connecting (answered, DTLS not done) at once; more wait in line. */
   maxConnecting: number;
   /** Longest a join waits in line for a connecting slot before it is refused, ms. */
   queueTimeoutMs: number;
-  /** Event-loop delay (ms, worst over the last sample) above which joins are refused: the publisher's STUN waits that long. */
+  /** Event-loop delay (ms, worst over the last sample) above which joins are refused: the publisher's STUN waited that long. */
   maxLoopDelayMs: number;
 }
 
-/** How often the loop's utilization is sampled, ms. */
+/** How often CPU time and loop delay are sampled, ms. */
 const SAMPLE_MS = 250;
+/**
+ * The budget is compared with the mean over this many samples (1 s): one busy
+ * moment (a publisher's handshake, a GC) is no overload, a second of it is.
+ */
+const WINDOW_SAMPLES = 4;
 
 export class JoinAdmission {
   readonly #options: JoinAdmissionOptions;
   readonly #timer: NodeJS.Timeout;
-  #last = performance.eventLoopUtilization();
+  #lastCpu = process.cpuUsage();
+  #lastAt = performance.now();
+  #lastLoop = performance.eventLoopUtilization();
   readonly #delay = monitorEventLoopDelay({ resolution: 10 });
+  readonly #samples: number[] = [];
   #load = 0;
   #delayMs = 0;
   #worstDelayMs = 0;
@@ -53,7 +65,7 @@ export class JoinAdmission {
     this.#timer.unref();
   }
 
-  /** Event-loop utilization, 0..1, smoothed over about a second. */
+  /** The larger of CPU time per wall time and event-loop utilization, 0..1 of one core, the mean over the last second. */
   get load(): number { return this.#load; }
   /** Worst event-loop delay over the last sample, ms. */
   get loopDelayMs(): number { return this.#delayMs; }
@@ -65,18 +77,28 @@ export class JoinAdmission {
   get connecting(): number { return this.#connecting; }
 
   #sample(): void {
-    const now = performance.eventLoopUtilization();
-    const window = performance.eventLoopUtilization(now, this.#last);
-    this.#last = now;
-    // Rises at once, falls over ~1 s: a burst is refused right away, room comes back gradually.
-    this.#load = Math.max(window.utilization, this.#load * 0.75 + window.utilization * 0.25);
+    const cpu = process.cpuUsage();
+    const at = performance.now();
+    const usedMicros = cpu.user - this.#lastCpu.user + cpu.system - this.#lastCpu.system;
+    const share = at > this.#lastAt ? usedMicros / 1000 / (at - this.#lastAt) : 0;
+    this.#lastCpu = cpu;
+    this.#lastAt = at;
+    const loop = performance.eventLoopUtilization();
+    const busy = performance.eventLoopUtilization(loop, this.#lastLoop).utilization;
+    this.#lastLoop = loop;
+    this.#samples.push(Math.max(share, busy));
+    if (this.#samples.length > WINDOW_SAMPLES) this.#samples.shift();
+    this.#load = this.#samples.reduce((a, b) => a + b, 0) / this.#samples.length;
     this.#delayMs = this.#delay.max / 1e6;
     this.#worstDelayMs = Math.max(this.#worstDelayMs, this.#delayMs);
     this.#delay.reset();
   }
 
-  #overloaded(): boolean {
-    return this.#load > this.#options.cpuBudget || this.#delayMs > this.#options.maxLoopDelayMs;
+  /** Why a join cannot be taken now, or undefined when it can. */
+  #overloaded(): string | undefined {
+    if (this.#load > this.#options.cpuBudget) return 'this SFU worker is at its CPU budget';
+    if (this.#delayMs > this.#options.maxLoopDelayMs) return 'this SFU worker answers its publishers late';
+    return undefined;
   }
 
   #refuse(why: string): never {
@@ -90,7 +112,8 @@ export class JoinAdmission {
    */
   async admit(): Promise<() => void> {
     if (this.#closed) throw new SfuError('SFU_CLOSED', 'the SFU is shutting down');
-    if (this.#overloaded()) this.#refuse('this SFU worker is at its CPU budget');
+    const busy = this.#overloaded();
+    if (busy) this.#refuse(busy);
     if (this.#connecting >= this.#options.maxConnecting) {
       const admitted = await new Promise<boolean>((resolve) => {
         const entry = {
@@ -102,7 +125,8 @@ export class JoinAdmission {
       if (this.#closed) throw new SfuError('SFU_CLOSED', 'the SFU is shutting down');
       if (!admitted) this.#refuse('too many viewers are connecting to this SFU worker');
       // Its turn came: the budget may have been spent meanwhile.
-      if (this.#overloaded()) { this.#next(); this.#refuse('this SFU worker is at its CPU budget'); }
+      const spent = this.#overloaded();
+      if (spent) { this.#next(); this.#refuse(spent); }
     }
     this.#connecting++;
     let released = false;

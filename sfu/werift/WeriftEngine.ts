@@ -29,11 +29,11 @@ export interface WeriftEngineOptions extends NetworkOptions {
   stallAfterMs?: number;
   /** A show stalled this long ends with reason `stalled` (default 30 s). */
   stallEndMs?: number;
-  /** Share of one core (0..1) this engine's event loop may be busy and still admit viewer joins (default 0.8). */
+  /** Share of one core (0..1) this engine's process may use and still admit viewer joins (default 0.8). */
   joinCpuBudget?: number;
-  /** Viewer joins that may be connecting at once; more wait in line up to 1 s, then are refused (default 4). */
+  /** Viewer joins that may be connecting at once; more wait in line up to 5 s, then are refused (default 8). */
   maxConnectingJoins?: number;
-  /** Event-loop delay (ms) above which viewer joins are refused (default 50). */
+  /** Event-loop delay (ms) above which viewer joins are refused (default 250, half a publisher's 500 ms consent timeout). */
   maxJoinLoopDelayMs?: number;
 }
 
@@ -51,9 +51,9 @@ export class WeriftEngine implements SfuEngine {
     this.#options = options;
     this.#admission = new JoinAdmission({
       cpuBudget: options.joinCpuBudget ?? 0.8,
-      maxConnecting: options.maxConnectingJoins ?? 4,
-      queueTimeoutMs: 1000,
-      maxLoopDelayMs: options.maxJoinLoopDelayMs ?? 50,
+      maxConnecting: options.maxConnectingJoins ?? 8,
+      queueTimeoutMs: 5000,
+      maxLoopDelayMs: options.maxJoinLoopDelayMs ?? 250,
     });
     installFastHeaders();
   }
@@ -239,7 +239,7 @@ export class WeriftEngine implements SfuEngine {
       cpuMicros: cpu.user + cpu.system,
       cpuSystemMicros: cpu.system,
       forwardedPackets: forwarded,
-      loopUtilization: this.#admission.load,
+      cpuLoad: this.#admission.load,
       loopDelayMs: this.#admission.loopDelayMs,
       worstLoopDelayMs: this.#admission.worstLoopDelayMs,
       joinsRefused: this.#admission.refused,
