@@ -21,6 +21,7 @@ export type CloseReason =
   | 'replaced'       // a new publisher took over the show
   | 'show-ended'     // the publisher left, so the viewer has nothing to watch
   | 'worker-died'    // the worker process crashed: reconnect
+  | 'stalled'        // the publisher's media stopped and did not come back in time
   | 'engine-closed'; // the SFU is shutting down
 
 export interface PublishRequest {
@@ -95,6 +96,13 @@ export interface WorkerStats {
   /** Of which in the kernel (system time), microseconds. */
   cpuSystemMicros: number;
   forwardedPackets: number;
+  /** The worker's load, 0..1 of a core: the larger of CPU time and event-loop busy time per wall time, mean over the last second (what join admission compares with its budget). */
+  cpuLoad: number;
+  /** Worst event-loop delay over the last ~250 ms, and since the worker started, ms: how late a publisher's packet or STUN check could be handled. */
+  loopDelayMs: number;
+  worstLoopDelayMs: number;
+  /** Viewer joins refused (SFU_OVERLOADED) since the worker started. */
+  joinsRefused: number;
 }
 
 export interface ViewerInfo {
@@ -108,6 +116,13 @@ export interface ViewerInfo {
 export interface SfuEngineEvents {
   /** A publisher connected (media flowing): the show can be listed as live. */
   showstarted: [showId: string];
+  /**
+   * The publisher's media stopped (no packet for the engine's stall time) while its connection
+   * looks up: viewers get nothing. Ends with `showresumed`, or `showended` (`stalled`) in time.
+   */
+  showstalled: [showId: string];
+  /** Media flows again after `showstalled`. */
+  showresumed: [showId: string];
   /** The publisher is gone; viewers of the show have been closed. */
   showended: [showId: string, reason: CloseReason];
   /** The number of connected viewers of a show changed. */

@@ -17,6 +17,7 @@ export type SfuErrorCode =
   | 'SFU_METHOD_NOT_ALLOWED'
   | 'SFU_BODY_TOO_LARGE'
   | 'SFU_UNAVAILABLE'
+  | 'SFU_OVERLOADED'
   | 'SFU_CLOSED'
   | 'SFU_INTERNAL';
 
@@ -34,8 +35,15 @@ export const sfuErrorStatus: Record<SfuErrorCode, number> = {
   SFU_METHOD_NOT_ALLOWED: 405,
   SFU_BODY_TOO_LARGE: 413,
   SFU_UNAVAILABLE: 503,
+  SFU_OVERLOADED: 503,
   SFU_CLOSED: 503,
   SFU_INTERNAL: 500,
+};
+
+/** Seconds a client waits before retrying a request refused with this code (HTTP `Retry-After`). */
+export const sfuRetryAfterSeconds: Partial<Record<SfuErrorCode, number>> = {
+  SFU_OVERLOADED: 2,
+  SFU_UNAVAILABLE: 1,
 };
 
 export class SfuError extends PlatformError<SfuErrorCode> {

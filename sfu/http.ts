@@ -8,11 +8,12 @@
  *   GET    /whip/:showId/:resourceId/events   server-sent events: `reconnect`, `closed`
  *   (same under /whep; plus POST /whep/:showId/:resourceId/layer {"layer": "auto"|"high"|"medium"|"low"})
  *
- * Every error is `{ error: { code, message } }` with a stable SfuError code.
+ * Every error is `{ error: { code, message } }` with a stable SfuError code; a 503 carries `Retry-After`
+ * (SFU_OVERLOADED: the worker holding the show is at its CPU budget for joins, see werift/JoinAdmission.ts).
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { LAYER_PREFERENCES, type LayerPreference, type ResourceRole, type SfuEngine } from './engine.ts';
-import { SfuError } from './errors.ts';
+import { SfuError, sfuRetryAfterSeconds } from './errors.ts';
 import { isValidShowId, verifySfuToken, type SfuTokenKind } from './tokens.ts';
 import { MAX_SDP_BYTES } from './werift/sdp.ts';
 
@@ -53,13 +54,15 @@ function cors(res: Response): void {
   res.setHeader('Access-Control-Allow-Origin', '*');
   res.setHeader('Access-Control-Allow-Methods', 'POST, GET, DELETE, PATCH, OPTIONS');
   res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, If-Match');
-  res.setHeader('Access-Control-Expose-Headers', 'Location, Link, ETag, Accept-Patch');
+  res.setHeader('Access-Control-Expose-Headers', 'Location, Link, ETag, Accept-Patch, Retry-After');
 }
 
 function sendError(res: Response, err: unknown): void {
   const e = err instanceof SfuError ? err : new SfuError('SFU_INTERNAL', 'internal SFU error', { cause: err });
   if (res.headersSent) { res.end(); return; }
   cors(res);
+  const retryAfter = sfuRetryAfterSeconds[e.code];
+  if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
   res.status(e.status).json({ error: e.toJSON() });
 }
 

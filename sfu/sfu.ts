@@ -25,6 +25,16 @@ export interface SfuOptions {
   keyframeIntervalMs?: number;
   /** REMB cap sent to publishers, bps (default 4 Mbps). */
   maxPublisherBitrate?: number;
+  /** No publisher packet for this long marks a show stalled (default 3 s). */
+  stallAfterMs?: number;
+  /** A show stalled this long ends with reason `stalled` (default 30 s). */
+  stallEndMs?: number;
+  /** Share of one core (0..1) a worker may use (CPU time per wall time) and still admit viewer joins (default 0.8). */
+  joinCpuBudget?: number;
+  /** Viewer joins that may be connecting at once per worker; more wait in line up to 5 s (default 8). */
+  maxConnectingJoins?: number;
+  /** Event-loop delay (ms) of a worker above which viewer joins are refused (default 250). */
+  maxJoinLoopDelayMs?: number;
 }
 
 export interface Sfu {
@@ -47,6 +57,11 @@ export async function createSfu(options: SfuOptions = {}): Promise<Sfu> {
     ...(listenIp ? { listenIp } : {}),
     ...(options.keyframeIntervalMs ? { keyframeIntervalMs: options.keyframeIntervalMs } : {}),
     ...(options.maxPublisherBitrate ? { maxPublisherBitrate: options.maxPublisherBitrate } : {}),
+    ...(options.stallAfterMs ? { stallAfterMs: options.stallAfterMs } : {}),
+    ...(options.stallEndMs ? { stallEndMs: options.stallEndMs } : {}),
+    ...(options.joinCpuBudget ? { joinCpuBudget: options.joinCpuBudget } : {}),
+    ...(options.maxConnectingJoins ? { maxConnectingJoins: options.maxConnectingJoins } : {}),
+    ...(options.maxJoinLoopDelayMs ? { maxJoinLoopDelayMs: options.maxJoinLoopDelayMs } : {}),
   };
   if (workers === 0) {
     const engine = new WeriftEngine({ ...engineOptions, ...(options.rtcPortRange ? { rtcPortRange: options.rtcPortRange } : {}) });

@@ -123,6 +123,17 @@ const schema = z.object({
   /** How often the settlement watcher polls the chain for close requests. */
   WATCHER_POLL_SECONDS: z.coerce.number({ error: 'expected seconds' }).int('expected a whole number')
     .min(1, 'expected 1 to 600 seconds').max(600, 'expected 1 to 600 seconds').default(5),
+
+  // SFU ingest health and join admission (issue 14).
+  /** No packet from a publisher for this long marks its show stalled: off the directory, viewers and model told. */
+  SFU_STALL_SECONDS: z.coerce.number({ error: 'expected seconds' }).int('expected a whole number')
+    .min(1, 'expected 1 to 60 seconds').max(60, 'expected 1 to 60 seconds').default(3),
+  /** A stalled show whose media does not come back within this long ends. */
+  SFU_STALL_END_SECONDS: z.coerce.number({ error: 'expected seconds' }).int('expected a whole number')
+    .min(5, 'expected 5 to 600 seconds').max(600, 'expected 5 to 600 seconds').default(30),
+  /** Percent of one core an SFU worker may use and still admit viewer joins; above it (or with its event loop lagging) WHEP answers 503 with Retry-After. */
+  SFU_JOIN_CPU_PERCENT: z.coerce.number({ error: 'expected a percentage' }).int('expected a whole number')
+    .min(10, 'expected 10 to 100 percent').max(100, 'expected 10 to 100 percent').default(80),
 });
 
 export type Env = z.infer<typeof schema>;

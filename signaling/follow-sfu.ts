@@ -9,6 +9,11 @@
  * - `viewercount`: the show's viewer count, written to the store once (here,
  *   on the node whose engine hosts the show) and pushed; with the Redis
  *   adapter that one emit reaches the sockets of every node.
+ * - `showstalled` / `showresumed`: the publisher's media stopped (or came
+ *   back) while its connection looked up; the model drops to `online` (so the
+ *   directory sends nobody to a show without media) and the show's room, its
+ *   viewers and model, gets `show:stalled`. The engine ends a show stalled too
+ *   long (`showended`, reason `stalled`): signaling ends it then.
  * - `showended`: see `#ended` for the one way a show ends.
  *
  * One show's events are applied in the order the engine emitted them, so a
@@ -16,7 +21,7 @@
  */
 import type { TypedEmitter } from '../sfu/emitter.ts';
 import type { CloseReason, SfuEngineEvents } from '../sfu/engine.ts';
-import type { Ctx, SfuControl } from './context.ts';
+import { rooms, type Ctx, type SfuControl } from './context.ts';
 import { endShow, scheduleViewerPush, setStatus } from './presence.ts';
 
 /** The engine events signaling follows: an in-process SfuEngine's `events`. */
@@ -40,11 +45,15 @@ export class SfuFollower {
     sfu.events.on('showstarted', this.#onStarted);
     sfu.events.on('showended', this.#onEnded);
     sfu.events.on('viewercount', this.#onCount);
+    sfu.events.on('showstalled', this.#onStalled);
+    sfu.events.on('showresumed', this.#onResumed);
   }
 
   readonly #onStarted = (showId: string): void => this.#enqueue(showId, 'showstarted', () => this.#started(showId));
   readonly #onEnded = (showId: string, reason: CloseReason): void => this.#enqueue(showId, 'showended', () => this.#ended(showId, reason));
   readonly #onCount = (showId: string, count: number): void => this.#enqueue(showId, 'viewercount', () => this.#counted(showId, count));
+  readonly #onStalled = (showId: string): void => this.#enqueue(showId, 'showstalled', () => this.#stalled(showId, true));
+  readonly #onResumed = (showId: string): void => this.#enqueue(showId, 'showresumed', () => this.#stalled(showId, false));
 
   #enqueue(showId: string, event: string, work: () => Promise<void>): void {
     if (this.#closed) return;
@@ -89,6 +98,10 @@ export class SfuFollower {
       await endShow(this.#ctx, showId, 'ended');
       return;
     }
+    if (reason === 'stalled') {
+      await endShow(this.#ctx, showId, 'disconnected');
+      return;
+    }
     await store.setViewerCount(showId, 0, tuning.presenceTtlMs);
     const presence = await store.getPresence(show.model);
     if (presence?.showId === showId && presence.status === 'public') {
@@ -96,6 +109,18 @@ export class SfuFollower {
       this.#ctx.logger.info({ showId, model: presence.pseudonym, reason }, 'show media lost');
     }
     scheduleViewerPush(this.#ctx, showId, show.model);
+  }
+
+  async #stalled(showId: string, stalled: boolean): Promise<void> {
+    const show = await this.#ctx.store.getShow(showId);
+    if (!show) return;
+    const presence = await this.#ctx.store.getPresence(show.model);
+    if (presence?.showId === showId && presence.status === (stalled ? 'public' : 'online')) {
+      await setStatus(this.#ctx, show.model, presence.pseudonym, stalled ? 'online' : 'public', showId);
+    }
+    this.#ctx.io.to([rooms.show(showId), rooms.identity(show.model)]).emit('show:stalled', { showId, stalled });
+    if (stalled) this.#ctx.logger.warn({ showId, model: presence?.pseudonym }, 'show stalled: no media from the publisher');
+    else this.#ctx.logger.info({ showId, model: presence?.pseudonym }, 'show media resumed');
   }
 
   async #counted(showId: string, count: number): Promise<void> {
@@ -113,5 +138,7 @@ export class SfuFollower {
     this.#sfu.events.off('showstarted', this.#onStarted);
     this.#sfu.events.off('showended', this.#onEnded);
     this.#sfu.events.off('viewercount', this.#onCount);
+    this.#sfu.events.off('showstalled', this.#onStalled);
+    this.#sfu.events.off('showresumed', this.#onResumed);
   }
 }

@@ -29,10 +29,10 @@ async function main(): Promise<void> {
   console.log(platform.banner());
 
   let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
+  const stop = (why: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${signal}: stopping…`);
+    console.log(`\n${why}: stopping…`);
     // A stuck part must not keep the process (and its children) alive forever.
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
@@ -40,6 +40,21 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  watchLauncher(stop);
+}
+
+/**
+ * Under `npm start` (the script `exec`s node, so npm is the parent), a launcher
+ * that dies without passing a signal on (SIGKILL, a crash) would leave the
+ * platform running as an orphan holding its ports: when the parent changes,
+ * stop. Started directly (a process manager, a container's init), the parent is
+ * the supervisor, which signals node itself.
+ */
+function watchLauncher(stop: (why: string) => void): void {
+  if (process.env.npm_lifecycle_event !== 'start') return;
+  const launcher = process.ppid;
+  const timer = setInterval(() => { if (process.ppid !== launcher) stop('npm start exited'); }, 500);
+  timer.unref();
 }
 
 await main();

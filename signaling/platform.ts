@@ -138,6 +138,7 @@ export async function startPlatform(given: Config): Promise<Platform> {
       workers: config.SFU_WORKERS,
       listenIp: config.HOST,
       announcedIp: config.SFU_ANNOUNCED_IP,
+      stallAfterMs: config.SFU_STALL_SECONDS * 1000, stallEndMs: config.SFU_STALL_END_SECONDS * 1000, joinCpuBudget: config.SFU_JOIN_CPU_PERCENT / 100,
     });
     stack.push(() => media.close());
     const sfu = media.engine;

@@ -305,6 +305,12 @@ export interface ServerToClient {
   'directory:update': (entry: DirectoryEntry) => void;
   'show:ended': (e: { showId: string; reason: EndReason }) => void;
   'show:viewers': (e: { showId: string; viewers: number }) => void;
+  /**
+   * To a show's viewers and its model: the publisher's media stopped reaching the SFU (`stalled: true`; the show
+   * leaves the directory's public list), or flows again (`stalled: false`). Without media for SFU_STALL_END_SECONDS
+   * the show ends (`show:ended`, reason `disconnected`).
+   */
+  'show:stalled': (e: { showId: string; stalled: boolean }) => void;
   'chat:message': (m: ChatMessage) => void;
   'chat:slowMode': (e: { showId: string; seconds: number }) => void;
   'chat:moderated': (e: { showId: string | null; action: 'muted' | 'banned' | 'unbanned'; target: string; until?: number }) => void;

@@ -11,10 +11,13 @@ export class WhipError extends Error {
   readonly code: string;
   /** HTTP status, 0 when the request did not reach the server. */
   readonly status: number;
-  constructor(code: string, message: string, status: number) {
+  /** Seconds the server asked to wait before retrying (`Retry-After` of a 503), else undefined. */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(code: string, message: string, status: number, retryAfterSeconds?: number) {
     super(message);
     this.code = code;
     this.status = status;
+    this.retryAfterSeconds = retryAfterSeconds;
     this.name = 'WhipError';
   }
 }
@@ -74,7 +77,8 @@ async function exchange(pc: RTCPeerConnection, endpoint: string, token: string):
       code = body.error?.code ?? code;
       message = body.error?.message ?? message;
     } catch { /* not JSON */ }
-    throw new WhipError(code, message, res.status);
+    const retryAfter = Number(res.headers.get('retry-after'));
+    throw new WhipError(code, message, res.status, res.status === 503 && retryAfter > 0 ? retryAfter : undefined);
   }
   const location = res.headers.get('location');
   const resourceUrl = location ? new URL(location, endpoint).href : endpoint;
@@ -109,8 +113,28 @@ export async function whipPublish(endpoint: string, token: string, stream: Media
   return exchange(pc, endpoint, token);
 }
 
-/** Play from a WHEP endpoint; `onStream` receives the remote stream as soon as a track arrives. */
+/** Longest wait, and number of attempts, for a WHEP join the SFU refused for now (503 SFU_OVERLOADED + Retry-After). */
+const MAX_RETRY_AFTER_SECONDS = 30;
+const MAX_JOIN_ATTEMPTS = 6;
+
+/**
+ * Play from a WHEP endpoint; `onStream` receives the remote stream as soon as a track arrives. A worker at its
+ * CPU budget refuses joins with 503 and Retry-After (the publisher's media comes first): wait that long, with
+ * jitter so a refused crowd does not come back at once, and offer again.
+ */
 export async function whepPlay(endpoint: string, token: string, onStream: (stream: MediaStream) => void, options: { iceServers?: RTCIceServer[] } = {}): Promise<WhipSession> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await whepOnce(endpoint, token, onStream, options);
+    } catch (err) {
+      if (!(err instanceof WhipError) || err.retryAfterSeconds === undefined || attempt >= MAX_JOIN_ATTEMPTS) throw err;
+      const seconds = Math.min(err.retryAfterSeconds, MAX_RETRY_AFTER_SECONDS) * (1 + Math.random() * 0.5);
+      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    }
+  }
+}
+
+async function whepOnce(endpoint: string, token: string, onStream: (stream: MediaStream) => void, options: { iceServers?: RTCIceServer[] }): Promise<WhipSession> {
   const pc = new RTCPeerConnection({ iceServers: options.iceServers ?? [] });
   const stream = new MediaStream();
   pc.addTransceiver('video', { direction: 'recvonly' });

@@ -10,6 +10,7 @@ import type {
 import { SfuError } from '../errors.ts';
 import { isValidShowId } from '../tokens.ts';
 import { installFastHeaders } from './fastHeaders.ts';
+import { JoinAdmission } from './JoinAdmission.ts';
 import type { NetworkOptions } from './peerConfig.ts';
 import { LAYER_NAMES, WeriftPublisher } from './WeriftPublisher.ts';
 import { WeriftShow } from './WeriftShow.ts';
@@ -24,6 +25,16 @@ export interface WeriftEngineOptions extends NetworkOptions {
   connectTimeoutMs?: number;
   /** Index of the worker running this engine (stats). */
   worker?: number;
+  /** No publisher packet for this long marks a show stalled (default 3 s). */
+  stallAfterMs?: number;
+  /** A show stalled this long ends with reason `stalled` (default 30 s). */
+  stallEndMs?: number;
+  /** Share of one core (0..1) this engine's process may use and still admit viewer joins (default 0.8). */
+  joinCpuBudget?: number;
+  /** Viewer joins that may be connecting at once; more wait in line up to 5 s, then are refused (default 8). */
+  maxConnectingJoins?: number;
+  /** Event-loop delay (ms) above which viewer joins are refused (default 250, half a publisher's 500 ms consent timeout). */
+  maxJoinLoopDelayMs?: number;
 }
 
 export class WeriftEngine implements SfuEngine {
@@ -33,10 +44,17 @@ export class WeriftEngine implements SfuEngine {
   readonly #publishers = new Map<string, WeriftPublisher>();
   readonly #shows = new Map<string, WeriftShow>();
   readonly #viewers = new Map<string, WeriftViewer>();
+  readonly #admission: JoinAdmission;
   #closed = false;
 
   constructor(options: WeriftEngineOptions = {}) {
     this.#options = options;
+    this.#admission = new JoinAdmission({
+      cpuBudget: options.joinCpuBudget ?? 0.8,
+      maxConnecting: options.maxConnectingJoins ?? 8,
+      queueTimeoutMs: 5000,
+      maxLoopDelayMs: options.maxJoinLoopDelayMs ?? 250,
+    });
     installFastHeaders();
   }
 
@@ -84,9 +102,16 @@ export class WeriftEngine implements SfuEngine {
         showId,
         keyframeIntervalMs: this.#options.keyframeIntervalMs ?? 300,
         worker: this.#options.worker ?? 0,
+        stallAfterMs: this.#options.stallAfterMs ?? 3000,
+        stallEndMs: this.#options.stallEndMs ?? 30_000,
       });
       this.#shows.set(showId, show);
       show.events.on('viewercount', (n) => this.events.emit('viewercount', showId, n));
+      show.events.on('stalled', () => {
+        console.warn(`sfu: show ${showId} stalled: no media from its publisher`);
+        this.events.emit('showstalled', showId);
+      });
+      show.events.on('resumed', () => this.events.emit('showresumed', showId));
       this.events.emit('showstarted', showId);
     });
     publisher.events.on('close', (reason) => {
@@ -112,6 +137,17 @@ export class WeriftEngine implements SfuEngine {
     this.#check(request.showId);
     const show = this.#shows.get(request.showId);
     if (!show || show.closed) throw new SfuError('SFU_UNKNOWN_SHOW', 'nobody is publishing this show');
+    const release = await this.#admission.admit();
+    try {
+      return await this.#join(show, request, release);
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  async #join(show: WeriftShow, request: ViewRequest, release: () => void): Promise<SessionAnswer> {
+    if (show.closed) throw new SfuError('SFU_UNKNOWN_SHOW', 'the show ended');
     const viewer = new WeriftViewer({
       showId: request.showId,
       network: this.#options,
@@ -131,7 +167,9 @@ export class WeriftEngine implements SfuEngine {
       throw new SfuError('SFU_UNKNOWN_SHOW', 'the show ended');
     }
     this.#viewers.set(viewer.id, viewer);
+    viewer.events.on('connected', release);
     viewer.events.on('close', (reason) => {
+      release();
       this.#viewers.delete(viewer.id);
       this.events.emit('resourceclosed', viewer.showId, viewer.id, 'viewer', reason);
     });
@@ -201,12 +239,17 @@ export class WeriftEngine implements SfuEngine {
       cpuMicros: cpu.user + cpu.system,
       cpuSystemMicros: cpu.system,
       forwardedPackets: forwarded,
+      cpuLoad: this.#admission.load,
+      loopDelayMs: this.#admission.loopDelayMs,
+      worstLoopDelayMs: this.#admission.worstLoopDelayMs,
+      joinsRefused: this.#admission.refused,
     }];
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#admission.close();
     const shows = [...this.#shows.values()];
     await Promise.all(shows.map((s) => this.#endShow(s, 'engine-closed')));
     await Promise.all([...this.#publishers.values()].map((p) => p.close('engine-closed')));

@@ -43,11 +43,15 @@ export interface WeriftShowOptions {
   keyframeIntervalMs: number;
   /** Worker index, for stats. */
   worker: number;
+  /** No publisher packet for this long marks the show stalled. */
+  stallAfterMs: number;
+  /** A show stalled this long ends: the publisher is closed with reason `stalled`. */
+  stallEndMs: number;
 }
 
 export class WeriftShow {
   readonly showId: string;
-  readonly events = new TypedEmitter<{ viewercount: [number]; close: [CloseReason] }>();
+  readonly events = new TypedEmitter<{ viewercount: [number]; stalled: []; resumed: []; close: [CloseReason] }>();
   readonly publisher: WeriftPublisher;
   readonly keyframes: KeyframeRequester;
   #viewers: WeriftViewer[] = [];
@@ -65,6 +69,10 @@ export class WeriftShow {
   #forwardedBytesAtWindow = 0;
   forwardedBitrate = 0;
   #lossCap = new Map<WeriftViewer, { cap: number; goodSince: number }>();
+  /** When the last publisher packet (any layer or audio) arrived; starts at connection. */
+  #lastMediaAt = performance.now();
+  /** When the show was marked stalled (-1: media flowing). */
+  #stalledAt = -1;
 
   constructor(publisher: WeriftPublisher, options: WeriftShowOptions) {
     this.showId = options.showId;
@@ -82,6 +90,7 @@ export class WeriftShow {
 
   get viewers(): readonly WeriftViewer[] { return this.#viewers; }
   get closed(): boolean { return this.#closed; }
+  get stalled(): boolean { return this.#stalledAt >= 0; }
 
   #onVideo(layer: number, packet: RtpPacket, keyframe: boolean): void {
     if (packet.payload.length > MAX_FORWARD_PAYLOAD) { this.oversizeDropped++; return; }
@@ -93,6 +102,7 @@ export class WeriftShow {
     info.packet = packet;
     info.keyframe = keyframe;
     info.receivedAt = performance.now();
+    this.#lastMediaAt = info.receivedAt;
     if (this.publisher.videoCodec === 'vp8') {
       const o = vp8PictureIdOffsets(packet.payload);
       info.pidOffset = o.pid;
@@ -162,6 +172,7 @@ export class WeriftShow {
     const batch = this.#batch;
     let sent = 0;
     const now = performance.now();
+    this.#lastMediaAt = now;
     for (let i = 0; i < viewers.length; i++) sent += viewers[i]!.forwardAudio(packet, now, batch);
     if (batch) sent += batch.flush(packet.payload, -1, false);
     this.forwardedPackets += sent;
@@ -235,8 +246,29 @@ export class WeriftShow {
     }
   }
 
+  /**
+   * A publisher whose ICE expired on its side (e.g. its consent checks were
+   * answered too late) stops sending while our side still looks connected:
+   * only the missing packets tell. Checked on the stats tick, not per packet.
+   */
+  #checkStall(now: number): void {
+    const silentFor = now - this.#lastMediaAt;
+    if (this.#stalledAt < 0) {
+      if (silentFor < this.#options.stallAfterMs) return;
+      this.#stalledAt = now;
+      this.events.emit('stalled');
+    } else if (silentFor < this.#options.stallAfterMs) {
+      this.#stalledAt = -1;
+      this.events.emit('resumed');
+    } else if (now - this.#stalledAt >= this.#options.stallEndMs) {
+      void this.publisher.close('stalled');
+    }
+  }
+
   #tick(): void {
     const now = performance.now();
+    this.#checkStall(now);
+    if (this.#closed) return;
     for (const v of this.#viewers) {
       if (v.preference === 'auto') {
         let s = this.#lossCap.get(v);

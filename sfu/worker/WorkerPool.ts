@@ -88,6 +88,8 @@ export class WorkerPool implements SfuEngine {
       this.events.emit('showended', showId, reason);
     });
     handle.events.on('viewercount', (showId, count) => this.events.emit('viewercount', showId, count));
+    handle.events.on('showstalled', (showId) => this.events.emit('showstalled', showId));
+    handle.events.on('showresumed', (showId) => this.events.emit('showresumed', showId));
     handle.events.on('resourceclosed', (showId, resourceId, role, reason) => {
       const r = this.#resources.get(resourceId);
       if (r && r.worker === i) {

@@ -16,6 +16,8 @@ process.on('message', (msg: ToWorker) => {
   if (msg.type === 'init') {
     engine = new WeriftEngine(msg.options);
     engine.events.on('showstarted', (...args) => send({ type: 'event', name: 'showstarted', args }));
+    engine.events.on('showstalled', (...args) => send({ type: 'event', name: 'showstalled', args }));
+    engine.events.on('showresumed', (...args) => send({ type: 'event', name: 'showresumed', args }));
     engine.events.on('showended', (...args) => send({ type: 'event', name: 'showended', args }));
     engine.events.on('viewercount', (...args) => send({ type: 'event', name: 'viewercount', args }));
     engine.events.on('resourceclosed', (...args) => send({ type: 'event', name: 'resourceclosed', args }));

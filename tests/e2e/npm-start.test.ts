@@ -99,6 +99,62 @@ start('comes up healthy, prints where to go, and SIGTERM leaves no process behin
   }
 });
 
+/**
+ * The real npm path: npm runs `prestart` (the client build), then the start script; a terminal or a process
+ * manager signals npm's pid, not node's. After `signal` to npm, every process of its tree (node main, the SFU
+ * workers, coturn when it runs) is gone within a few seconds and the port is free.
+ */
+async function npmStartStopsOn(signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+  let out = '';
+  const npm = spawn('npm', ['start', '--silent'], {
+    cwd: root,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', CHAIN_PORT: '0', SFU_WORKERS: '2', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  npm.stdout!.on('data', (d: Buffer) => { out += d; });
+  npm.stderr!.on('data', (d: Buffer) => { out += d; });
+  let tree: number[] = [];
+  try {
+    const deadline = Date.now() + 120_000;
+    let url = '';
+    while (!url && Date.now() < deadline && npm.exitCode === null) {
+      url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(url, `no URL printed:\n${out}`);
+    let health = 0;
+    while (health !== 200 && Date.now() < deadline) {
+      health = await fetch(`${url}/healthz`).then((r) => r.status, () => 0);
+      if (health !== 200) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.is(health, 200);
+    tree = descendants(npm.pid!);
+    const commands = tree.map((pid) => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '); } catch { return ''; } });
+    assert.ok(commands.some((c) => c.includes('signaling/main.ts')), `node signaling/main.ts is not in npm's tree: ${commands.join(' | ')}`);
+    assert.ok(commands.filter((c) => c.includes('sfu/worker/main.ts')).length >= 2, `expected 2 SFU workers in npm's tree: ${commands.join(' | ')}`);
+
+    process.kill(npm.pid!, signal);
+    await exited(npm, 15_000);
+    // Every process npm started (node main, SFU workers, coturn when it runs) is gone within a few seconds.
+    const until = Date.now() + 5_000;
+    let survivors = tree.filter(alive);
+    while (survivors.length && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 100));
+      survivors = tree.filter(alive);
+    }
+    const left = survivors.map((pid) => { try { return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`; } catch { return String(pid); } });
+    assert.equal(left, [], `processes left behind after ${signal} to npm: ${left.join(' | ')}`);
+    assert.is(await fetch(`${url}/healthz`).then((r) => r.status, () => 0), 0, 'the port is closed');
+  } finally {
+    if (npm.exitCode === null) npm.kill('SIGKILL');
+    for (const pid of tree) if (alive(pid)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+}
+
+start('kill -TERM of the `npm start` process stops the whole tree within seconds and frees the port', () => npmStartStopsOn('SIGTERM'));
+
+start('an `npm start` killed outright (SIGKILL) takes its tree down with it', () => npmStartStopsOn('SIGKILL'));
+
 start('a bad variable exits with code 2 and names it', async () => {
   for (const [variable, value] of [['PORT', 'eighty'], ['REDIS_URL', 'localhost:6379'], ['PLATFORM_FEE_BPS', '5000']]) {
     const { child, output } = startEntry({ [variable!]: value! });

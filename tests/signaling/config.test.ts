@@ -35,6 +35,9 @@ const cases: Record<string, { good: [string, unknown][]; bad: string[]; extra?: 
   PRIVATE_MINUTE_MS: { good: [['60000', 60000], ['3000', 3000]], bad: ['999', '60001', '2500.5'], extra: { PRIVATE_VOUCHER_GRACE_SECONDS: '1' } },
   SFU_WORKERS: { good: [['1', 1], ['4', 4]], bad: ['65', '-1', 'many'] },
   SFU_NATIVE: { good: [['on', 'on'], ['off', 'off']], bad: ['0', 'no', 'maybe'] },
+  SFU_STALL_SECONDS: { good: [['1', 1], ['3', 3], ['60', 60]], bad: ['0', '61', '2.5', 'soon'] },
+  SFU_STALL_END_SECONDS: { good: [['5', 5], ['30', 30], ['600', 600]], bad: ['4', '601', 'never'] },
+  SFU_JOIN_CPU_PERCENT: { good: [['10', 10], ['80', 80], ['100', 100]], bad: ['9', '101', '0.8', 'most'] },
   SFU_ANNOUNCED_IP: { good: [['127.0.0.1', '127.0.0.1'], ['::1', '::1']], bad: ['localhost', '999.1.1.1'] },
   SESSION_SECRET: { good: [[KEY32, Buffer.from(KEY32, 'base64')]], bad: ['c2hvcnQ=', 'not base64 at all !!'] },
   MASTER_KEYS: {

@@ -1,7 +1,8 @@
 /**
  * Signaling follows the SFU engine's events (signaling/follow-sfu.ts): public
  * on `showstarted`, the viewer count from `viewercount`, a media drop back to
- * `online` with the show open, one way a show ends. The engine is the test's
+ * `online` with the show open, a stalled publisher told to the show's room,
+ * one way a show ends. The engine is the test's
  * `TestSfu` (the e2e test tests/e2e/follow-sfu.test.ts runs a real one); on
  * the memory store, then two signaling nodes on a real Redis.
  */
@@ -94,6 +95,41 @@ one('a media drop leaves the show open: the model is online with it, chat goes o
   await sleep(300);
   assert.equal(await run.server.store.getPresence(model.key), { status: 'online', showId, pseudonym: model.pseudonym });
   await ok(model.socket, 'show:close', {});
+  model.socket.close();
+  viewer.socket.close();
+});
+
+one('a stalled publisher: viewers and model get show:stalled, the show leaves the public list, resumes with the media, and ends when the engine gives up', async ({ run, sfu }) => {
+  const model = await login(run.url, 'model');
+  const { showId } = await ok(model.socket, 'show:open', {});
+  await mediaArrives(run, model, showId);
+  const viewer = await login(run.url, 'client');
+  await ok(viewer.socket, 'show:watch', { model: model.key });
+
+  const viewerTold = next(viewer.socket, 'show:stalled');
+  const modelTold = next(model.socket, 'show:stalled');
+  const offList = next(viewer.socket, 'directory:update', (e) => e.key === model.key && e.status === 'online');
+  sfu.events.emit('showstalled', showId);
+  assert.equal(await viewerTold, { showId, stalled: true });
+  assert.equal(await modelTold, { showId, stalled: true });
+  assert.is((await offList).showId, showId, 'the show stays open, off the public list');
+  const refused = await call((await login(run.url, 'client')).socket, 'show:watch', { model: model.key });
+  assert.is(refused.ok ? null : refused.error.code, 'NOT_FOUND', 'nobody new is sent to a show without media');
+
+  const resumedTold = next(viewer.socket, 'show:stalled');
+  const listed = next(viewer.socket, 'directory:update', (e) => e.key === model.key && e.status === 'public');
+  sfu.events.emit('showresumed', showId);
+  assert.equal(await resumedTold, { showId, stalled: false });
+  assert.is((await listed).showId, showId);
+
+  sfu.events.emit('showstalled', showId);
+  const ended = next(viewer.socket, 'show:ended');
+  const closedBefore = sfu.closed.length;
+  sfu.events.emit('showended', showId, 'stalled');
+  assert.equal(await ended, { showId, reason: 'disconnected' });
+  assert.is(await run.server.store.getShow(showId), null, 'a show stalled too long ends at signaling too');
+  assert.equal(sfu.closed.slice(closedBefore), [showId]);
+  assert.equal(await run.server.store.getPresence(model.key), { status: 'online', showId: null, pseudonym: model.pseudonym });
   model.socket.close();
   viewer.socket.close();
 });

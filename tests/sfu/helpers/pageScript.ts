@@ -70,6 +70,7 @@ export const PAGE_SCRIPT = String.raw`
       const body = await res.text();
       const err = new Error('POST ' + res.status + ' ' + body);
       err.status = res.status;
+      err.retryAfter = res.status === 503 ? Number(res.headers.get('Retry-After')) || 0 : 0;
       throw err;
     }
     s.location = res.headers.get('Location');
@@ -114,7 +115,11 @@ export const PAGE_SCRIPT = String.raw`
     async view({ endpoint, token, layer }) {
       const s = { id: nextId++, kind: 'whep', endpoint, token, layer, reconnects: 0 };
       sessions.set(s.id, s);
-      await negotiate(s);
+      // A worker at its join budget answers 503 + Retry-After: wait and offer again, as client/lib/whip.ts does.
+      for (let attempt = 1; ; attempt++) {
+        try { await negotiate(s); break; }
+        catch (e) { if (!e.retryAfter || attempt >= 6) throw e; await new Promise((r) => setTimeout(r, e.retryAfter * 1000)); }
+      }
       return s.id;
     },
     async setLayer(id, layer) {

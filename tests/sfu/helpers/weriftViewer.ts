@@ -43,7 +43,8 @@ export interface JoinOptions {
   listenIp?: string;
 }
 
-export async function joinWhep(options: JoinOptions): Promise<WeriftViewerClient> {
+/** Joins over WHEP; a 503 with Retry-After (the worker at its join budget) is retried after that delay, as client/lib/whip.ts does. */
+export async function joinWhep(options: JoinOptions, attempt = 1): Promise<WeriftViewerClient> {
   const started = performance.now();
   const pc = new RTCPeerConnection({
     iceAdditionalHostAddresses: [options.listenIp ?? '127.0.0.1'],
@@ -98,6 +99,12 @@ export async function joinWhep(options: JoinOptions): Promise<WeriftViewerClient
   });
   if (res.status !== 201) {
     await pc.close();
+    const retryAfter = res.status === 503 ? Number(res.headers.get('Retry-After')) || 0 : 0;
+    if (retryAfter > 0 && attempt < 6) {
+      await res.text();
+      await new Promise((r) => setTimeout(r, retryAfter * 1000));
+      return joinWhep(options, attempt + 1);
+    }
     throw new Error(`WHEP POST ${res.status}: ${await res.text()}`);
   }
   const location = res.headers.get('Location') ?? '';
