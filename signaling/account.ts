@@ -41,6 +41,7 @@ export function accountHandlers(ctx: Ctx): Handlers {
       access: 'any',
       async handle(socket) {
         const key = socket.data.key;
+        await ctx.auth.revokeAll(key); // first: no token of the identity resumes while the rest is removed
         const presence = await ctx.store.getPresence(key);
         if (presence?.showId) await endShow(ctx, presence.showId, 'deleted');
         for (const id of await ctx.store.privateSessionsOf(key)) await endPrivate(ctx, id, 'deleted', key);

@@ -67,7 +67,12 @@ export interface SignalingServer {
 
 export async function createSignalingServer(options: SignalingOptions): Promise<SignalingServer> {
   const { config } = options;
-  const tuning: Tuning = { ...DEFAULT_TUNING, ...options.tuning };
+  const tuning: Tuning = {
+    ...DEFAULT_TUNING,
+    maxConnectionsPerAddress: config.MAX_CONNECTIONS_PER_ADDRESS,
+    maxPendingAgeDocuments: config.AGE_PENDING_MAX,
+    ...options.tuning,
+  };
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const metrics = new SignalingMetrics(options.registry);
   const app = express();
@@ -129,7 +134,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   };
   const ctx: Ctx = {
     config, tuning, store, io, logger, metrics,
-    auth: new Auth(store, config.SESSION_SECRET, audience, tuning.sessionTtlSeconds),
+    auth: new Auth(store, config.SESSION_SECRET, audience, tuning.sessionTtlSeconds, config.LOGIN_ORIGINS),
     records: new Records(store, config.MASTER_KEYS),
     payments: options.chain ? new Payments(options.chain) : null,
     sfu: options.sfu ?? null,

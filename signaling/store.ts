@@ -22,7 +22,8 @@ export const KEY_PREFIXES = {
   'lc:ban:': { ephemeral: false }, // keys a model banned
   'lc:mute:': { ephemeral: true }, // a mute in one show
   'lc:slow:': { ephemeral: true }, // slow-mode slot of one sender
-  'lc:sess:': { ephemeral: true }, // role of a session token, by the token's random id
+  'lc:sess:': { ephemeral: true }, // role of a live session, by its token's random id (deleted: revoked)
+  'lc:sessof:': { ephemeral: true }, // session ids of an identity, to revoke them all
   'lc:chal:': { ephemeral: true }, // issued login challenges, deleted when used
   'lc:priv:': { ephemeral: true }, // a private session
   'lc:privof:': { ephemeral: true }, // private sessions of an identity
@@ -205,14 +206,25 @@ export class Store {
     return (await this.#kv.del(`lc:chal:${nonce}`)) === 1;
   }
 
-  /** Remembers the role of a session token, by the token's random id, for as long as the token lives. */
-  async setSessionRole(sessionId: string, role: Role, ttlMs: number): Promise<void> {
+  /** Opens a session: its role by the token's random id, indexed by identity, for as long as the token lives. */
+  async openSession(sessionId: string, key: string, role: Role, ttlMs: number): Promise<void> {
     await this.#kv.set(`lc:sess:${sessionId}`, role, { ttlMs });
+    await this.#kv.sadd(`lc:sessof:${key}`, sessionId, ttlMs);
   }
 
-  /** The role a session token was issued for; null once it expired (or from before roles were kept). */
+  /** The role a session was opened for; null once it expired or was revoked. */
   sessionRole(sessionId: string): Promise<string | null> {
     return this.#kv.get(`lc:sess:${sessionId}`);
+  }
+
+  async revokeSession(sessionId: string): Promise<void> {
+    await this.#kv.del(`lc:sess:${sessionId}`);
+  }
+
+  /** Revokes every session of an identity. */
+  async revokeSessionsOf(key: string): Promise<void> {
+    const ids = await this.#kv.smembers(`lc:sessof:${key}`);
+    await this.#kv.del(...ids.map((id) => `lc:sess:${id}`), `lc:sessof:${key}`);
   }
 
   // --- wallets and channels -----------------------------------------------------
@@ -343,6 +355,7 @@ export class Store {
    */
   async deleteIdentity(key: string): Promise<void> {
     await this.#kv.del(`lc:dk:${key}`);
+    await this.revokeSessionsOf(key);
     const records = await this.#kv.keys(`lc:rec:${key}:`);
     await this.#kv.del(...records, `lc:wallet:${key}`, `lc:model:${key}`, `lc:ban:${key}`, `lc:watch:${key}`, `lc:age:att:${key}`);
     await this.dropAgeDocument(key);
