@@ -320,15 +320,26 @@ export class Store {
     await this.#kv.sadd('lc:age:queue', model);
   }
 
-  /** Pending documents (expired ones pruned from the queue). */
-  async pendingAgeDocuments(): Promise<{ model: string; value: string }[]> {
-    const out: { model: string; value: string }[] = [];
-    for (const model of await this.#kv.smembers('lc:age:queue')) {
-      const value = await this.#kv.get(`lc:age:pending:${model}`);
-      if (value === null) await this.#kv.srem('lc:age:queue', model);
-      else out.push({ model, value });
+  /** Model keys in the queue after `after`, in order (a page is read from here). */
+  async pendingAgeModels(after = ''): Promise<string[]> {
+    return (await this.#kv.smembers('lc:age:queue')).filter((m) => m > after).sort();
+  }
+
+  /** A model's pending document; null (and pruned from the queue) once it expired. */
+  async pendingAgeDocument(model: string): Promise<string | null> {
+    const value = await this.#kv.get(`lc:age:pending:${model}`);
+    if (value === null) await this.#kv.srem('lc:age:queue', model);
+    return value;
+  }
+
+  /** How many documents the queue holds; expired ones count until a read prunes them, or `prune` does now. */
+  async pendingAgeDocumentCount(prune = false): Promise<number> {
+    if (prune) {
+      for (const model of await this.#kv.smembers('lc:age:queue')) {
+        if (!await this.hasPendingAgeDocument(model)) await this.#kv.srem('lc:age:queue', model);
+      }
     }
-    return out;
+    return this.#kv.scard('lc:age:queue');
   }
 
   async hasPendingAgeDocument(model: string): Promise<boolean> {
@@ -340,8 +351,10 @@ export class Store {
     await this.#kv.srem('lc:age:queue', model);
   }
 
-  async putAttestation(model: string, attestation: string): Promise<void> {
-    await this.#kv.set(`lc:age:att:${model}`, attestation);
+  /** Stores a model's attestation only while the stored one is still `expected` (null: none); true when stored. */
+  replaceAttestation(model: string, expected: string | null, attestation: string): Promise<boolean> {
+    const key = `lc:age:att:${model}`;
+    return expected === null ? this.#kv.set(key, attestation, { nx: true }) : this.#kv.compareAndSet(key, expected, attestation);
   }
 
   getAttestation(model: string): Promise<string | null> {
