@@ -153,6 +153,8 @@ export interface Ctx {
   metrics: SignalingMetrics;
   /** Login challenges, session tokens, pseudonyms. */
   auth: Auth;
+  /** Signs WHIP/WHEP tokens (sfu-token-key.ts): derived from SESSION_SECRET, never the raw secret. */
+  sfuTokenKey: Uint8Array;
   /** Encrypted per-user records (profile) and their data keys. */
   records: Records;
   /** Channel reads and the voucher rule; null without a chain (payments.ts `payments` answers CHAIN_UNAVAILABLE). */

@@ -15,6 +15,7 @@ import type { SfuEngine } from '../sfu/engine.ts';
 import type { Config } from './config.ts';
 import { createSignalingServer, type SignalingServer } from './server.ts';
 import { createLogger } from './logger.ts';
+import { sfuTokenKey } from './sfu-token-key.ts';
 import { type SettlementWatcher, checkChallengePeriodFloor, startSettlementWatcher } from './settlement-watcher.ts';
 
 const clientDist = fileURLToPath(new URL('../client/dist/', import.meta.url));
@@ -133,7 +134,7 @@ export async function startPlatform(config: Config): Promise<Platform> {
       const ok = Object.values(parts).every(Boolean);
       res.status(ok ? 200 : 503).json({ ok, parts });
     });
-    app.use(createSfuRouter({ engine: sfu, secret: config.SESSION_SECRET }));
+    app.use(createSfuRouter({ engine: sfu, secret: await sfuTokenKey(config.SESSION_SECRET) }));
     if (config.SERVE_CLIENT) {
       if (!existsSync(clientDist)) {
         logger.warn('client/dist is missing: run `npm run build:client` (npm start does it for you)');

@@ -20,6 +20,7 @@ import { Store } from './store.ts';
 import { MemoryKv } from './kv-memory.ts';
 import { RedisKv, connectRedis, type RedisClient } from './kv-redis.ts';
 import { Auth } from './auth.ts';
+import { sfuTokenKey } from './sfu-token-key.ts';
 import { Payments } from './payments.ts';
 import { Records } from './records.ts';
 import { Timers } from './timers.ts';
@@ -135,6 +136,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   const ctx: Ctx = {
     config, tuning, store, io, logger, metrics,
     auth: new Auth(store, config.SESSION_SECRET, audience, tuning.sessionTtlSeconds, config.LOGIN_ORIGINS),
+    sfuTokenKey: await sfuTokenKey(config.SESSION_SECRET),
     records: new Records(store, config.MASTER_KEYS),
     payments: options.chain ? new Payments(options.chain) : null,
     sfu: options.sfu ?? null,
