@@ -164,7 +164,7 @@ export function privateHandlers(ctx: Ctx): Handlers {
         });
         watchPayments(ctx, s.id, ctx.tuning.voucherGraceMs);
         ctx.metrics.privateSessions.inc({ outcome: 'accepted' });
-        ctx.logger.info({ sessionId: s.id, model: s.modelPseudonym, client: s.clientPseudonym }, 'private session started');
+        ctx.logger.info({ sessionId: s.id, model: s.modelPseudonym }, 'private session started');
         return { sessionId: s.id, turn: turnCredentials(urls, secret!, ttl), client: { key: s.client, pseudonym: s.clientPseudonym }, ...metering };
       },
     },
