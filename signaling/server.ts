@@ -26,7 +26,8 @@ import { Records } from './records.ts';
 import { Timers } from './timers.ts';
 import { ConnectionGate, socketGone } from './connections.ts';
 import { Dispatcher } from './dispatch.ts';
-import { sendThrown } from './http-errors.ts';
+import { sendError, sendThrown } from './http-errors.ts';
+import { metricsAllowed } from './metrics-access.ts';
 import { heartbeat } from './presence.ts';
 import { SfuFollower, type SfuLink } from './follow-sfu.ts';
 import { sessionHandlers } from './session.ts';
@@ -173,7 +174,10 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   const sfuFollower = options.sfu ? new SfuFollower(ctx, options.sfu) : null;
 
   // --- HTTP -----------------------------------------------------------------------
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
+    if (!metricsAllowed(req, config.METRICS_TOKEN)) {
+      return sendError(res, 'UNAUTHENTICATED', config.METRICS_TOKEN ? 'metrics token required' : 'metrics are served to loopback clients only (set METRICS_TOKEN)');
+    }
     try {
       const text = await metrics.registry.metrics();
       res.set('Content-Type', metrics.registry.contentType);
