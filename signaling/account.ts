@@ -3,12 +3,14 @@
  * the age-verification endpoints.
  *
  * Verifier HTTP API (mounted at /verifier):
- * - `GET /verifier/pending` with the header of verifier-auth.ts `verifierAuthorization`
- *   (`LiveCam-Verifier <verifierKey>.<unixSeconds>.<signature>`, ±120 s).
- *   Answers `{ documents: [{ modelKey, sealedDocument, submittedAt }] }` for that verifier.
- * - `POST /verifier/attestations` with JSON `{ attestation }` (crypto/age.ts
- *   `signAttestation`): needs no header, the attestation is signed by a configured
- *   verifier key. The sealed document is deleted; the model is told its status.
+ * Every route needs the header of verifier-auth.ts `verifierAuthorization`
+ * (`LiveCam-Verifier <verifierKey>.<unixSeconds>.<signature>`, ±120 s) signed for its method and path.
+ * - `GET /verifier/pending[?after=<modelKey>]`: one page, `{ documents: [{ modelKey, sealedDocument,
+ *   submittedAt }], next }` for that verifier, at most age.ts PENDING_PAGE_MAX documents (and 16 MiB);
+ *   `next` (a model key, or null at the end) is the `after` of the next page.
+ * - `POST /verifier/attestations` with JSON `{ attestation }` (crypto/age.ts `signAttestation`) by the
+ *   same verifier as the header. Only a decision issued later than the stored one replaces it (else
+ *   CONFLICT). The sealed document is deleted; the model is told its status.
  * - Errors, as on every HTTP route: `{ error: { code, message } }` (http-errors.ts).
  */
 import express from 'express';
@@ -41,6 +43,7 @@ export function accountHandlers(ctx: Ctx): Handlers {
       access: 'any',
       async handle(socket) {
         const key = socket.data.key;
+        await ctx.auth.revokeAll(key); // first: no token of the identity resumes while the rest is removed
         const presence = await ctx.store.getPresence(key);
         if (presence?.showId) await endShow(ctx, presence.showId, 'deleted');
         for (const id of await ctx.store.privateSessionsOf(key)) await endPrivate(ctx, id, 'deleted', key);
@@ -95,19 +98,29 @@ export function ageUploadRouter(ctx: Ctx): express.Router {
 
 export function verifierRouter(ctx: Ctx): express.Router {
   const router = express.Router();
+  const signer = (req: express.Request, path: string) =>
+    checkVerifierAuthorization(req.get('authorization'), req.method, path, ctx.config.VERIFIER_PUBLIC_KEYS);
   router.get('/pending', async (req, res) => {
-    const key = checkVerifierAuthorization(req.get('authorization'), 'GET', '/verifier/pending', ctx.config.VERIFIER_PUBLIC_KEYS);
+    const key = signer(req, '/verifier/pending');
     if (!key) return sendError(res, 'UNAUTHENTICATED', 'verifier signature required');
+    const after = req.query.after ?? '';
+    if (typeof after !== 'string' || !/^[A-Za-z0-9_-]{0,43}$/.test(after)) return sendError(res, 'BAD_REQUEST', 'after: expected a model key');
     try {
-      res.json({ documents: await pendingFor(ctx, key) });
+      res.json(await pendingFor(ctx, key, after));
     } catch (err) {
       sendThrown(res, err, ctx.logger, 'verifier pending failed');
     }
   });
-  router.post('/attestations', express.json({ limit: '8kb' }), async (req, res) => {
+  router.post('/attestations', (req, res, next) => {
+    // Checked before the body is read: an unsigned request costs no parsing.
+    const key = signer(req, '/verifier/attestations');
+    if (!key) return sendError(res, 'UNAUTHENTICATED', 'verifier signature required');
+    res.locals.verifierKey = key;
+    next();
+  }, express.json({ limit: '8kb' }), async (req, res) => {
     try {
       const body = req.body as { attestation?: unknown } | undefined;
-      res.json({ ok: true, ...(await recordAttestation(ctx, body?.attestation)) });
+      res.json({ ok: true, ...(await recordAttestation(ctx, body?.attestation, res.locals.verifierKey as string)) });
     } catch (err) {
       sendThrown(res, err, ctx.logger, 'attestation failed');
     }

@@ -13,6 +13,12 @@ import type { AgeStatus } from './protocol.ts';
 
 export interface PendingDocument { sealedDocument: string; verifierKey: string; submittedAt: number }
 
+/** The issue time of a stored attestation (also of one no longer trusted: time still only moves forward). */
+function storedIssuedAt(raw: string): number {
+  const t = (JSON.parse(raw) as { issuedAt?: unknown }).issuedAt;
+  return typeof t === 'number' ? t : Number.POSITIVE_INFINITY;
+}
+
 async function storedAttestation(ctx: Ctx, model: string): Promise<AgeAttestation | null> {
   const raw = await ctx.store.getAttestation(model);
   if (!raw) return null;
@@ -40,26 +46,61 @@ export async function ageStatus(ctx: Ctx, model: string): Promise<AgeStatus> {
   return (await ctx.store.hasPendingAgeDocument(model)) ? 'pending' : 'none';
 }
 
+/**
+ * Keeps a model's sealed document for the verifier. Each identity has at most one (a new one replaces it), and
+ * the queue holds at most `maxPendingAgeDocuments` in all: identities are free, so without a total a script
+ * could park gigabytes of ciphertext for a week.
+ */
 export async function submitDocument(ctx: Ctx, model: string, sealedDocument: string, verifierKey: string): Promise<void> {
   if (!ctx.config.VERIFIER_PUBLIC_KEYS.includes(verifierKey)) fail('BAD_REQUEST', 'verifierKey: not a configured verifier');
+  if (!await ctx.store.hasPendingAgeDocument(model) && await ctx.store.pendingAgeDocumentCount() >= ctx.tuning.maxPendingAgeDocuments
+    && await ctx.store.pendingAgeDocumentCount(true) >= ctx.tuning.maxPendingAgeDocuments) {
+    fail('RATE_LIMITED', 'the verifier\'s queue is full: try again later');
+  }
   const pending: PendingDocument = { sealedDocument, verifierKey, submittedAt: Math.floor(Date.now() / 1000) };
   await ctx.store.putAgeDocument(model, JSON.stringify(pending), ctx.tuning.ageDocumentTtlMs);
 }
 
-/** Documents waiting for one verifier. */
-export async function pendingFor(ctx: Ctx, verifierKey: string): Promise<{ modelKey: string; sealedDocument: string; submittedAt: number }[]> {
-  const out = [];
-  for (const { model, value } of await ctx.store.pendingAgeDocuments()) {
+/** Most documents one `GET /verifier/pending` answers, and the most bytes of documents (at least one document). */
+export const PENDING_PAGE_MAX = 50;
+const PENDING_PAGE_BYTES = 16 * 1024 * 1024;
+
+/** One page of the documents waiting for one verifier, by model key, after `after`; `next` continues it (null: done). */
+export async function pendingFor(ctx: Ctx, verifierKey: string, after = '', limit = PENDING_PAGE_MAX): Promise<{
+  documents: { modelKey: string; sealedDocument: string; submittedAt: number }[]; next: string | null;
+}> {
+  const documents = [];
+  let bytes = 0;
+  for (const model of await ctx.store.pendingAgeModels(after)) {
+    const value = await ctx.store.pendingAgeDocument(model);
+    if (value === null) continue;
     const p = JSON.parse(value) as PendingDocument;
-    if (p.verifierKey === verifierKey) out.push({ modelKey: model, sealedDocument: p.sealedDocument, submittedAt: p.submittedAt });
+    if (p.verifierKey !== verifierKey) continue;
+    if (documents.length === limit || (documents.length > 0 && bytes + p.sealedDocument.length > PENDING_PAGE_BYTES)) {
+      return { documents, next: documents[documents.length - 1]!.modelKey };
+    }
+    bytes += p.sealedDocument.length;
+    documents.push({ modelKey: model, sealedDocument: p.sealedDocument, submittedAt: p.submittedAt });
   }
-  return out;
+  return { documents, next: null };
 }
 
-/** Records a verifier's decision and deletes the document. Returns the model's new status. */
-export async function recordAttestation(ctx: Ctx, input: unknown): Promise<{ modelKey: string; status: AgeStatus }> {
+/**
+ * Records a verifier's decision and deletes the document. Returns the model's new status. Decisions only move
+ * forward in time: one is refused (CONFLICT) unless issued later than the one stored, so a replayed old approval
+ * cannot replace a later rejection (compare-and-set: two posts at once cannot both win).
+ */
+export async function recordAttestation(ctx: Ctx, input: unknown, signer: string): Promise<{ modelKey: string; status: AgeStatus }> {
   const a = await asWireError('BAD_REQUEST', 'attestation', () => verifyAttestation(input, ctx.config.VERIFIER_PUBLIC_KEYS, undefined, { requireAdult: false }));
-  await ctx.store.putAttestation(a.modelKey, JSON.stringify(a));
+  if (a.verifierKey !== signer) fail('FORBIDDEN', 'attestation: signed by another verifier than this request');
+  const value = JSON.stringify(a);
+  for (;;) {
+    const current = await ctx.store.getAttestation(a.modelKey);
+    if (current !== null && !(a.issuedAt > storedIssuedAt(current))) {
+      fail('CONFLICT', 'attestation: a decision issued at the same time or later is already recorded');
+    }
+    if (await ctx.store.replaceAttestation(a.modelKey, current, value)) break;
+  }
   await ctx.store.dropAgeDocument(a.modelKey);
   const status: AgeStatus = a.adult ? 'verified' : 'rejected';
   ctx.io.to(`id:${a.modelKey}`).emit('age:status', { status });

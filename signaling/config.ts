@@ -43,6 +43,13 @@ const hostname = z.string().min(1, 'expected a host name or IP address')
 const list = <T extends z.ZodType<unknown, string>>(item: T) =>
   z.string().transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x !== '')).pipe(z.array(item));
 
+const origin = z.string().refine((s) => {
+  try { const u = new URL(s); return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === s; } catch { return false; }
+}, { message: 'expected web origins like https://cam.example (scheme, host, optional port; no path)' });
+
+/** The one-machine demo binds loopback only: nobody else can reach it, so it may run without a verifier. */
+const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost)$/;
+
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** The schema of every variable the platform reads. Keys are the variable names. */
@@ -134,6 +141,16 @@ const schema = z.object({
   /** Percent of one core an SFU worker may use and still admit viewer joins; above it (or with its event loop lagging) WHEP answers 503 with Retry-After. */
   SFU_JOIN_CPU_PERCENT: z.coerce.number({ error: 'expected a percentage' }).int('expected a whole number')
     .min(10, 'expected 10 to 100 percent').max(100, 'expected 10 to 100 percent').default(80),
+  /** More web origins (comma-separated, e.g. `https://cam.example`) whose pages may log in, besides PUBLIC_URL's (or http://HOST:PORT). */
+  LOGIN_ORIGINS: list(origin).default([]),
+  /** Bearer token that `/metrics` asks for; unset: `/metrics` answers loopback clients only. */
+  METRICS_TOKEN: z.string().regex(/^[\x21-\x7e]{16,256}$/, 'expected 16 to 256 printable characters without spaces').optional(),
+  /** Sockets at once from one connecting address (kept as a salted hash, in memory only); 0 turns the limit off. */
+  MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number({ error: 'expected a count' }).int('expected a whole number')
+    .min(0, 'expected 0 to 100000').max(100_000, 'expected 0 to 100000').default(256),
+  /** Sealed age documents waiting for the verifier, in all (each identity has at most one); more are refused until the queue drains. */
+  AGE_PENDING_MAX: z.coerce.number({ error: 'expected a count' }).int('expected a whole number')
+    .min(1, 'expected 1 to 100000').max(100_000, 'expected 1 to 100000').default(1000),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -182,6 +199,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (e.PRIVATE_VOUCHER_GRACE_SECONDS * 1000 >= e.PRIVATE_MINUTE_MS) {
     throw new ConfigError('PRIVATE_VOUCHER_GRACE_SECONDS', `expected less than a billed minute (${e.PRIVATE_MINUTE_MS} ms)`);
+  }
+  const demo = !e.RPC_URL && LOOPBACK.test(e.HOST);
+  if (!e.AGE_VERIFICATION && e.VERIFIER_PUBLIC_KEYS.length === 0 && !demo) {
+    // Fails closed: outside the one-machine demo, running without age checks is a decision someone writes down.
+    throw new ConfigError('AGE_VERIFICATION',
+      'expected VERIFIER_PUBLIC_KEYS (a verifier checks models\' ages), or AGE_VERIFICATION=off to run without age verification; only the one-machine demo (embedded chain, loopback HOST) defaults to off');
   }
   const ageVerification = e.AGE_VERIFICATION ?? (e.VERIFIER_PUBLIC_KEYS.length > 0 ? 'required' : 'off');
   if (ageVerification === 'required' && e.VERIFIER_PUBLIC_KEYS.length === 0) {

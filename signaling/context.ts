@@ -46,8 +46,10 @@ export interface Tuning {
   loginsPerMinute: number;
   /** Sockets this process accepts at once. */
   maxConnections: number;
-  /** Sockets at once from one (hashed) remote address; 0 disables the check. */
+  /** Sockets at once from one (hashed) remote address; 0 disables the check (default: Config.MAX_CONNECTIONS_PER_ADDRESS). */
   maxConnectionsPerAddress: number;
+  /** Sealed age documents waiting for the verifier, in all (default: Config.AGE_PENDING_MAX). */
+  maxPendingAgeDocuments: number;
   /** How long a sealed age document waits for the verifier before it is dropped. */
   ageDocumentTtlMs: number;
   /** Oldest accepted attestation, seconds (0: no limit). */
@@ -73,7 +75,8 @@ export const DEFAULT_TUNING: Tuning = {
   eventsPerSecond: 30,
   loginsPerMinute: 12,
   maxConnections: 19_000,
-  maxConnectionsPerAddress: 0,
+  maxConnectionsPerAddress: 256,
+  maxPendingAgeDocuments: 1000,
   ageDocumentTtlMs: 7 * 86_400_000,
   attestationMaxAgeSeconds: 0,
   viewerPushMs: 500,
@@ -86,6 +89,8 @@ export interface SocketData {
   role?: Role;
   /** Session expiry, ms. */
   expiresAt?: number;
+  /** The session's random id (its token's), for logout. */
+  sessionId?: string;
   /** Shows this socket watches. */
   shows: Set<string>;
   /** Salted hash of the remote address, in memory only (per-address connection limit). */
@@ -107,6 +112,7 @@ export interface SessionData extends SocketData {
   pseudonym: string;
   role: Role;
   expiresAt: number;
+  sessionId: string;
 }
 /** A socket the dispatcher has checked is logged in (and its session unexpired). */
 export type AuthedSock = Sock & { data: SessionData };
@@ -114,7 +120,7 @@ export type AuthedSock = Sock & { data: SessionData };
 /** True when the socket carries a live session: the one place the optional session fields are narrowed. */
 export function isAuthed(socket: Sock): socket is AuthedSock {
   const d = socket.data;
-  return d.key !== undefined && d.pseudonym !== undefined && d.role !== undefined && d.expiresAt !== undefined;
+  return d.key !== undefined && d.pseudonym !== undefined && d.role !== undefined && d.expiresAt !== undefined && d.sessionId !== undefined;
 }
 
 /** A handler that runs without a login gets the bare socket; every other one gets the narrowed socket. */
@@ -148,6 +154,8 @@ export interface Ctx {
   metrics: SignalingMetrics;
   /** Login challenges, session tokens, pseudonyms. */
   auth: Auth;
+  /** Signs WHIP/WHEP tokens (sfu-token-key.ts): derived from SESSION_SECRET, never the raw secret. */
+  sfuTokenKey: Uint8Array;
   /** Encrypted per-user records (profile) and their data keys. */
   records: Records;
   /** Channel reads and the voucher rule; null without a chain (payments.ts `payments` answers CHAIN_UNAVAILABLE). */
@@ -169,6 +177,7 @@ export interface Ctx {
 /** Room names. */
 export const rooms = {
   identity: (key: string) => `id:${key}`,
+  session: (sessionId: string) => `sess:${sessionId}`,
   show: (showId: string) => `show:${showId}`,
   directory: 'directory',
 };

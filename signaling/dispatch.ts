@@ -96,7 +96,7 @@ export class Dispatcher {
     if (!spec) fail('BAD_REQUEST', 'unknown event');
     if (spec.access === 'none') return spec.handle(socket, parse(event, args[0]));
     if (!isAuthed(socket)) fail('UNAUTHENTICATED', 'log in first');
-    if (socket.data.expiresAt <= Date.now()) fail('SESSION_EXPIRED', 'session expired: resume with a fresh token');
+    if (socket.data.expiresAt <= Date.now()) fail('SESSION_EXPIRED', 'session expired: log in again');
     if (spec.access !== 'any' && socket.data.role !== spec.access) fail('FORBIDDEN', `only a ${spec.access} may do this`);
     return spec.handle(socket, parse(event, args[0]));
   }

@@ -16,6 +16,7 @@ import type { SfuEngine } from '../sfu/engine.ts';
 import type { Config } from './config.ts';
 import { createSignalingServer, type SignalingServer } from './server.ts';
 import { createLogger } from './logger.ts';
+import { sfuTokenKey } from './sfu-token-key.ts';
 import { type SettlementWatcher, checkChallengePeriodFloor, startSettlementWatcher } from './settlement-watcher.ts';
 import { TurnServer, TurnServerError } from './turn-server.ts';
 
@@ -171,7 +172,7 @@ export async function startPlatform(given: Config): Promise<Platform> {
       const ok = Object.values(parts).every(Boolean);
       res.status(ok ? 200 : 503).json({ ok, parts });
     });
-    app.use(createSfuRouter({ engine: sfu, secret: config.SESSION_SECRET }));
+    app.use(createSfuRouter({ engine: sfu, secret: await sfuTokenKey(config.SESSION_SECRET) }));
     app.use(createChainRouter({ chain, devChain, store: signaling.store, logger }));
     if (config.SERVE_CLIENT) {
       if (!existsSync(clientDist)) {

@@ -20,12 +20,14 @@ import { Store } from './store.ts';
 import { MemoryKv } from './kv-memory.ts';
 import { RedisKv, connectRedis, type RedisClient } from './kv-redis.ts';
 import { Auth } from './auth.ts';
+import { sfuTokenKey } from './sfu-token-key.ts';
 import { Payments } from './payments.ts';
 import { Records } from './records.ts';
 import { Timers } from './timers.ts';
 import { ConnectionGate, socketGone } from './connections.ts';
 import { Dispatcher } from './dispatch.ts';
-import { sendThrown } from './http-errors.ts';
+import { sendError, sendThrown } from './http-errors.ts';
+import { metricsAllowed } from './metrics-access.ts';
 import { heartbeat } from './presence.ts';
 import { SfuFollower, type SfuLink } from './follow-sfu.ts';
 import { sessionHandlers } from './session.ts';
@@ -67,7 +69,12 @@ export interface SignalingServer {
 
 export async function createSignalingServer(options: SignalingOptions): Promise<SignalingServer> {
   const { config } = options;
-  const tuning: Tuning = { ...DEFAULT_TUNING, ...options.tuning };
+  const tuning: Tuning = {
+    ...DEFAULT_TUNING,
+    maxConnectionsPerAddress: config.MAX_CONNECTIONS_PER_ADDRESS,
+    maxPendingAgeDocuments: config.AGE_PENDING_MAX,
+    ...options.tuning,
+  };
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const metrics = new SignalingMetrics(options.registry);
   const app = express();
@@ -129,7 +136,8 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   };
   const ctx: Ctx = {
     config, tuning, store, io, logger, metrics,
-    auth: new Auth(store, config.SESSION_SECRET, audience, tuning.sessionTtlSeconds),
+    auth: new Auth(store, config.SESSION_SECRET, audience, tuning.sessionTtlSeconds, config.LOGIN_ORIGINS),
+    sfuTokenKey: await sfuTokenKey(config.SESSION_SECRET),
     records: new Records(store, config.MASTER_KEYS),
     payments: options.chain ? new Payments(options.chain) : null,
     sfu: options.sfu ?? null,
@@ -166,7 +174,10 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   const sfuFollower = options.sfu ? new SfuFollower(ctx, options.sfu) : null;
 
   // --- HTTP -----------------------------------------------------------------------
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
+    if (!metricsAllowed(req, config.METRICS_TOKEN)) {
+      return sendError(res, 'UNAUTHENTICATED', config.METRICS_TOKEN ? 'metrics token required' : 'metrics are served to loopback clients only (set METRICS_TOKEN)');
+    }
     try {
       const text = await metrics.registry.metrics();
       res.set('Content-Type', metrics.registry.contentType);

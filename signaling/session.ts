@@ -16,8 +16,9 @@ async function attach(ctx: Ctx, socket: Sock, s: Session, role: Role): Promise<{
   socket.data.pseudonym = s.pseudonym;
   socket.data.role = role;
   socket.data.expiresAt = s.expiresAt;
+  socket.data.sessionId = s.sessionId;
   if (!isAuthed(socket)) fail('INTERNAL', 'session fields were just set');
-  await socket.join(rooms.identity(s.key));
+  await socket.join([rooms.identity(s.key), rooms.session(s.sessionId)]);
   const showIds: string[] = [];
   if (role === 'model') {
     let sockets = ctx.localModels.get(s.key);
@@ -67,16 +68,14 @@ export function sessionHandlers(ctx: Ctx): Handlers {
     'session:challenge': {
       access: 'none',
       async handle(socket) {
-        const h = socket.handshake.headers;
-        socket.data.audience = ctx.auth.audienceFor(h.origin, h.host);
+        socket.data.audience = ctx.auth.audienceFor(socket.handshake.headers.origin);
         return { challenge: JSON.stringify(await ctx.auth.challenge(socket.data.audience)) };
       },
     },
     'session:login': {
       access: 'none',
       async handle(socket, p) {
-        const h = socket.handshake.headers;
-        const audience = socket.data.audience ?? ctx.auth.audienceFor(h.origin, h.host);
+        const audience = socket.data.audience ?? ctx.auth.audienceFor(socket.handshake.headers.origin);
         const s = await ctx.auth.login(p.publicKey, p.challenge, p.signature, audience, p.role);
         await attach(ctx, socket, s, p.role);
         return { token: s.token, key: s.key, pseudonym: s.pseudonym, role: p.role, expiresAt: s.expiresAt };
@@ -93,8 +92,11 @@ export function sessionHandlers(ctx: Ctx): Handlers {
     'session:logout': {
       access: 'any',
       async handle(socket) {
-        // The simplest correct logout: everything a disconnect does, then a fresh socket.
-        setImmediate(() => socket.disconnect(true));
+        // Revoked first, so no socket can resume the token; then everything a disconnect does, on every
+        // socket of this session (any process), after the ack has gone out.
+        const sessionId = socket.data.sessionId;
+        await ctx.auth.revoke(sessionId);
+        setImmediate(() => ctx.io.in(rooms.session(sessionId)).disconnectSockets(true));
         return {};
       },
     },

@@ -83,7 +83,7 @@ export function showHandlers(ctx: Ctx): Handlers {
         // `public` only once the SFU has the publisher's media (signaling/follow-sfu.ts); until then `online` with the show open.
         const mediaFlows = presence?.status === 'public' && presence.showId === showId;
         await setStatus(ctx, key, pseudonym, mediaFlows ? 'public' : 'online', showId);
-        const whipToken = mintSfuToken(ctx.config.SESSION_SECRET, { kind: 'whip', showId, sub: key, ttlSeconds: ctx.tuning.sfuTokenTtlSeconds });
+        const whipToken = mintSfuToken(ctx.sfuTokenKey, { kind: 'whip', showId, sub: key, ttlSeconds: ctx.tuning.sfuTokenTtlSeconds });
         return { showId, whipUrl: whipPath(showId), whipToken };
       },
     },
@@ -108,7 +108,7 @@ export function showHandlers(ctx: Ctx): Handlers {
         if (p.model !== socket.data.key) await joinShow(ctx, socket, show.showId, p.model);
         const model = (await ctx.store.entry(p.model, presence))!;
         // The SFU learns a random viewer id, not the viewer's identity.
-        const whepToken = mintSfuToken(ctx.config.SESSION_SECRET, { kind: 'whep', showId: show.showId, sub: newId(), ttlSeconds: ctx.tuning.sfuTokenTtlSeconds });
+        const whepToken = mintSfuToken(ctx.sfuTokenKey, { kind: 'whep', showId: show.showId, sub: newId(), ttlSeconds: ctx.tuning.sfuTokenTtlSeconds });
         return { showId: show.showId, whepUrl: whepPath(show.showId), whepToken, model, slowModeSeconds: show.slowModeSeconds };
       },
     },

@@ -23,7 +23,8 @@ export const KEY_PREFIXES = {
   'lc:ban:': { ephemeral: false }, // keys a model banned
   'lc:mute:': { ephemeral: true }, // a mute in one show
   'lc:slow:': { ephemeral: true }, // slow-mode slot of one sender
-  'lc:sess:': { ephemeral: true }, // role of a session token, by the token's random id
+  'lc:sess:': { ephemeral: true }, // role of a live session, by its token's random id (deleted: revoked)
+  'lc:sessof:': { ephemeral: true }, // session ids of an identity, to revoke them all
   'lc:chal:': { ephemeral: true }, // issued login challenges, deleted when used
   'lc:priv:': { ephemeral: true }, // a private session
   'lc:privof:': { ephemeral: true }, // private sessions of an identity
@@ -206,14 +207,25 @@ export class Store {
     return (await this.#kv.del(`lc:chal:${nonce}`)) === 1;
   }
 
-  /** Remembers the role of a session token, by the token's random id, for as long as the token lives. */
-  async setSessionRole(sessionId: string, role: Role, ttlMs: number): Promise<void> {
+  /** Opens a session: its role by the token's random id, indexed by identity, for as long as the token lives. */
+  async openSession(sessionId: string, key: string, role: Role, ttlMs: number): Promise<void> {
     await this.#kv.set(`lc:sess:${sessionId}`, role, { ttlMs });
+    await this.#kv.sadd(`lc:sessof:${key}`, sessionId, ttlMs);
   }
 
-  /** The role a session token was issued for; null once it expired (or from before roles were kept). */
+  /** The role a session was opened for; null once it expired or was revoked. */
   sessionRole(sessionId: string): Promise<string | null> {
     return this.#kv.get(`lc:sess:${sessionId}`);
+  }
+
+  async revokeSession(sessionId: string): Promise<void> {
+    await this.#kv.del(`lc:sess:${sessionId}`);
+  }
+
+  /** Revokes every session of an identity. */
+  async revokeSessionsOf(key: string): Promise<void> {
+    const ids = await this.#kv.smembers(`lc:sessof:${key}`);
+    await this.#kv.del(...ids.map((id) => `lc:sess:${id}`), `lc:sessof:${key}`);
   }
 
   // --- wallets and channels -----------------------------------------------------
@@ -309,15 +321,26 @@ export class Store {
     await this.#kv.sadd('lc:age:queue', model);
   }
 
-  /** Pending documents (expired ones pruned from the queue). */
-  async pendingAgeDocuments(): Promise<{ model: string; value: string }[]> {
-    const out: { model: string; value: string }[] = [];
-    for (const model of await this.#kv.smembers('lc:age:queue')) {
-      const value = await this.#kv.get(`lc:age:pending:${model}`);
-      if (value === null) await this.#kv.srem('lc:age:queue', model);
-      else out.push({ model, value });
+  /** Model keys in the queue after `after`, in order (a page is read from here). */
+  async pendingAgeModels(after = ''): Promise<string[]> {
+    return (await this.#kv.smembers('lc:age:queue')).filter((m) => m > after).sort();
+  }
+
+  /** A model's pending document; null (and pruned from the queue) once it expired. */
+  async pendingAgeDocument(model: string): Promise<string | null> {
+    const value = await this.#kv.get(`lc:age:pending:${model}`);
+    if (value === null) await this.#kv.srem('lc:age:queue', model);
+    return value;
+  }
+
+  /** How many documents the queue holds; expired ones count until a read prunes them, or `prune` does now. */
+  async pendingAgeDocumentCount(prune = false): Promise<number> {
+    if (prune) {
+      for (const model of await this.#kv.smembers('lc:age:queue')) {
+        if (!await this.hasPendingAgeDocument(model)) await this.#kv.srem('lc:age:queue', model);
+      }
     }
-    return out;
+    return this.#kv.scard('lc:age:queue');
   }
 
   async hasPendingAgeDocument(model: string): Promise<boolean> {
@@ -329,8 +352,10 @@ export class Store {
     await this.#kv.srem('lc:age:queue', model);
   }
 
-  async putAttestation(model: string, attestation: string): Promise<void> {
-    await this.#kv.set(`lc:age:att:${model}`, attestation);
+  /** Stores a model's attestation only while the stored one is still `expected` (null: none); true when stored. */
+  replaceAttestation(model: string, expected: string | null, attestation: string): Promise<boolean> {
+    const key = `lc:age:att:${model}`;
+    return expected === null ? this.#kv.set(key, attestation, { nx: true }) : this.#kv.compareAndSet(key, expected, attestation);
   }
 
   getAttestation(model: string): Promise<string | null> {
@@ -344,6 +369,7 @@ export class Store {
    */
   async deleteIdentity(key: string): Promise<void> {
     await this.#kv.del(`lc:dk:${key}`);
+    await this.revokeSessionsOf(key);
     const records = await this.#kv.keys(`lc:rec:${key}:`);
     await this.#kv.del(...records, `lc:wallet:${key}`, `lc:model:${key}`, `lc:ban:${key}`, `lc:watch:${key}`, `lc:age:att:${key}`);
     await this.dropAgeDocument(key);

@@ -159,8 +159,10 @@ async function submit(values: Values, io: CliIo): Promise<number> {
   const server = serverFlag(values, io);
   const path = need(values, 'in');
   if (!existsSync(path)) throw new UsageError(`--in ${path}: no such file`);
+  need(values, 'key');
   const attestation = await readAttestationFile(path);
-  const res = await postAttestation(server, attestation);
+  const id = await loadKey(values, io);
+  const res = await postAttestation(server, id, attestation);
   io.out(JSON.stringify({ modelKey: res.modelKey, adult: attestation.adult, status: res.status }));
   return 0;
 }
@@ -241,7 +243,7 @@ async function review(values: Values, io: CliIo): Promise<number> {
         const attestation = await signAttestation(id, { modelKey: doc.modelKey, adult: answer });
         logDecision(log, doc, attestation);
         try {
-          const res = await postAttestation(server, attestation);
+          const res = await postAttestation(server, id, attestation);
           io.out(JSON.stringify({ modelKey: res.modelKey, adult: answer, status: res.status }));
           io.err(`decision for ${doc.modelKey}: ${answer ? 'adult' : 'NOT adult'}; logged to ${log}; server status ${res.status}`);
         } catch (err) {

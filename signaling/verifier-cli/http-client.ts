@@ -1,7 +1,7 @@
 /**
  * The verifier CLI's side of the signaling server's verifier API
  * (signaling/account.ts): GET /verifier/pending with the signed header of
- * crypto/verifier-auth.ts, POST /verifier/attestations. Every failure is a
+ * crypto/verifier-auth.ts (page by page), POST /verifier/attestations with the same header. Every failure is a
  * VerifierServerError carrying the server's JSON error code.
  */
 import type { AgeAttestation } from '../../crypto/age.ts';
@@ -39,11 +39,24 @@ async function request(server: string, path: string, init: RequestInit): Promise
   return body;
 }
 
-/** The documents waiting for this verifier, each checked before its model key becomes a file name. */
+/** The documents waiting for this verifier, every page, each checked before its model key becomes a file name. */
 export async function listPending(server: string, id: Identity): Promise<PendingDocument[]> {
-  const body = await request(server, PENDING_PATH, {
-    headers: { authorization: await verifierAuthorization(id, 'GET', PENDING_PATH), accept: 'application/json' },
-  });
+  const out: PendingDocument[] = [];
+  let after = '';
+  for (;;) {
+    const body = await request(server, `${PENDING_PATH}${after ? `?after=${after}` : ''}`, {
+      headers: { authorization: await verifierAuthorization(id, 'GET', PENDING_PATH), accept: 'application/json' },
+    });
+    out.push(...pendingPage(body));
+    const next = (body as { next?: unknown }).next;
+    if (next === null || next === undefined) return out;
+    // The cursor is a model key that only moves forward: anything else would loop.
+    if (!isBase64url(next, 32) || (next as string) <= after) throw new VerifierServerError('BAD_RESPONSE', `${PENDING_PATH}: bad next page`);
+    after = next as string;
+  }
+}
+
+function pendingPage(body: unknown): PendingDocument[] {
   const docs = (body as { documents?: unknown })?.documents;
   if (!Array.isArray(docs)) throw new VerifierServerError('BAD_RESPONSE', `${PENDING_PATH}: no documents list`);
   return docs.map((d: unknown, i) => {
@@ -57,10 +70,12 @@ export async function listPending(server: string, id: Identity): Promise<Pending
   });
 }
 
-/** Submits a signed decision; returns the server's status for the model. */
-export async function postAttestation(server: string, attestation: AgeAttestation): Promise<{ modelKey: string; status: string }> {
+/** Submits a signed decision, in a request signed by the verifier `id`; returns the server's status for the model. */
+export async function postAttestation(server: string, id: Identity, attestation: AgeAttestation): Promise<{ modelKey: string; status: string }> {
   const body = await request(server, ATTESTATIONS_PATH, {
-    method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ attestation }),
+    method: 'POST',
+    headers: { authorization: await verifierAuthorization(id, 'POST', ATTESTATIONS_PATH), 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ attestation }),
   }) as { modelKey?: unknown; status?: unknown };
   return { modelKey: String(body.modelKey ?? attestation.modelKey), status: String(body.status ?? 'unknown') };
 }

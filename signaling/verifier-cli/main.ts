@@ -7,7 +7,7 @@
  *   npm run verifier -- decide --key FILE --in SEALED --adult yes|no [--out ATTESTATION] [--log FILE] [--passphrase-env VAR]
  *   npm run verifier -- verify --in ATTESTATION --trusted KEY[,KEY...] [--model KEY]
  *   npm run verifier -- fetch  --server URL --key FILE --out DIR [--passphrase-env VAR]
- *   npm run verifier -- submit --server URL --in ATTESTATION
+ *   npm run verifier -- submit --server URL --key FILE --in ATTESTATION [--passphrase-env VAR]
  *   npm run verifier -- review --server URL --key FILE [--model KEY [--adult yes|no]] [--log FILE] [--passphrase-env VAR]
  *
  * `fetch`, `submit` and `review` talk to a signaling server's verifier API

@@ -28,7 +28,7 @@ export const USAGE = `usage:
   verifier decide --key FILE --in SEALED --adult yes|no [--out ATTESTATION] [--log FILE] [--passphrase-env VAR]
   verifier verify --in ATTESTATION --trusted KEY[,KEY...] [--model KEY]
   verifier fetch  --server URL --key FILE --out DIR [--passphrase-env VAR]
-  verifier submit --server URL --in ATTESTATION
+  verifier submit --server URL --key FILE --in ATTESTATION [--passphrase-env VAR]
   verifier review --server URL --key FILE [--model KEY [--adult yes|no]] [--log FILE] [--passphrase-env VAR]`;
 
 /** The options each command takes; any other is a usage error rather than silently ignored. */
@@ -38,7 +38,7 @@ export const OPTIONS: Record<string, readonly string[]> = {
   decide: ['key', 'in', 'adult', 'out', 'log', 'passphrase-env'],
   verify: ['in', 'trusted', 'model'],
   fetch: ['server', 'key', 'out', 'passphrase-env'],
-  submit: ['server', 'in'],
+  submit: ['server', 'key', 'in', 'passphrase-env'],
   review: ['server', 'key', 'model', 'adult', 'log', 'passphrase-env'],
 };
 

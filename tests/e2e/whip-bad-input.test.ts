@@ -6,10 +6,13 @@ import { randomBytes } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mintSfuToken } from '../../sfu/tokens.ts';
+import { deriveSecret } from '../../crypto/login.ts';
 import type { Platform } from '../../signaling/platform.ts';
 import { startTestPlatform } from '../helpers/platform.ts';
 
 const secret = randomBytes(32);
+// The platform signs and checks SFU tokens with a key derived from SESSION_SECRET for them (signaling/sfu-token-key.ts).
+const sfuKey = await deriveSecret(secret, 'sfu-token');
 interface Ctx { platform: Platform }
 const bad = suite<Ctx>('WHIP/WHEP bad input on the platform');
 
@@ -25,14 +28,15 @@ async function post(url: string, body: string, headers: Record<string, string>):
 }
 
 const token = (kind: 'whip' | 'whep', showId: string, ttlSeconds = 60, now = Date.now()) =>
-  mintSfuToken(secret, { kind, showId, sub: 'tester', ttlSeconds }, now);
+  mintSfuToken(sfuKey, { kind, showId, sub: 'tester', ttlSeconds }, now);
 
 for (const kind of ['whip', 'whep'] as const) {
   bad(`${kind}: no token, a forged token, another kind's token → 401`, async ({ platform }) => {
     const url = `${platform.url}/${kind}/show1`;
     const other = kind === 'whip' ? 'whep' : 'whip';
     const forged = mintSfuToken(randomBytes(32), { kind, showId: 'show1', sub: 'x', ttlSeconds: 60 });
-    for (const auth of [undefined, 'Bearer', 'Bearer garbage', `Bearer ${forged}`, `Bearer ${token(other, 'show1')}`, `Basic ${token(kind, 'show1')}`]) {
+    const rawSecret = mintSfuToken(secret, { kind, showId: 'show1', sub: 'x', ttlSeconds: 60 });
+    for (const auth of [undefined, 'Bearer', 'Bearer garbage', `Bearer ${forged}`, `Bearer ${rawSecret}`, `Bearer ${token(other, 'show1')}`, `Basic ${token(kind, 'show1')}`]) {
       const headers: Record<string, string> = { 'content-type': 'application/sdp' };
       if (auth) headers.authorization = auth;
       const r = await post(url, 'v=0\r\n', headers);

@@ -9,14 +9,14 @@ const ED_KEY = 'A'.repeat(43);
 
 /** Every variable with values it must accept and values it must refuse. */
 const cases: Record<string, { good: [string, unknown][]; bad: string[]; extra?: Record<string, string> }> = {
-  HOST: { good: [['0.0.0.0', '0.0.0.0'], ['localhost', 'localhost'], ['::1', '::1']], bad: ['not a host!', 'a/b'] },
+  HOST: { good: [['0.0.0.0', '0.0.0.0'], ['localhost', 'localhost'], ['::1', '::1']], bad: ['not a host!', 'a/b'], extra: { AGE_VERIFICATION: 'off' } },
   PORT: { good: [['0', 0], ['8080', 8080], ['65535', 65535]], bad: ['-1', '65536', 'http', '80.5'] },
   PUBLIC_URL: { good: [['https://cam.example', 'https://cam.example']], bad: ['cam.example', 'ftp://cam.example'] },
   LOG_LEVEL: { good: [['debug', 'debug'], ['silent', 'silent']], bad: ['loud', 'INFO2'] },
   RPC_URL: {
     good: [['http://127.0.0.1:8545', 'http://127.0.0.1:8545']],
     bad: ['127.0.0.1:8545', 'file:///etc/passwd'],
-    extra: { LIVE_TOKEN_ADDRESS: '0x' + '1'.repeat(40), LIVE_CHANNELS_ADDRESS: '0x' + '2'.repeat(40) },
+    extra: { LIVE_TOKEN_ADDRESS: '0x' + '1'.repeat(40), LIVE_CHANNELS_ADDRESS: '0x' + '2'.repeat(40), AGE_VERIFICATION: 'off' },
   },
   CHAIN_PORT: { good: [['0', 0], ['9545', 9545]], bad: ['99999', 'x'] },
   LIVE_TOKEN_ADDRESS: { good: [['0x' + 'a'.repeat(40), '0x' + 'a'.repeat(40)]], bad: ['0x123', 'a'.repeat(40)] },
@@ -52,6 +52,13 @@ const cases: Record<string, { good: [string, unknown][]; bad: string[]; extra?: 
   MIN_CHALLENGE_PERIOD_SECONDS: { good: [['60', 60], ['3600', 3600]], bad: ['59', '2592001', 'hour'] },
   WATCHER_PRIVATE_KEY: { good: [['0x' + 'ab'.repeat(32), '0x' + 'ab'.repeat(32)]], bad: ['ab'.repeat(32), '0x' + 'ab'.repeat(31), '0x' + 'zz'.repeat(32)] },
   WATCHER_POLL_SECONDS: { good: [['1', 1], ['600', 600]], bad: ['0', '601', '0.5'] },
+  LOGIN_ORIGINS: {
+    good: [['https://cam.example, http://localhost:8080', ['https://cam.example', 'http://localhost:8080']]],
+    bad: ['cam.example', 'https://cam.example/', 'https://cam.example/path', 'ftp://cam.example', 'https://a.example,*'],
+  },
+  METRICS_TOKEN: { good: [['0123456789abcdef', '0123456789abcdef']], bad: ['short', 'has spaces in it, sixteen+'] },
+  MAX_CONNECTIONS_PER_ADDRESS: { good: [['0', 0], ['64', 64]], bad: ['-1', '100001', 'many'] },
+  AGE_PENDING_MAX: { good: [['1', 1], ['5000', 5000]], bad: ['0', '100001', '1.5'] },
 };
 
 const everyVariable = suite('config: every variable');
@@ -96,6 +103,7 @@ defaults('no variables: the one-machine demo', () => {
   assert.is(c.SESSION_SECRET.length, 32);
   assert.is(c.MASTER_KEYS.length, 1);
   assert.is(c.SFU_ANNOUNCED_IP, '127.0.0.1');
+  assert.is(c.MAX_CONNECTIONS_PER_ADDRESS, 256, 'the per-address connection limit is on');
 });
 
 defaults('random secrets differ between starts', () => {
@@ -113,6 +121,16 @@ defaults('RPC_URL needs both contract addresses', () => {
     (e: ConfigError) => e.variable === 'LIVE_CHANNELS_ADDRESS',
   );
   assert.is(loadConfig({ RPC_URL: 'http://127.0.0.1:8545', ...cases.RPC_URL!.extra }).embeddedChain, false);
+});
+
+defaults('age verification fails closed outside the one-machine demo: off needs AGE_VERIFICATION=off', () => {
+  const remote = { RPC_URL: 'http://127.0.0.1:8545', LIVE_TOKEN_ADDRESS: '0x' + '1'.repeat(40), LIVE_CHANNELS_ADDRESS: '0x' + '2'.repeat(40) };
+  for (const env of [{ HOST: '0.0.0.0' }, { HOST: 'cam.example' }, remote]) {
+    assert.throws(() => loadConfig(env), (e: ConfigError) => e.variable === 'AGE_VERIFICATION' && e.message.includes('AGE_VERIFICATION=off'), JSON.stringify(env));
+    assert.is(loadConfig({ ...env, AGE_VERIFICATION: 'off' }).AGE_VERIFICATION, 'off');
+    assert.is(loadConfig({ ...env, VERIFIER_PUBLIC_KEYS: ED_KEY }).AGE_VERIFICATION, 'required');
+  }
+  for (const host of ['127.0.0.1', '127.0.0.2', '::1', 'localhost']) assert.is(loadConfig({ HOST: host }).AGE_VERIFICATION, 'off', host);
 });
 
 defaults('TURN_URLS needs TURN_SECRET', () => {

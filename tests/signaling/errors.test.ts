@@ -12,6 +12,8 @@ import { PaymentError } from '../../contracts/errors.ts';
 import { SignalingError, answerFor, asWireError, fail } from '../../signaling/errors.ts';
 import { createLogger, serializeError } from '../../signaling/logger.ts';
 import { AGE_DOCUMENT_PATH, LIMITS } from '../../signaling/protocol.ts';
+import { createIdentity, type Identity } from '../../crypto/identity.ts';
+import { verifierAuthorization } from '../../crypto/verifier-auth.ts';
 import { call, login, ok, startRedis, startServer, testConfig, type RedisHandle, type Running } from './helpers.ts';
 
 const codeOf = async (work: () => Promise<unknown>): Promise<string> => {
@@ -90,7 +92,11 @@ internal('is answered INTERNAL without details; the server log has the cause cha
 
 const http = suite('HTTP error body');
 let run: Running;
-http.before(async () => { run = await startServer({ env: { VERIFIER_PUBLIC_KEYS: 'A'.repeat(43), AGE_VERIFICATION: 'required' } }); });
+let verifier: Identity;
+http.before(async () => {
+  verifier = await createIdentity();
+  run = await startServer({ env: { VERIFIER_PUBLIC_KEYS: verifier.publicKey, AGE_VERIFICATION: 'required' } });
+});
 http.after(async () => { await run.server.close(); });
 
 http('every signaling route answers errors as { error: { code, message } } and nothing else', async () => {
@@ -102,7 +108,11 @@ http('every signaling route answers errors as { error: { code, message } } and n
   const upload = (headers: Record<string, string>, body: Uint8Array) => bodyOf(`${AGE_DOCUMENT_PATH}?verifierKey=${'A'.repeat(43)}`, {
     method: 'POST', headers: { 'content-type': 'application/octet-stream', ...headers }, body: body as unknown as BodyInit,
   });
-  const json = (path: string, body: string) => bodyOf(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  // Signed by the verifier (the route refuses unsigned requests before reading the body).
+  const json = async (path: string, body: string, signed = true) => bodyOf(path, {
+    method: 'POST', body,
+    headers: { 'content-type': 'application/json', ...(signed ? { authorization: await verifierAuthorization(verifier, 'POST', path) } : {}) },
+  });
   const cases = [
     ['no token', await upload({}, new Uint8Array(10)), 401, 'UNAUTHENTICATED'],
     ['bad token', await upload({ authorization: 'Bearer nope' }, new Uint8Array(10)), 401, 'SESSION_EXPIRED'],
@@ -111,6 +121,8 @@ http('every signaling route answers errors as { error: { code, message } } and n
     ['unsigned verifier', await bodyOf('/verifier/pending'), 401, 'UNAUTHENTICATED'],
     ['malformed JSON', await json('/verifier/attestations', '{nope'), 400, 'BAD_REQUEST'],
     ['no attestation', await json('/verifier/attestations', '{}'), 400, 'BAD_REQUEST'],
+    ['unsigned attestation', await json('/verifier/attestations', '{}', false), 401, 'UNAUTHENTICATED'],
+    ['bad page cursor', await bodyOf('/verifier/pending?after=%00', { headers: { authorization: await verifierAuthorization(verifier, 'GET', '/verifier/pending') } }), 400, 'BAD_REQUEST'],
   ] as const;
   for (const [what, { status, body }, wantStatus, wantCode] of cases) {
     assert.is(status, wantStatus, what);

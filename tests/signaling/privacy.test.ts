@@ -96,13 +96,14 @@ t('after a full flow Redis holds no IP, plaintext, document, token or secret; pr
   assert.equal(documents.map((d) => [d.modelKey, d.sealedDocument]), [[model.key, sealed]]);
   const attestation = await signAttestation(verifier, { modelKey: model.key, adult: true });
   const told = next(model.socket, 'age:status');
+  const signedPost = async () => ({ 'content-type': 'application/json', authorization: await verifierAuthorization(verifier, 'POST', '/verifier/attestations') });
   const posted = await fetch(`${run.url}/verifier/attestations`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ attestation }),
+    method: 'POST', headers: await signedPost(), body: JSON.stringify({ attestation }),
   });
   assert.is(posted.status, 200);
   assert.equal(await told, { status: 'verified' });
   const forged = await fetch(`${run.url}/verifier/attestations`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
+    method: 'POST', headers: await signedPost(),
     body: JSON.stringify({ attestation: await signAttestation(model.identity, { modelKey: other.key, adult: true }) }),
   });
   assert.is(forged.status, 400, 'an attestation from an unconfigured key is refused');

@@ -5,6 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { verifySfuToken } from '../../sfu/tokens.ts';
+import { deriveSecret } from '../../crypto/login.ts';
 import { call, client, connected, login, mediaArrives, next, ok, serverForSuite, until } from './helpers.ts';
 
 function flows(name: string, withRedis: boolean) {
@@ -28,8 +29,11 @@ function flows(name: string, withRedis: boolean) {
     const live = next(viewer.socket, 'directory:update', (e) => e.key === model.key && e.status === 'public');
     const opened = await ok(model.socket, 'show:open', {});
     assert.is(opened.whipUrl, `/whip/${opened.showId}`);
-    const claims = verifySfuToken(server.run.server.config.SESSION_SECRET, opened.whipToken, 'whip', opened.showId);
+    // WHIP/WHEP tokens are signed with a key derived for them, not the raw SESSION_SECRET.
+    const sfuKey = await deriveSecret(server.run.server.config.SESSION_SECRET, 'sfu-token');
+    const claims = verifySfuToken(sfuKey, opened.whipToken, 'whip', opened.showId);
     assert.is(claims.sub, model.key);
+    assert.throws(() => verifySfuToken(server.run.server.config.SESSION_SECRET, opened.whipToken, 'whip', opened.showId), 'the raw secret does not verify it');
     server.run.sfu!.start(opened.showId);
     assert.is((await live).showId, opened.showId);
     const { models } = await ok(viewer.socket, 'directory:subscribe', {});
@@ -37,7 +41,7 @@ function flows(name: string, withRedis: boolean) {
 
     const watch = await ok(viewer.socket, 'show:watch', { model: model.key });
     assert.is(watch.whepUrl, `/whep/${opened.showId}`);
-    const whep = verifySfuToken(server.run.server.config.SESSION_SECRET, watch.whepToken, 'whep', opened.showId);
+    const whep = verifySfuToken(sfuKey, watch.whepToken, 'whep', opened.showId);
     assert.is.not(whep.sub, viewer.key, 'the SFU gets a random viewer id, not the identity');
     server.run.sfu!.events.emit('viewercount', opened.showId, 1);
     await until(async () => (await ok(viewer.socket, 'directory:subscribe', {})).models.find((m) => m.key === model.key)?.viewers === 1, 5000, 'viewer count');

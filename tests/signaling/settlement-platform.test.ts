@@ -21,6 +21,7 @@ t.after(async () => {
 const remoteEnv = () => ({
   RPC_URL: remote.rpcUrl, LIVE_TOKEN_ADDRESS: remote.addresses.token, LIVE_CHANNELS_ADDRESS: remote.addresses.channels,
   SERVE_CLIENT: 'false', LOG_LEVEL: 'silent',
+  AGE_VERIFICATION: 'off', // a remote chain is outside the one-machine demo: no age checks must be asked for
 });
 
 t('a chain whose challenge period is below MIN_CHALLENGE_PERIOD_SECONDS is refused at start', async () => {

@@ -120,7 +120,7 @@ flow.t('fetch, decide adult=yes, submit (child processes): the model is told and
   assert.is(decided.code, 0, decided.stderr);
 
   const told = next(model.socket, 'age:status');
-  const submitted = await cli(dir, ['submit', '--server', server, '--in', 'att.json']);
+  const submitted = await cli(dir, ['submit', '--server', server, '--key', key, '--in', 'att.json']);
   assert.is(submitted.code, 0, submitted.stderr);
   assert.equal(JSON.parse(submitted.stdout), { modelKey: model.key, adult: true, status: 'verified' });
   assert.equal(await told, { status: 'verified' });
@@ -215,16 +215,16 @@ bad.t('submit: an untrusted signer is refused by the server, a tampered file nev
   const forged = await signAttestation(strangerId, { modelKey: model.key, adult: true });
   writeFileSync(join(dir, 'forged.json'), JSON.stringify(forged));
   const t = inProcess(dir);
-  assert.is(await t.run('submit', '--server', run.url, '--in', 'forged.json'), 1);
+  assert.is(await t.run('submit', '--server', run.url, '--key', bad.ctx.key, '--in', 'forged.json'), 1);
   assert.match(t.err.at(-1)!, /^BAD_REQUEST: .*HTTP 400/);
   writeFileSync(join(dir, 'tampered.json'), JSON.stringify({ ...forged, adult: false }));
-  assert.is(await t.run('submit', '--server', run.url, '--in', 'tampered.json'), 1);
+  assert.is(await t.run('submit', '--server', run.url, '--key', bad.ctx.key, '--in', 'tampered.json'), 1);
   assert.match(t.err.at(-1)!, /^CRYPTO_BAD_SIGNATURE/);
   writeFileSync(join(dir, 'junk.json'), '{not json');
-  assert.is(await t.run('submit', '--server', run.url, '--in', 'junk.json'), 1);
+  assert.is(await t.run('submit', '--server', run.url, '--key', bad.ctx.key, '--in', 'junk.json'), 1);
   assert.match(t.err.at(-1)!, /^CRYPTO_BAD_ENCODING/);
   const dead = `http://127.0.0.1:${await freePort()}`;
-  assert.is(await t.run('submit', '--server', dead, '--in', 'forged.json'), 1);
+  assert.is(await t.run('submit', '--server', dead, '--key', bad.ctx.key, '--in', 'forged.json'), 1);
   assert.match(t.err.at(-1)!, /^UNREACHABLE: /);
   assert.is((await ok(model.socket, 'age:status', {})).status, 'pending', 'no decision was recorded');
 });
@@ -273,6 +273,7 @@ bad.t('bad arguments: exit 2 with a message, before any request', async () => {
     ['submit', '--server', run.url],
     ['submit', '--server', run.url, '--in', 'no-such.json'],
     ['submit', '--in', 'a-file'],
+    ['submit', '--server', run.url, '--in', 'a-file'],
     ['review', '--server', run.url],
     ['review', '--server', run.url, '--key', key, '--adult', 'yes'],
     ['review', '--server', run.url, '--key', key, '--adult', 'maybe', '--model', bad.ctx.verifierKey],
