@@ -4,6 +4,7 @@ import type { Session } from '../services/session.ts';
 import { consumeServices } from '../context.ts';
 import { ChatController } from '../controllers/chat.ts';
 import { messageFor } from '../messages.ts';
+import { toClientError } from '../errors.ts';
 import { PrivateRequestController } from '../controllers/private-request.ts';
 import '../components/live-chat.ts';
 import '../components/private-offer.ts';
@@ -58,7 +59,8 @@ export class LiveViewer extends LitElement {
         if (video.srcObject !== stream) video.srcObject = stream;
       });
     } catch (err) {
-      this.status = `No public show right now: ${messageFor(err)}`;
+      // NOT_FOUND is the ordinary case (offline, private, or media not yet at the server): say it plainly.
+      this.status = toClientError(err).code === 'NOT_FOUND' ? 'No public show right now.' : messageFor(err);
     }
   }
 

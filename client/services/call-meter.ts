@@ -5,34 +5,20 @@
  * when one is later than the grace period, lower than the last, badly signed, for another channel or over the
  * deposit. Transport-free: the call sends what `signed` gives and feeds in what arrives.
  */
-import { PaymentMeter } from '../../contracts/metering.ts';
+import { PaymentMeter, type MeterOptions } from '../../contracts/metering.ts';
 import { PaymentError } from '../../contracts/errors.ts';
 import { type SignedVoucher, type VoucherDomain, parseSignedVoucher } from '../../contracts/voucher.ts';
 import { Emitter } from './emitter.ts';
 
-export interface CallMeterOptions {
-  /** 'payer' signs (the client), 'payee' verifies (the model). */
-  role: 'payer' | 'payee';
-  /** Chain and LiveChannels contract of the vouchers. */
-  domain: VoucherDomain;
-  /** The channel this call is paid on. */
-  channelId: string;
-  /** The channel's sender wallet: every voucher must be signed by it. */
-  sender: string;
-  pricePerMinute: bigint;
-  /** The channel's deposit, as read from the chain. */
-  deposit: bigint;
-  /** What the channel owed before this call (cumulative), from accept. */
-  baseline: bigint;
-  /** Time (ms) minute 1 starts (accept). */
-  startedAt: number;
-  graceMs: number;
-  minuteMs: number;
-  /** The payer signs a minute's voucher this long before it starts (default 5 s, capped below the minute). */
-  leadMs?: number;
-  /** Payer only: signs a voucher with the channel's sender wallet. */
-  signVoucher?: (channelId: string, cumulativeAmount: bigint) => Promise<SignedVoucher>;
-}
+/** The meter's own options (contracts/metering.ts documents each), plus who this side is and how it signs. */
+export type CallMeterOptions = Pick<MeterOptions, 'domain' | 'channelId' | 'sender' | 'pricePerMinute' | 'deposit' | 'baseline' | 'startedAt' | 'leadMs'>
+  & Required<Pick<MeterOptions, 'graceMs' | 'minuteMs'>>
+  & {
+    /** 'payer' signs (the client), 'payee' verifies (the model). */
+    role: 'payer' | 'payee';
+    /** Payer only: signs a voucher with the channel's sender wallet. */
+    signVoucher?: (channelId: string, cumulativeAmount: bigint) => Promise<SignedVoucher>;
+  };
 
 /** The numbers a call screen shows. */
 export interface MeterTick {
