@@ -8,7 +8,7 @@ const t = suite('/metrics access');
 t('with METRICS_TOKEN: only the bearer of that token reads the metrics', async () => {
   const run = await startServer({ env: { METRICS_TOKEN: 'scrape-me-0123456789' } });
   const get = (headers: Record<string, string> = {}) => fetch(`${run.url}/metrics`, { headers });
-  for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: 'scrape-me-0123456789' }]) {
+  for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: 'scrape-me-0123456789' }] as Record<string, string>[]) {
     const res = await get(headers);
     assert.is(res.status, 401, JSON.stringify(headers));
     assert.is((await res.json() as { error: { code: string } }).error.code, 'UNAUTHENTICATED');
