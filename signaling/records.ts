@@ -17,7 +17,7 @@
 import { Keyring, type MasterKey } from '../crypto/records.ts';
 import { Vault, type DataKeyStore, type RewrapReport } from '../crypto/vault.ts';
 import { isPlatformError } from '../crypto/errors.ts';
-import type { Store } from './store.ts';
+import type { RecordSealer, Store } from './store.ts';
 import { fail } from './errors.ts';
 
 /** crypto/vault.ts `DataKeyStore` over the Store's data-key methods (`lc:dk:<key>`). */
@@ -37,7 +37,7 @@ export class StoreDataKeys implements DataKeyStore {
 
 export type ProfileFields = Record<string, string>;
 
-export class Records {
+export class Records implements RecordSealer {
   readonly vault: Vault;
   #store: Store;
 
@@ -59,6 +59,20 @@ export class Records {
     } catch (err) {
       if (isPlatformError(err, 'CRYPTO_KEY_DESTROYED')) return {};
       fail('INTERNAL', 'profile cannot be decrypted', err);
+    }
+  }
+
+  /** Store `RecordSealer`: a record of `kind` sealed under the identity's data key. */
+  seal(key: string, kind: string, value: unknown): Promise<string> {
+    return this.vault.sealJson({ userId: key, kind }, value);
+  }
+
+  async open<T>(key: string, kind: string, sealed: string): Promise<T | null> {
+    try {
+      return await this.vault.openJson<T>({ userId: key, kind }, sealed);
+    } catch (err) {
+      if (isPlatformError(err, 'CRYPTO_KEY_DESTROYED')) return null;
+      fail('INTERNAL', `${kind} record cannot be decrypted`, err);
     }
   }
 

@@ -134,11 +134,13 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
     inflight.add(work);
     void work.finally(() => inflight.delete(work)).catch(() => undefined);
   };
+  const records = new Records(store, config.MASTER_KEYS);
+  store.sealWith(records);
   const ctx: Ctx = {
     config, tuning, store, io, logger, metrics,
     auth: new Auth(store, config.SESSION_SECRET, audience, tuning.sessionTtlSeconds, config.LOGIN_ORIGINS),
     sfuTokenKey: await sfuTokenKey(config.SESSION_SECRET),
-    records: new Records(store, config.MASTER_KEYS),
+    records,
     payments: options.chain ? new Payments(options.chain) : null,
     sfu: options.sfu ?? null,
     limiters: { chat: chatLimiter },

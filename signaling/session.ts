@@ -105,7 +105,7 @@ export function sessionHandlers(ctx: Ctx): Handlers {
       async handle(socket, p) {
         const key = socket.data.key;
         const { address } = await asWireError('BAD_REQUEST', '', () => verifyWalletBinding({ v: 1, identityKey: key, ...p }));
-        await ctx.store.setWallet(key, address);
+        await ctx.store.setWalletBinding(key, { address, walletSignature: p.walletSignature, identitySignature: p.identitySignature });
         return { address };
       },
     },

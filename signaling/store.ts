@@ -9,6 +9,7 @@
  */
 import type { DirectoryEntry, KeptVoucher, ModelStatus, Role } from './protocol.ts';
 import { compareDecimal, type Kv } from './kv.ts';
+import { fail } from './errors.ts';
 import { MemoryKv } from './kv-memory.ts';
 import { SignalingError } from './errors.ts';
 
@@ -30,7 +31,7 @@ export const KEY_PREFIXES = {
   'lc:privof:': { ephemeral: true }, // private sessions of an identity
   'lc:privreq:': { ephemeral: true }, // a client's pending request to a model (one at a time)
   'lc:chan:': { ephemeral: false }, // highest voucher amount seen per channel
-  'lc:wallet:': { ephemeral: false }, // wallet address bound to an identity
+  'lc:wallet:': { ephemeral: false }, // legacy plaintext wallet of an identity: sealed into lc:rec:<key>:wallet on first read
   'lc:dk:': { ephemeral: false }, // wrapped per-user data key
   'lc:rec:': { ephemeral: false }, // encrypted user record
   'lc:age:pending:': { ephemeral: true }, // sealed age document awaiting the verifier
@@ -41,6 +42,16 @@ export const KEY_PREFIXES = {
   'lc:keptby:': { ephemeral: false }, // channel ids with a kept voucher, by receiver wallet address
   'lc:settling:': { ephemeral: true }, // one settlement watcher's claim on a channel while it submits
 } as const;
+
+/** A wallet bound to an identity, with both signatures of contracts/wallet-binding.ts (so a browser can check it). */
+export interface WalletBinding { address: string; walletSignature: string; identitySignature: string }
+
+/** Seals and opens an identity's records under its data key (records.ts `Records`): deleting the key shreds them. */
+export interface RecordSealer {
+  seal(key: string, kind: string, value: unknown): Promise<string>;
+  /** null once the data key is gone. */
+  open<T>(key: string, kind: string, sealed: string): Promise<T | null>;
+}
 
 export interface ModelSettings { pricePerMinute: string; minMinutes: number }
 export interface Presence { status: ModelStatus; showId: string | null; pseudonym: string }
@@ -69,9 +80,15 @@ export interface PrivateSession {
 export class Store {
   // Private: every key is written through a method here, so its prefix, type and TTL are decided in one place.
   readonly #kv: Kv;
+  #sealer: RecordSealer | null = null;
 
   constructor(kv: Kv = new MemoryKv()) {
     this.#kv = kv;
+  }
+
+  /** Where records that must die with the identity are sealed (the wallet binding); set once by server.ts. */
+  sealWith(sealer: RecordSealer): void {
+    this.#sealer = sealer;
   }
 
   /** Every stored key starting with `prefix`: an administrative scan, not for hot paths (tests audit prefixes with it). */
@@ -229,12 +246,47 @@ export class Store {
   }
 
   // --- wallets and channels -----------------------------------------------------
+  // The identity-to-wallet link is personal: sealed under the identity's data key (lc:rec:<key>:wallet), so
+  // account deletion (and master-key rotation, for backups) shreds it like the profile.
+
+  /** Binds a wallet without its signatures (getWalletBinding then answers null). */
   async setWallet(key: string, address: string): Promise<void> {
-    await this.#kv.set(`lc:wallet:${key}`, address.toLowerCase());
+    await this.#putWallet(key, { address: address.toLowerCase() });
   }
 
-  getWallet(key: string): Promise<string | null> {
-    return this.#kv.get(`lc:wallet:${key}`);
+  /** Binds a wallet with both signatures, checked by the caller (session.ts `wallet:bind`). */
+  async setWalletBinding(key: string, b: WalletBinding): Promise<void> {
+    await this.#putWallet(key, { address: b.address.toLowerCase(), walletSignature: b.walletSignature, identitySignature: b.identitySignature });
+  }
+
+  /** The wallet address (lower case) bound to an identity, or null. */
+  async getWallet(key: string): Promise<string | null> {
+    return (await this.#wallet(key))?.address ?? null;
+  }
+
+  /** The binding with both signatures, or null (none, or bound without them). */
+  async getWalletBinding(key: string): Promise<WalletBinding | null> {
+    const w = await this.#wallet(key);
+    return w?.walletSignature && w.identitySignature ? { address: w.address, walletSignature: w.walletSignature, identitySignature: w.identitySignature } : null;
+  }
+
+  async #putWallet(key: string, w: Partial<WalletBinding> & { address: string }): Promise<void> {
+    await this.#kv.set(`lc:rec:${key}:wallet`, await this.#sealerOrFail().seal(key, 'wallet', w));
+    await this.#kv.del(`lc:wallet:${key}`);
+  }
+
+  async #wallet(key: string): Promise<(Partial<WalletBinding> & { address: string }) | null> {
+    const sealed = await this.#kv.get(`lc:rec:${key}:wallet`);
+    if (sealed !== null) return this.#sealerOrFail().open(key, 'wallet', sealed);
+    const legacy = await this.#kv.get(`lc:wallet:${key}`);
+    if (legacy === null) return null;
+    await this.#putWallet(key, { address: legacy }); // from before sealing: sealed now, the plaintext deleted
+    return { address: legacy };
+  }
+
+  #sealerOrFail(): RecordSealer {
+    if (!this.#sealer) fail('INTERNAL', 'wallet bindings are sealed records: the store needs sealWith first');
+    return this.#sealer;
   }
 
   /** Highest voucher amount accepted on a channel ('0' when none). */

@@ -18,6 +18,8 @@ import { MemoryDataKeyStore, Vault } from '../../crypto/vault.ts';
 import { isPlatformError } from '../../crypto/errors.ts';
 import { KEY_PREFIXES } from '../../signaling/store.ts';
 import { verifierAuthorization } from '../../signaling/verifier-auth.ts';
+import { Wallet } from 'ethers';
+import { bindWallet, walletBindingMessage } from '../../contracts/wallet-binding.ts';
 import { call, login, mediaArrives, next, ok, startRedis, startServer, testConfig, type RedisHandle, type Running } from './helpers.ts';
 
 const t = suite('privacy of what the server stores');
@@ -78,6 +80,13 @@ t('after a full flow Redis holds no IP, plaintext, document, token or secret; pr
   await ok(model.socket, 'profile:set', { fields: { ...PROFILE, bio: PROFILE.bio } });
   assert.equal((await ok(model.socket, 'profile:get', {})).fields, PROFILE);
   await ok(other.socket, 'profile:set', { fields: { displayName: 'Survivor Sam' } });
+  // Wallet binding: the identity-to-wallet link is sealed too, and still read back by the server.
+  const wallet = Wallet.createRandom();
+  const walletSignature = await wallet.signMessage(walletBindingMessage(model.key));
+  const walletBinding = await bindWallet(model.identity, wallet.address, walletSignature);
+  await ok(model.socket, 'wallet:bind', { address: walletBinding.address, walletSignature, identitySignature: walletBinding.identitySignature });
+  assert.is(await run.server.store.getWallet(model.key), wallet.address.toLowerCase());
+  assert.equal(await run.server.store.getWalletBinding(model.key), { address: wallet.address.toLowerCase(), walletSignature, identitySignature: walletBinding.identitySignature });
 
   // Age verification: no show without an attestation.
   const refused = await call(model.socket, 'show:open', {});
@@ -133,6 +142,7 @@ t('after a full flow Redis holds no IP, plaintext, document, token or secret; pr
     ['master key', masterKey.toString('base64')], ['master key (base64url)', masterKey.toString('base64url')],
     ['WHIP token', opened.whipToken], ['WHEP token', watch.whepToken],
     ['identity secret key', toBase64url(model.identity.secretKey)],
+    ['wallet address', wallet.address.slice(2).toLowerCase()], ['wallet address (checksummed)', wallet.address.slice(2)],
   ];
   const ip = /\b(?:\d{1,3}\.){3}\d{1,3}\b|::1\b|::ffff:/;
   const prefixes = Object.entries(KEY_PREFIXES);
@@ -146,6 +156,7 @@ t('after a full flow Redis holds no IP, plaintext, document, token or secret; pr
   }
   assert.ok(before.has(`lc:dk:${model.key}`), 'a wrapped data key');
   assert.ok(before.has(`lc:rec:${model.key}:profile`), 'a sealed profile');
+  assert.ok(before.has(`lc:rec:${model.key}:wallet`), 'a sealed wallet binding');
   assert.ok(before.has(`lc:age:att:${model.key}`), 'the attestation');
   assert.not.ok([...before.keys()].some((k) => k.startsWith('lc:age:pending:')), 'the sealed document is gone once processed');
 
