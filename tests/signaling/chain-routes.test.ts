@@ -14,12 +14,16 @@ import { connectChannels } from '../../contracts/client.ts';
 import { startDevChain, type DevChain } from '../../contracts/devchain.ts';
 import { createChainRouter } from '../../signaling/chain-routes.ts';
 import { CHAIN_INFO_PATH, FAUCET_PATH, RECEIVER_PATH, RPC_PATH, type ChainInfoBody } from '../../signaling/protocol.ts';
+import { randomBytes } from 'node:crypto';
+import { Records } from '../../signaling/records.ts';
 import { Store } from '../../signaling/store.ts';
 
 interface App { url: string; server: Server; store: Store }
 
 async function serve(chain: DevChain, faucet: boolean): Promise<App> {
   const store = new Store();
+  // Wallet bindings are sealed records, as on the platform.
+  store.sealWith(new Records(store, [{ id: 'test', key: randomBytes(32) }]));
   const app = express();
   app.use(createChainRouter({
     chain: { provider: chain.provider, rpcUrl: chain.rpcUrl, chainId: chain.chainId, addresses: chain.addresses },
