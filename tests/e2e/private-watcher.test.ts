@@ -18,7 +18,8 @@ import { call, client as socketTo, connected } from '../signaling/helpers.ts';
 
 const PRICE = parseUnits('1.5', 18);
 const DEPOSIT = parseUnits('12', 18);
-const MINUTE_MS = 4_000;
+/** Long enough that the end click lands well before the next minute's voucher (signed half a minute ahead). */
+const MINUTE_MS = 6_000;
 
 interface Ctx {
   platform: Platform; url: string; chain: DevChain; reader: LiveChannelsClient;
