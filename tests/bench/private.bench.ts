@@ -9,7 +9,10 @@
  * credentials, offer, answer, ICE through coturn, DTLS, fingerprint checks) to the later of the two sides' first
  * presented remote video frame (requestVideoFrameCallback). What the studio does while its prompt is on screen
  * (pinning the client's key, reading the channel on-chain, turning the camera on) happens before the click, as in
- * the UI. One warm-up call is not counted. Prints `name: value unit`.
+ * the UI; so does what the client's call does while its request waits (its connection, tracks and offer, without
+ * ICE servers until the accept brings them). One warm-up call is not counted. Prints `name: value unit`;
+ * `BENCH_TRACE=1` also prints, on stderr, each step's median time after the accept on both sides (and every step
+ * of a call that did not complete), `BENCH_CALLS=n` measures n calls.
  * Runs inside a loopback-only network namespace (re-executes itself there).
  */
 import { spawnSync } from 'node:child_process';
