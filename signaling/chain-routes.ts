@@ -6,17 +6,18 @@
  *   everything else with a JSON-RPC error, so no page
  *   can drive the node (`evm_*`, `hardhat_*`, `eth_sendTransaction` with the node's own keys, `personal_*`);
  * - `POST FAUCET_PATH {address}`: on the embedded demo chain only, some ETH for gas and some LIVE, rate-limited.
- * - `GET RECEIVER_PATH/<model key>`: the wallet an online model bound, to open a channel to.
+ * - `GET RECEIVER_PATH/<model key>`: the wallet an online model bound, to open a channel to, with both signatures
+ *   of the binding: the browser checks them against the model's key from its link before it deposits.
  */
 import express, { type Request, type Response, type Router } from 'express';
-import { Contract, isError, parseEther, parseUnits, type Provider } from 'ethers';
+import { Contract, getAddress, isError, parseEther, parseUnits, type Provider } from 'ethers';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import { LiveChannelsAbi, LiveTokenAbi } from '../contracts/abi.ts';
 import type { DevChain } from '../contracts/devchain.ts';
 import {
   Address, CHAIN_INFO_PATH, FAUCET_PATH, PublicKey, RECEIVER_PATH, RPC_PATH, describeIssue,
-  type ChainInfoBody, type ErrorCode,
+  type ChainInfoBody, type ErrorCode, type ReceiverBody,
 } from './protocol.ts';
 import type { Store } from './store.ts';
 import type { Logger } from 'pino';
@@ -200,10 +201,15 @@ export function createChainRouter(opts: ChainRoutesOptions): Router {
     const key = PublicKey.safeParse(req.params.key);
     if (!key.success) return sendError(res, 400, 'BAD_REQUEST', 'key: expected a base64url Ed25519 public key');
     // Only an online model's wallet: a client's binding (keys are seen in chat) must never be looked up.
-    const [presence, address] = await Promise.all([opts.store.getPresence(key.data), opts.store.getWallet(key.data)]);
+    const [presence, address, signed] = await Promise.all([
+      opts.store.getPresence(key.data), opts.store.getWallet(key.data), opts.store.getWalletBinding(key.data),
+    ]);
     if (!presence) return sendError(res, 404, 'NOT_FOUND', 'no model with this key is online');
     if (!address) return sendError(res, 404, 'NOT_FOUND', 'this model has no wallet bound yet');
-    res.set('cache-control', 'no-store').json({ address });
+    const body: ReceiverBody = { address };
+    // The store keeps the address in lower case; the wallet signed its checksummed form.
+    if (signed) body.binding = { v: 1, identityKey: key.data, address: getAddress(signed.address), walletSignature: signed.walletSignature, identitySignature: signed.identitySignature };
+    res.set('cache-control', 'no-store').json(body);
   });
 
   // Bodies that are not JSON, or too large, get the same error shape as everything else; a fault of ours is INTERNAL.

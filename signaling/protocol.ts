@@ -56,6 +56,7 @@ export const ERROR_CODES = [
   'CHANNEL_INSUFFICIENT', // channel missing, not to this model, closing, or deposit too small
   'VOUCHER_INVALID', // bad signature, wrong channel, not monotonic or over the deposit
   'TURN_UNAVAILABLE', // no TURN server configured
+  'RECEIVER_UNVERIFIED', // the browser refused the model's wallet: its binding is missing or not signed by the model's key from the link
   'INTERNAL', // bug or dependency failure; details only in the server log
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -342,8 +343,18 @@ export const AGE_DOCUMENT_PATH = '/age/documents';
 export const CHAIN_INFO_PATH = '/api/chain';
 export const RPC_PATH = '/api/rpc';
 export const FAUCET_PATH = '/api/faucet';
-/** `GET RECEIVER_PATH/<model key>` answers `{ address }`: the wallet an online model bound, to open a channel to. */
+/**
+ * `GET RECEIVER_PATH/<model key>` answers `ReceiverBody`: the wallet an online model bound, to open a channel to,
+ * with the binding's two signatures so that the browser checks it against the model's key from the link
+ * (contracts/wallet-binding.ts `verifyWalletBinding`) instead of trusting the server.
+ */
 export const RECEIVER_PATH = '/api/receiver';
+export interface ReceiverBody {
+  /** The bound wallet, lower case. */
+  address: string;
+  /** The binding as the model made it (`wallet:bind`); absent when the wallet was bound without its signatures. */
+  binding?: { v: 1; identityKey: string; address: string; walletSignature: string; identitySignature: string };
+}
 export interface ChainInfoBody {
   chainId: number;
   token: string;

@@ -1,6 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import { whipPublish, type WhipSession } from '../lib/whip.ts';
 import type { Session } from '../services/session.ts';
+import type { DirectoryEntry } from '../../signaling/protocol.ts';
 import { consumeServices } from '../context.ts';
 import { ChatController } from '../controllers/chat.ts';
 import { messageFor } from '../messages.ts';
@@ -11,11 +12,20 @@ import '../components/private-prompt.ts';
 import '../components/call-screen.ts';
 import '../components/earnings-panel.ts';
 
-/** The model's studio: camera preview, go live (WHIP), end the show. */
+/**
+ * The model's studio: camera preview, go live (WHIP), end the show. It says "live" only when signaling says the
+ * show is `public` (the SFU has the media, so the directory sends viewers), follows a stall and its end, and
+ * shows the private-show prompt, call and earnings.
+ */
 export class LiveStudio extends LitElement {
-  static override properties = { status: { state: true }, live: { state: true }, showId: { state: true }, pseudonym: { state: true } };
+  static override properties = {
+    status: { state: true }, live: { state: true }, onAir: { state: true }, showId: { state: true }, pseudonym: { state: true },
+  };
   declare status: string;
+  /** Publishing over WHIP (the End button is shown). */
   declare live: boolean;
+  /** The show is public: its media reached the server and the directory lists it. */
+  declare onAir: boolean;
   declare showId: string;
   declare pseudonym: string;
   #services = consumeServices(this);
@@ -24,6 +34,8 @@ export class LiveStudio extends LitElement {
   #connection: Session | null = null;
   #stream: MediaStream | null = null;
   #publishing: WhipSession | null = null;
+  #myKey = '';
+  #stopListening: (() => void)[] = [];
 
   static override styles = css`
     .stage { display: flex; gap: 16px; flex-wrap: wrap; }
@@ -39,6 +51,7 @@ export class LiveStudio extends LitElement {
     super();
     this.status = 'Turn on your camera to start.';
     this.live = false;
+    this.onAir = false;
     this.showId = '';
     this.pseudonym = '';
   }
@@ -46,7 +59,15 @@ export class LiveStudio extends LitElement {
   override async firstUpdated(): Promise<void> {
     try {
       this.#connection = this.#services.value!.session('model');
-      this.pseudonym = (await this.#connection.login()).pseudonym;
+      // The model's sockets are in the show's room: its entry, stalls and end arrive here.
+      this.#stopListening.push(
+        this.#connection.listen('directory:update', (e) => this.#onEntry(e)),
+        this.#connection.listen('show:stalled', (e) => this.#onStalled(e)),
+        this.#connection.listen('show:ended', (e) => void this.#onEnded(e)),
+      );
+      const info = await this.#connection.login();
+      this.#myKey = info.key;
+      this.pseudonym = info.pseudonym;
       void this.#private.attach(this.#services.value!);
     } catch (err) {
       this.status = `Cannot sign in: ${messageFor(err)}`;
@@ -73,7 +94,8 @@ export class LiveStudio extends LitElement {
       this.#chat.attach(this.#connection!, show.showId);
       this.#publishing = await whipPublish(new URL(show.whipUrl, location.origin).href, show.whipToken, stream);
       this.live = true;
-      this.status = 'You are live.';
+      // The directory may already have said public while the WHIP answer was on its way.
+      if (!this.onAir) this.status = 'Sending your video to the server…';
     } catch (err) {
       this.status = `Cannot go live: ${messageFor(err)}`;
       await this.#end();
@@ -85,11 +107,36 @@ export class LiveStudio extends LitElement {
     this.#publishing = null;
     if (this.showId) await this.#connection?.request('show:close', {}).catch(() => undefined);
     this.live = false;
+    this.onAir = false;
     this.showId = '';
+  }
+
+  /** `public` for this show: viewers can watch. Back to `online` with the show open: its media stopped. */
+  #onEntry(e: DirectoryEntry): void {
+    if (e.key !== this.#myKey || !this.showId || e.showId !== this.showId) return;
+    const onAir = e.status === 'public';
+    if (onAir === this.onAir) return;
+    this.onAir = onAir;
+    if (onAir) this.status = 'You are live.';
+    else if (this.live) this.status = 'Your video is not reaching the server: the directory does not list you until it does.';
+  }
+
+  #onStalled(e: { showId: string; stalled: boolean }): void {
+    if (e.showId !== this.showId || !e.stalled) return;
+    this.onAir = false;
+    this.status = 'Your video is not reaching the server: the directory does not list you until it does.';
+  }
+
+  async #onEnded(e: { showId: string; reason: string }): Promise<void> {
+    if (e.showId !== this.showId) return;
+    this.showId = ''; // ended by the server: nothing to close there
+    await this.#end();
+    this.status = e.reason === 'disconnected' ? 'Your show ended: your video stopped reaching the server.' : 'Show ended.';
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    for (const off of this.#stopListening.splice(0)) off();
     void this.#end();
     this.#stream?.getTracks().forEach((t) => t.stop());
   }

@@ -1,6 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import { whepPlay, type WhipSession } from '../lib/whip.ts';
 import type { Session } from '../services/session.ts';
+import type { DirectoryEntry } from '../../signaling/protocol.ts';
 import { consumeServices } from '../context.ts';
 import { ChatController } from '../controllers/chat.ts';
 import { messageFor } from '../messages.ts';
@@ -10,7 +11,10 @@ import '../components/live-chat.ts';
 import '../components/private-offer.ts';
 import '../components/call-screen.ts';
 
-/** Watches one model's public show through WHEP, with its chat. */
+/**
+ * Watches one model's public show through WHEP, with its chat. It follows the show: a stall pauses it, its end
+ * stops the playback, and when the model goes public again (the directory says so) the page plays the new show.
+ */
 export class LiveViewer extends LitElement {
   static override properties = { model: { type: String }, status: { state: true }, showId: { state: true } };
   /** The model's identity key (base64url). */
@@ -22,7 +26,10 @@ export class LiveViewer extends LitElement {
   #private = new PrivateRequestController(this);
   #connection: Session | null = null;
   #playback: WhipSession | null = null;
-  #stopEnded: (() => void) | null = null;
+  #stopListening: (() => void)[] = [];
+  /** The show being joined or played ('' when none), so that one public push starts one playback. */
+  #joining = '';
+  #modelName = '';
 
   static override styles = css`
     .stage { display: flex; gap: 16px; flex-wrap: wrap; }
@@ -39,36 +46,84 @@ export class LiveViewer extends LitElement {
 
   #onEnded = (e: { showId: string }) => {
     if (e.showId !== this.showId) return;
-    this.status = 'The show has ended.';
-    void this.#playback?.stop();
-    this.#playback = null;
+    this.status = `The show has ended. This page plays ${this.#modelName || 'the model'}'s next show when it starts.`;
+    this.showId = '';
+    this.#joining = '';
+    this.#stopPlayback();
+  };
+
+  #onStalled = (e: { showId: string; stalled: boolean }) => {
+    if (e.showId !== this.showId) return;
+    this.status = e.stalled ? 'The show is paused: the model\'s video is not reaching the server.' : `Watching ${this.#modelName}`;
+  };
+
+  /** The model's entry changed: public with a show this page does not play yet means a (new) show to watch. */
+  #onEntry = (e: DirectoryEntry) => {
+    if (e.key !== this.model) return;
+    if (e.pseudonym) this.#modelName = e.pseudonym;
+    if (e.status === 'public' && e.showId && e.showId !== this.#joining) void this.#watch();
   };
 
   override async firstUpdated(): Promise<void> {
     void this.#private.attach(this.#services.value!, this.model);
     try {
       this.#connection = this.#services.value!.session('client');
-      this.#stopEnded = this.#connection.listen('show:ended', this.#onEnded);
+      this.#stopListening.push(
+        this.#connection.listen('show:ended', this.#onEnded),
+        this.#connection.listen('show:stalled', this.#onStalled),
+        this.#connection.listen('directory:update', this.#onEntry),
+      );
       await this.#connection.login();
-      const watch = await this.#connection.request('show:watch', { model: this.model });
+      // The directory's pushes say when this model goes public (again).
+      await this.#connection.request('directory:subscribe', {});
+    } catch (err) {
+      this.status = messageFor(err);
+      return;
+    }
+    await this.#watch();
+  }
+
+  /** Asks to watch the model's public show and plays it; NOT_FOUND waits for the directory to say public. */
+  async #watch(): Promise<void> {
+    const connection = this.#connection;
+    if (!connection) return;
+    const asking = `asking:${Date.now()}:${Math.random()}`;
+    this.#joining = asking;
+    try {
+      const watch = await connection.request('show:watch', { model: this.model });
+      if (this.#joining !== asking || watch.showId === this.showId) return;
+      this.#joining = watch.showId;
+      this.#stopPlayback();
       this.showId = watch.showId;
-      this.#chat.attach(this.#connection, watch.showId);
+      this.#modelName = watch.model.pseudonym;
+      this.#chat.attach(connection, watch.showId);
       this.status = `Watching ${watch.model.pseudonym}`;
       const video = this.renderRoot.querySelector('video')!;
-      this.#playback = await whepPlay(new URL(watch.whepUrl, location.origin).href, watch.whepToken, (stream) => {
+      const playback = await whepPlay(new URL(watch.whepUrl, location.origin).href, watch.whepToken, (stream) => {
         if (video.srcObject !== stream) video.srcObject = stream;
       });
+      // The show may have ended while the WHEP answer was on its way.
+      if (this.showId !== watch.showId || !this.isConnected) void playback.stop();
+      else this.#playback = playback;
     } catch (err) {
+      if (this.#joining === asking) this.#joining = '';
       // NOT_FOUND is the ordinary case (offline, private, or media not yet at the server): say it plainly.
-      this.status = toClientError(err).code === 'NOT_FOUND' ? 'No public show right now.' : messageFor(err);
+      if (!this.showId) this.status = toClientError(err).code === 'NOT_FOUND' ? 'No public show right now.' : messageFor(err);
     }
+  }
+
+  #stopPlayback(): void {
+    void this.#playback?.stop();
+    this.#playback = null;
+    const video = this.renderRoot.querySelector('video');
+    if (video) video.srcObject = null;
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.#stopEnded?.();
+    for (const off of this.#stopListening.splice(0)) off();
     if (this.showId) void this.#connection?.request('show:leave', { showId: this.showId }).catch(() => undefined);
-    void this.#playback?.stop();
+    this.#stopPlayback();
   }
 
   #privateSection() {

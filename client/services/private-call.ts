@@ -144,6 +144,9 @@ export class PrivateCall {
     if (this.#o.role !== 'client' || this.#state !== 'idle') throw new ClientError('CONFLICT', 'this call has already started');
     if (p.model !== this.#o.peerKey) throw new ClientError('PEER_KEY_MISMATCH', 'request: not the pinned model key');
     this.#setState('requesting');
+    // Everything of the connection but its TURN servers is made while the model reads the prompt: on accept,
+    // the offer only needs its ICE servers set and goes out.
+    this.#buildPeer();
     try {
       const reply = await this.#o.signaling.request('private:request', {
         model: p.model, pricePerMinute: p.pricePerMinute.toString(), minMinutes: p.minMinutes,
@@ -211,7 +214,7 @@ export class PrivateCall {
   // ------------------------------------------------------------------ setup
 
   async #begin(a: Accepted): Promise<void> {
-    if (this.#pc || this.#state === 'ended') return;
+    if (this.#terms || this.#state === 'ended') return;
     const { role, channel } = this.#o;
     if (a.peer.key !== this.#o.peerKey) throw new ClientError('PEER_KEY_MISMATCH', 'the server named another key for the peer than the pinned one');
     if (a.channelId.toLowerCase() !== channel.channelId.toLowerCase()) throw new ClientError('CONFLICT', 'the call is on another channel than the one asked for');
@@ -232,23 +235,40 @@ export class PrivateCall {
     this.#meter.events.on('signed', (v, tip) => this.#sendVoucher(v, tip));
     this.#meter.events.on('accepted', (v, info) => this.events.emit('voucher', v, info));
 
-    const pc = new RTCPeerConnection({
+    const config: RTCConfiguration = {
       iceServers: [{ urls: a.turn.urls, username: a.turn.username, credential: a.turn.credential }],
       iceTransportPolicy: a.direct ? 'all' : 'relay',
-      // The TURN allocation starts now, not at setLocalDescription: the model's waits for the offer otherwise.
-      iceCandidatePoolSize: 1,
-    });
+    };
+    // No candidate pool: Chromium never hands a pooled allocation to an answerer, and the offerer's local
+    // description follows within milliseconds, long before a pooled allocation would be ready.
+    if (this.#pc) this.#pc.setConfiguration(config);
+    else this.#buildPeer(config);
+    if (role === 'client') {
+      // The offer first: signing the first voucher (a secp256k1 signature in JS) would hold the offer back.
+      await this.#offer(false);
+      this.#meter.start();
+    } else {
+      this.#meter.start();
+    }
+  }
+
+  /**
+   * The peer connection, its tracks (the client offers one sendrecv transceiver per track; the model attaches its
+   * tracks to the offered ones), the chat channel and every listener. Without `config` (a client waiting for the
+   * model) it has no ICE servers yet: `#begin` sets them before the offer is applied, so nothing is gathered before.
+   */
+  #buildPeer(config: RTCConfiguration = { iceServers: [], iceTransportPolicy: 'relay' }): void {
+    const pc = new RTCPeerConnection(config);
     this.#pc = pc;
-    // The client offers one sendrecv transceiver per track; the model attaches its tracks to the offered ones.
-    if (role === 'client') this.#attachTracks(pc);
+    if (this.#o.role === 'client') this.#attachTracks(pc);
     const remote = new MediaStream();
     pc.addEventListener('track', (e) => {
       remote.addTrack(e.track);
       this.events.emit('remotestream', remote);
     });
     pc.addEventListener('icecandidate', (e) => {
-      if (!e.candidate || !e.candidate.candidate) return;
-      if (!a.direct && !isRelayCandidate(e.candidate.candidate)) return;
+      if (!e.candidate || !e.candidate.candidate || !this.#terms) return;
+      if (!this.#terms.direct && !isRelayCandidate(e.candidate.candidate)) return;
       const c = e.candidate.toJSON();
       void this.#signal({ candidate: { candidate: c.candidate ?? '', sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null } }).catch(() => undefined);
     });
@@ -258,9 +278,11 @@ export class PrivateCall {
     this.#peer.events.on('message', (m) => this.#onPeerMessage(m));
     this.#peer.events.on('open', () => this.#flushUnsent());
     this.#retryTimer = setInterval(() => this.#flushUnsent(), 2_000);
-    this.#meter.start();
-    if (role === 'client') await this.#offer(false);
+    if (this.#o.role === 'client') this.#firstOffer = pc.createOffer();
   }
+
+  /** The client's first offer, created while waiting for the model (before any ICE server is known). */
+  #firstOffer: Promise<RTCSessionDescriptionInit> | undefined;
 
   #tracksAttached = false;
 
@@ -276,7 +298,9 @@ export class PrivateCall {
   async #offer(iceRestart: boolean): Promise<void> {
     const pc = this.#pc;
     if (!pc || this.#state === 'ended') return;
-    await pc.setLocalDescription(await pc.createOffer({ iceRestart }));
+    const first = iceRestart ? undefined : this.#firstOffer;
+    this.#firstOffer = undefined;
+    await pc.setLocalDescription(await (first ?? pc.createOffer({ iceRestart })));
     await this.#sendDescription(pc.localDescription!);
   }
 
@@ -294,7 +318,7 @@ export class PrivateCall {
 
   async #onSignal(e: Parameters<ServerToClient['private:signal']>[0]): Promise<void> {
     const pc = this.#pc;
-    if (!pc || this.#state === 'ended') return;
+    if (!pc || !this.#terms || this.#state === 'ended') return;
     if (e.description) {
       const expected = this.#o.role === 'client' ? 'answer' : 'offer';
       if (e.description.type !== expected) return;

@@ -10,8 +10,8 @@
 import { BrowserProvider, JsonRpcProvider, Network, Wallet, type Eip1193Provider, type Signer } from 'ethers';
 import { LiveChannelsClient, type ChannelInfo, type TxResult } from '../../contracts/client.ts';
 import type { SignedVoucher } from '../../contracts/voucher.ts';
-import { bindWallet, walletBindingMessage } from '../../contracts/wallet-binding.ts';
-import { CHAIN_INFO_PATH, FAUCET_PATH, RECEIVER_PATH, RPC_PATH, type ChainInfoBody } from '../../signaling/protocol.ts';
+import { bindWallet, verifyWalletBinding, walletBindingMessage } from '../../contracts/wallet-binding.ts';
+import { CHAIN_INFO_PATH, FAUCET_PATH, RECEIVER_PATH, RPC_PATH, type ChainInfoBody, type ReceiverBody } from '../../signaling/protocol.ts';
 import { ClientError, isClientErrorCode, toClientError } from '../errors.ts';
 import { Emitter } from './emitter.ts';
 import type { Session } from './session.ts';
@@ -233,7 +233,9 @@ export class WalletService {
   /**
    * The wallet a model bound. A deposit this wallet already has with the model comes first (it is what the person
    * must be able to see and withdraw, even if the model never comes back); otherwise our server is asked, which
-   * answers only while the model is online, and the answer is remembered here.
+   * answers only while the model is online. Its answer counts only with the binding signed by `modelKey` (the key
+   * from the link) and by the wallet itself: a lying server cannot point the deposit at a wallet of its own
+   * (RECEIVER_UNVERIFIED). The verified answer is remembered here.
    */
   async receiverOf(modelKey: string): Promise<string> {
     const known = await this.knownReceivers();
@@ -244,11 +246,11 @@ export class WalletService {
     }
     try {
       const res = await fetch(new URL(`${RECEIVER_PATH}/${encodeURIComponent(modelKey)}`, this.#origin));
-      const { address } = await json<{ address: string }>(res);
+      const address = await verifiedReceiver(modelKey, await json<ReceiverBody>(res));
       if (remembered !== address) await this.#keystore.setMeta(`receivers.${this.#owner}`, { ...known, [modelKey]: address });
       return address;
     } catch (err) {
-      if (remembered) return remembered;
+      if (remembered && !(err instanceof ClientError && err.code === 'RECEIVER_UNVERIFIED')) return remembered;
       throw err instanceof ClientError ? err : new ClientError('NETWORK', 'cannot reach the server', { cause: err });
     }
   }
@@ -368,4 +370,20 @@ export class WalletService {
     this.#rpc.destroy();
     this.events.clear();
   }
+}
+
+/** The served receiver's address (lower case) once its binding proves `modelKey` and that wallet bound each other. */
+async function verifiedReceiver(modelKey: string, body: ReceiverBody): Promise<string> {
+  if (!body.binding) throw new ClientError('RECEIVER_UNVERIFIED', 'the server sent the model\'s wallet without its signed binding');
+  let proven: { identityKey: string; address: string };
+  try {
+    proven = await verifyWalletBinding(body.binding);
+  } catch (cause) {
+    throw new ClientError('RECEIVER_UNVERIFIED', 'the model\'s wallet binding does not verify', { cause });
+  }
+  if (proven.identityKey !== modelKey) throw new ClientError('RECEIVER_UNVERIFIED', 'the wallet binding is signed by another key than the model\'s in the link');
+  if (typeof body.address !== 'string' || proven.address.toLowerCase() !== body.address.toLowerCase()) {
+    throw new ClientError('RECEIVER_UNVERIFIED', 'the served address is not the one the binding names');
+  }
+  return proven.address.toLowerCase();
 }

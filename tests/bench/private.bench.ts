@@ -9,7 +9,10 @@
  * credentials, offer, answer, ICE through coturn, DTLS, fingerprint checks) to the later of the two sides' first
  * presented remote video frame (requestVideoFrameCallback). What the studio does while its prompt is on screen
  * (pinning the client's key, reading the channel on-chain, turning the camera on) happens before the click, as in
- * the UI. One warm-up call is not counted. Prints `name: value unit`.
+ * the UI; so does what the client's call does while its request waits (its connection, tracks and offer, without
+ * ICE servers until the accept brings them). One warm-up call is not counted. Prints `name: value unit`;
+ * `BENCH_TRACE=1` also prints, on stderr, each step's median time after the accept on both sides (and every step
+ * of a call that did not complete), `BENCH_CALLS=n` measures n calls.
  * Runs inside a loopback-only network namespace (re-executes itself there).
  */
 import { spawnSync } from 'node:child_process';
@@ -20,7 +23,9 @@ import { launchChromium } from '../helpers/chromium.ts';
 import { startCallRig } from '../helpers/call-rig.ts';
 import { agentPage, until } from '../client/call-pages.ts';
 
-const CALLS = 20;
+const CALLS = Number(process.env.BENCH_CALLS ?? 20);
+/** `BENCH_TRACE=1`: also print, per step of a call, its median time after the accept on each side (stderr). */
+const TRACE = process.env.BENCH_TRACE === '1';
 const PRICE = parseUnits('1', 18);
 const self = fileURLToPath(import.meta.url);
 
@@ -41,13 +46,14 @@ async function main(): Promise<void> {
   const [modelBrowser, clientBrowser] = await Promise.all([launchChromium(), launchChromium()]);
   try {
     const [m, c] = rig.chain.demoAccounts;
-    const model = await agentPage(modelBrowser, rig, { role: 'model', privateKey: m!.privateKey, db: 'bench-model' });
-    const client = await agentPage(clientBrowser, rig, { role: 'client', privateKey: c!.privateKey, db: 'bench-client' });
+    const model = await agentPage(modelBrowser, rig, { role: 'model', privateKey: m!.privateKey, db: 'bench-model', trace: TRACE });
+    const client = await agentPage(clientBrowser, rig, { role: 'client', privateKey: c!.privateKey, db: 'bench-client', trace: TRACE });
     const modelKey = await model.page.evaluate((p) => agent.start({ pricePerMinute: p, minMinutes: 1 }), PRICE.toString());
     await client.page.evaluate(() => agent.start());
     await connectChannels(new Wallet(c!.privateKey, rig.chain.provider), rig.chain.addresses).openWithPermit(m!.address, parseUnits('1000', 18));
 
     const times: number[] = [];
+    const steps = new Map<string, number[]>();
     let completed = 0;
     let relayOnly = 0;
     for (let i = 0; i <= CALLS; i++) {
@@ -71,13 +77,35 @@ async function main(): Promise<void> {
         completed++;
         if (pairs.length >= 2 && pairs.every(([a, b]) => a === 'relay' && b === 'relay')) relayOnly++;
         times.push(Math.max(mf, cf) - acceptAt);
+        if (TRACE) {
+          for (const [side, page] of [['model', model.page], ['client', client.page]] as const) {
+            const seen = new Set<string>();
+            for (const m of await page.evaluate(() => agent.log.marks)) {
+              const name = `${side}: ${m.name}`;
+              if (seen.has(name)) continue; // the first time each step happens
+              seen.add(name);
+              steps.set(name, [...(steps.get(name) ?? []), Math.round(m.at - acceptAt)]);
+            }
+          }
+        }
       } catch (err) {
         // A call that did not complete is counted as such (calls_completed), not measured.
         console.error(`call ${i}: ${(err as Error).message}`);
+        if (TRACE) {
+          for (const [side, page] of [['model', model.page], ['client', client.page]] as const) {
+            const marks = await page.evaluate(() => agent.log.marks);
+            const t0 = marks[0]?.at ?? 0;
+            console.error(`  ${side}: ${marks.map((m) => `${Math.round(m.at - t0)} ${m.name}${m.detail ? ` [${m.detail}]` : ''}`).join(' | ')}`);
+          }
+        }
       } finally {
         await client.page.evaluate(() => agent.call?.end());
         await until(model.page, () => agent.log.ended, 10_000, 'the model sees the end').catch(() => undefined);
       }
+    }
+    if (TRACE) {
+      const rows = [...steps].map(([name, at]) => [name, percentile(at.sort((a, b) => a - b), 50), at.length] as const);
+      for (const [name, p50, n] of rows.sort((a, b) => a[1] - b[1])) console.error(`${String(p50).padStart(6)} ms  ${name} (${n})`);
     }
     times.sort((a, b) => a - b);
     console.log(`accept_to_first_frame_p50_ms: ${percentile(times, 50)} ms`);

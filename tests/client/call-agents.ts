@@ -17,6 +17,7 @@ import { bindWallet, walletBindingMessage } from '../../contracts/wallet-binding
 import type { Identity } from '../../crypto/identity.ts';
 import type { ServerToClient } from '../../signaling/protocol.ts';
 import { LyingSignaling, swapFingerprint } from './lying-signaling.ts';
+import { mark, trace, TracingSignaling, tracePeerConnections, type Mark } from './call-trace.ts';
 
 export interface AgentOptions {
   role: 'model' | 'client';
@@ -27,6 +28,8 @@ export interface AgentOptions {
   addresses: { token: string; channels: string };
   /** Wrap the session in a LyingSignaling the test can program. */
   lying?: boolean;
+  /** Mark every step of each call (signaling, peer connection) in `log.marks`. */
+  trace?: boolean;
 }
 
 /** What a call reported, in JSON-safe form. */
@@ -42,6 +45,8 @@ export interface CallLog {
   /** When the first remote video frame was presented (Date.now()), and when this side's accept began (model). */
   firstFrameAt: number | null;
   acceptAt: number | null;
+  /** With `trace`: every step of the call, in order. */
+  marks: Mark[];
 }
 
 type PrivateRequest = Parameters<ServerToClient['private:request']>[0];
@@ -72,7 +77,9 @@ export class Agent {
     const identities = new IdentityService({ dbName: `${o.db}-identity` });
     this.session = new Session({ role: o.role, identities });
     this.lying = o.lying ? new LyingSignaling(this.session) : null;
-    this.signaling = this.lying ?? this.session;
+    if (o.trace) tracePeerConnections();
+    const signaling = this.lying ?? this.session;
+    this.signaling = o.trace ? new TracingSignaling(signaling) : signaling;
     const provider = new JsonRpcProvider(`${location.origin}/rpc`, o.chainId, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
     this.wallet = new Wallet(o.privateKey, provider);
     this.chain = connectChannels(this.wallet, o.addresses);
@@ -138,6 +145,7 @@ export class Agent {
     const { r, info, floor, stream } = this.#prepared!;
     this.#prepared = null;
     const call = this.#newCall(r.client.key, { channelId: r.channelId, sender: info.sender, deposit: info.deposit }, stream, floor);
+    this.log.marks.unshift({ name: 'accept', at: acceptAt });
     this.log.acceptAt = acceptAt;
     await call.accept(r.sessionId, o);
   }
@@ -192,6 +200,7 @@ export class Agent {
     this.#video?.remove();
     this.#video = null;
     this.log = emptyLog();
+    trace.marks = this.log.marks;
     const call = new PrivateCall({
       role: this.#o.role, signaling: this.signaling, identity: this.identity, peerKey, localStream: stream, domain: this.domain, channel,
       ...(this.#o.role === 'client' ? { signVoucher: (id: string, amount: bigint) => this.signer(id, amount) } : {}),
@@ -200,6 +209,7 @@ export class Agent {
     this.call = call;
     const log = this.log;
     call.events.on('state', (s) => {
+      mark(`state ${s}`);
       log.states.push(s);
       if (s === 'connected' && log.connectedAt === null) log.connectedAt = Date.now();
     });
@@ -207,7 +217,7 @@ export class Agent {
       const cause = (e.error as { cause?: { code?: string } }).cause?.code;
       log.ended = { code: e.error.code, cause, by: e.by, at: Date.now() };
     });
-    call.events.on('verified', (v) => { log.verified = v.fingerprint; });
+    call.events.on('verified', (v) => { mark('verified'); log.verified = v.fingerprint; });
     call.events.on('chat', (c) => log.chat.push({ from: c.from, text: c.text }));
     call.events.on('remotestream', (stream) => {
       log.remoteStream = true;
@@ -220,7 +230,7 @@ export class Agent {
       video.srcObject = stream;
       document.body.append(video);
       this.#video = video;
-      video.requestVideoFrameCallback(() => { log.firstFrameAt ??= Date.now(); });
+      video.requestVideoFrameCallback(() => { mark('first frame'); log.firstFrameAt ??= Date.now(); });
     });
     call.events.on('tick', (t) => {
       log.tick = { minute: t.minute, paidMinutes: t.paidMinutes, spent: t.spent.toString(), remaining: t.remaining.toString() };
@@ -234,7 +244,7 @@ export class Agent {
 }
 
 function emptyLog(): CallLog {
-  return { states: [], ended: null, verified: null, chat: [], vouchers: [], tick: null, connectedAt: null, remoteStream: false, firstFrameAt: null, acceptAt: null };
+  return { states: [], ended: null, verified: null, chat: [], vouchers: [], tick: null, connectedAt: null, remoteStream: false, firstFrameAt: null, acceptAt: null, marks: [] };
 }
 
 (globalThis as Record<string, unknown>).Rig = { Agent, KeyPins, VoucherVault, safetyCode, swapFingerprint };

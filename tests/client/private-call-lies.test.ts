@@ -110,7 +110,12 @@ lies('the server hands the client another key for the model: refused by the pinn
   await callOnce(ctx);
   const ended = await until(ctx.client.page, () => agent.log.ended, 10_000, 'the client refuses');
   assert.equal([ended.code, ended.by], ['PEER_KEY_MISMATCH', 'me']);
-  assert.is(await ctx.client.page.evaluate(() => agent.call!.peerConnection), undefined, 'no connection was made');
+  // The connection is built while the request waits, but it never got an ICE server or a local description.
+  const pc = await ctx.client.page.evaluate(() => {
+    const c = agent.call!.peerConnection;
+    return c && { local: c.localDescription?.type ?? null, signaling: c.signalingState, servers: c.getConfiguration().iceServers?.length ?? 0 };
+  });
+  assert.equal(pc, { local: null, signaling: 'closed', servers: 0 }, 'no connection was made');
   assert.not.ok(ctx.client.frames.slice(offers).some((f) => f.includes('"offer"')), 'no offer was sent');
   await reset(ctx);
 });

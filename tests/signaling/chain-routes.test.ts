@@ -13,17 +13,19 @@ import * as assert from 'uvu/assert';
 import { connectChannels } from '../../contracts/client.ts';
 import { startDevChain, type DevChain } from '../../contracts/devchain.ts';
 import { createChainRouter } from '../../signaling/chain-routes.ts';
-import { CHAIN_INFO_PATH, FAUCET_PATH, RECEIVER_PATH, RPC_PATH, type ChainInfoBody } from '../../signaling/protocol.ts';
-import { randomBytes } from 'node:crypto';
-import { Records } from '../../signaling/records.ts';
+import { CHAIN_INFO_PATH, FAUCET_PATH, RECEIVER_PATH, RPC_PATH, type ChainInfoBody, type ReceiverBody } from '../../signaling/protocol.ts';
+import { bindWallet, verifyWalletBinding, walletBindingMessage } from '../../contracts/wallet-binding.ts';
+import { createIdentity } from '../../crypto/identity.ts';
 import { Store } from '../../signaling/store.ts';
+import { Records } from '../../signaling/records.ts';
+import { randomBytes } from 'node:crypto';
 
 interface App { url: string; server: Server; store: Store }
 
 async function serve(chain: DevChain, faucet: boolean): Promise<App> {
   const store = new Store();
-  // Wallet bindings are sealed records, as on the platform.
-  store.sealWith(new Records(store, [{ id: 'test', key: randomBytes(32) }]));
+  // Wallet bindings are sealed records, as server.ts sets up.
+  store.sealWith(new Records(store, [{ id: 'k1', key: randomBytes(32) }]));
   const app = express();
   app.use(createChainRouter({
     chain: { provider: chain.provider, rpcUrl: chain.rpcUrl, chainId: chain.chainId, addresses: chain.addresses },
@@ -217,5 +219,16 @@ receiver('answers an online model\'s bound wallet, never a client\'s', async () 
   assert.is(hidden.status, 404);
   assert.is(((await hidden.json()) as any).error.code, 'NOT_FOUND');
   assert.is((await fetch(`${on.url}${RECEIVER_PATH}/short`)).status, 400);
+});
+
+receiver('serves the binding with both signatures, which verifies against the model\'s key', async () => {
+  const identity = await createIdentity();
+  const modelWallet = new Wallet(chain.demoAccounts[1]!.privateKey);
+  const walletSignature = await modelWallet.signMessage(walletBindingMessage(identity.publicKey));
+  await on.store.setWalletBinding(identity.publicKey, await bindWallet(identity, modelWallet.address, walletSignature));
+  await on.store.setPresence(identity.publicKey, { status: 'online', showId: null, pseudonym: 'm' }, 60_000);
+  const body = await (await fetch(`${on.url}${RECEIVER_PATH}/${identity.publicKey}`)).json() as ReceiverBody;
+  assert.is(body.address, modelWallet.address.toLowerCase());
+  assert.equal(await verifyWalletBinding(body.binding), { identityKey: identity.publicKey, address: modelWallet.address });
 });
 receiver.run();
