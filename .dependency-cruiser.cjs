@@ -28,6 +28,8 @@ const BROWSER_SAFE_SHARED = [
   '^contracts/client\\.ts$',
   '^contracts/errors\\.ts$',
   '^contracts/metering\\.ts$',
+  '^contracts/rating\\.ts$',
+  '^contracts/rating-ledger\\.ts$',
   '^contracts/voucher\\.ts$',
   '^contracts/wallet-binding\\.ts$',
 ];

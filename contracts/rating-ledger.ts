@@ -1,0 +1,126 @@
+/**
+ * Reads what the ranking needs from any JSON-RPC endpoint (the platform's node, the same-origin `/api/rpc` from a
+ * browser, or a public RPC) and keeps it, so later syncs fetch only new blocks. Runs in Node and the browser.
+ *
+ * Read: every `ChannelOpened` (channel id -> sender, receiver) and `ChannelSettled` (the amount newly taken) of
+ * LiveChannels, every LIVE `Transfer`, and the timestamp of each block that settled something. Ranges are asked
+ * in windows of `maxBlocksPerQuery` because public endpoints (ours included) bound `eth_getLogs`.
+ */
+import { Contract, Interface, type Log, type Provider, getAddress } from 'ethers';
+import { LiveChannelsAbi, LiveTokenAbi } from './abi.ts';
+import { PaymentError } from './errors.ts';
+import { type Rating, type RatedSettlement, type RatedTransfer, type RatingParams, RATING_PARAMS, rateModels } from './rating.ts';
+
+export interface RatingLedgerOptions {
+  /** The LiveChannels contract; the token is read from it. */
+  channels: string;
+  /** First block to read (the contracts' deployment block, or 0). */
+  fromBlock?: number;
+  /** Widest `eth_getLogs` range asked at once (default 50,000, the platform RPC's bound). */
+  maxBlocksPerQuery?: number;
+  /** Block timestamps fetched at once (default 8). */
+  concurrency?: number;
+}
+
+const channelsIface = new Interface(LiveChannelsAbi);
+const tokenIface = new Interface(LiveTokenAbi);
+const OPENED = channelsIface.getEvent('ChannelOpened')!.topicHash;
+const SETTLED = channelsIface.getEvent('ChannelSettled')!.topicHash;
+const TRANSFER = tokenIface.getEvent('Transfer')!.topicHash;
+
+interface PendingSettlement { channelId: string; amount: bigint; block: number }
+
+export class RatingLedger {
+  readonly #provider: Provider;
+  readonly #channels: string;
+  readonly #maxBlocks: number;
+  readonly #concurrency: number;
+  #token: string | null = null;
+  /** Next block to read. */
+  #nextBlock: number;
+  #now = 0;
+  #lastBlock = -1;
+  readonly #ends = new Map<string, { sender: string; receiver: string }>();
+  readonly #blockTime = new Map<number, number>();
+  readonly #settlements: RatedSettlement[] = [];
+  readonly #transfers: RatedTransfer[] = [];
+
+  constructor(provider: Provider, options: RatingLedgerOptions) {
+    this.#provider = provider;
+    this.#channels = getAddress(options.channels);
+    this.#nextBlock = options.fromBlock ?? 0;
+    this.#maxBlocks = options.maxBlocksPerQuery ?? 50_000;
+    this.#concurrency = options.concurrency ?? 8;
+    if (!Number.isInteger(this.#nextBlock) || this.#nextBlock < 0) throw new PaymentError('PAYMENT_BAD_INPUT', 'fromBlock must be a block number');
+    if (!Number.isInteger(this.#maxBlocks) || this.#maxBlocks < 1) throw new PaymentError('PAYMENT_BAD_INPUT', 'maxBlocksPerQuery must be a positive integer');
+  }
+
+  /** The last block read (-1 before the first sync). */
+  get block(): number { return this.#lastBlock; }
+  get settlementCount(): number { return this.#settlements.length; }
+
+  /** Reads every block up to `toBlock` (default: the latest) not read yet. */
+  async sync(toBlock?: number): Promise<void> {
+    this.#token ??= getAddress(await new Contract(this.#channels, LiveChannelsAbi, this.#provider).getFunction('token').staticCall());
+    const to = toBlock ?? await this.#provider.getBlockNumber();
+    if (to < this.#nextBlock) return;
+    const pending: PendingSettlement[] = [];
+    for (let from = this.#nextBlock; from <= to; from += this.#maxBlocks) {
+      const end = Math.min(to, from + this.#maxBlocks - 1);
+      const [channelLogs, tokenLogs] = await Promise.all([
+        this.#provider.getLogs({ address: this.#channels, topics: [[OPENED, SETTLED]], fromBlock: from, toBlock: end }),
+        this.#provider.getLogs({ address: this.#token, topics: [TRANSFER], fromBlock: from, toBlock: end }),
+      ]);
+      for (const log of sortLogs(channelLogs)) this.#readChannelLog(log, pending);
+      for (const log of sortLogs(tokenLogs)) {
+        const ev = tokenIface.parseLog(log)!;
+        this.#transfers.push({ from: (ev.args[0] as string).toLowerCase(), to: (ev.args[1] as string).toLowerCase() });
+      }
+    }
+    const blocks = [...new Set([...pending.map((p) => p.block), to])].filter((b) => !this.#blockTime.has(b));
+    await this.#fetchTimes(blocks);
+    for (const p of pending) {
+      const ends = this.#ends.get(p.channelId);
+      // A settlement always follows its channel's opening; a log without one means the range started too late.
+      if (!ends) throw new PaymentError('PAYMENT_BAD_INPUT', `settlement of unknown channel ${p.channelId}: read from the deployment block`);
+      this.#settlements.push({ ...ends, amount: p.amount, timestamp: this.#blockTime.get(p.block)! });
+    }
+    this.#now = this.#blockTime.get(to)!;
+    this.#lastBlock = to;
+    this.#nextBlock = to + 1;
+  }
+
+  /** The ranking at the last block read. */
+  rate(params: Readonly<RatingParams> = RATING_PARAMS): Rating {
+    return rateModels({ settlements: this.#settlements, transfers: this.#transfers, now: this.#now, hubs: [this.#channels] }, params);
+  }
+
+  #readChannelLog(log: Log, pending: PendingSettlement[]): void {
+    const ev = channelsIface.parseLog(log)!;
+    if (ev.topic === OPENED) {
+      this.#ends.set(ev.args[0] as string, { sender: (ev.args[1] as string).toLowerCase(), receiver: (ev.args[2] as string).toLowerCase() });
+    } else {
+      const payout = ev.args[2] as bigint;
+      const fee = ev.args[3] as bigint;
+      pending.push({ channelId: ev.args[0] as string, amount: payout + fee, block: log.blockNumber });
+    }
+  }
+
+  async #fetchTimes(blocks: number[]): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < blocks.length) {
+        const n = blocks[next++]!;
+        const block = await this.#provider.getBlock(n);
+        if (!block) throw new PaymentError('PAYMENT_RPC_ERROR', `block ${n} not found`);
+        this.#blockTime.set(n, block.timestamp);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#concurrency, blocks.length) }, worker));
+  }
+}
+
+/** Logs in chain order: a node may answer a multi-topic query in any order. */
+function sortLogs(logs: readonly Log[]): Log[] {
+  return [...logs].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+}
