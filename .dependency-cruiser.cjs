@@ -30,6 +30,8 @@ const BROWSER_SAFE_SHARED = [
   '^contracts/metering\\.ts$',
   '^contracts/rating\\.ts$',
   '^contracts/rating-ledger\\.ts$',
+  // Text, bundled by the rating page as `?raw`.
+  '^contracts/RATING\\.md$',
   '^contracts/voucher\\.ts$',
   '^contracts/wallet-binding\\.ts$',
 ];
