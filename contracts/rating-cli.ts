@@ -58,7 +58,7 @@ export async function runRating(argv: string[], out: (s: string) => void): Promi
     out(`${(err as Error).message}\n${USAGE}`);
     return 2;
   }
-  const provider = new JsonRpcProvider(args.rpc, undefined, { staticNetwork: true, batchMaxCount: 1 });
+  const provider = new JsonRpcProvider(args.rpc, undefined, { staticNetwork: true });
   try {
     const ledger = new RatingLedger(provider, { channels: args.channels, fromBlock: args.fromBlock });
     await ledger.sync(args.block);

@@ -8,7 +8,7 @@
  *
  * Printed (`name: value unit`):
  * - rating_recompute_ms: a fresh RatingLedger reading every log and block time over the chain's HTTP JSON-RPC
- *   (as `npm run rating` does), plus the scoring; median of 3.
+ *   (as `npm run rating` does: block times in JSON-RPC batches), plus the scoring; median of 3.
  * - rating_score_only_ms: the scoring alone over the logs already read; median of 5.
  * - rating_matches_directory: 1 when signaling's DirectoryRating, ordering the store's online entries by the
  *   models' bound wallets, gives the same order and scores as the recomputation, else 0.
@@ -76,7 +76,7 @@ try {
   const recompute: number[] = [];
   let ledger: RatingLedger | null = null;
   for (let i = 0; i < 3; i++) {
-    const rpc = new JsonRpcProvider(chain.rpcUrl, undefined, { staticNetwork: true, batchMaxCount: 1 });
+    const rpc = new JsonRpcProvider(chain.rpcUrl, undefined, { staticNetwork: true });
     const start = performance.now();
     const fresh = new RatingLedger(rpc, { channels: chain.addresses.channels });
     await fresh.sync();
