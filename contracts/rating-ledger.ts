@@ -6,7 +6,7 @@
  * LiveChannels, every LIVE `Transfer`, and the timestamp of each block that settled something. Ranges are asked
  * in windows of `maxBlocksPerQuery` because public endpoints (ours included) bound `eth_getLogs`.
  */
-import { Contract, Interface, type Log, type Provider, getAddress } from 'ethers';
+import { Contract, Interface, type JsonRpcApiProvider, type Provider, getAddress, toQuantity } from 'ethers';
 import { LiveChannelsAbi, LiveTokenAbi } from './abi.ts';
 import { PaymentError } from './errors.ts';
 import { type Rating, type RatedSettlement, type RatedTransfer, type RatingParams, RATING_PARAMS, rateModels } from './rating.ts';
@@ -27,6 +27,12 @@ const tokenIface = new Interface(LiveTokenAbi);
 const OPENED = channelsIface.getEvent('ChannelOpened')!.topicHash;
 const SETTLED = channelsIface.getEvent('ChannelSettled')!.topicHash;
 const TRANSFER = tokenIface.getEvent('Transfer')!.topicHash;
+
+/** What the ledger reads of a log. */
+interface RawLog { topics: readonly string[]; data: string; blockNumber: number; index: number }
+
+const HEX32 = /^0x[0-9a-fA-F]{64}$/;
+const QUANTITY = /^0x[0-9a-fA-F]{1,16}$/;
 
 interface PendingSettlement { channelId: string; amount: bigint; block: number }
 
@@ -68,8 +74,8 @@ export class RatingLedger {
     for (let from = this.#nextBlock; from <= to; from += this.#maxBlocks) {
       const end = Math.min(to, from + this.#maxBlocks - 1);
       const [channelLogs, tokenLogs] = await Promise.all([
-        this.#provider.getLogs({ address: this.#channels, topics: [[OPENED, SETTLED]], fromBlock: from, toBlock: end }),
-        this.#provider.getLogs({ address: this.#token, topics: [TRANSFER], fromBlock: from, toBlock: end }),
+        this.#logs(this.#channels, [[OPENED, SETTLED]], from, end),
+        this.#logs(this.#token, [TRANSFER], from, end),
       ]);
       for (const log of sortLogs(channelLogs)) this.#readChannelLog(log, pending);
       for (const log of sortLogs(tokenLogs)) {
@@ -95,9 +101,30 @@ export class RatingLedger {
     return rateModels({ settlements: this.#settlements, transfers: this.#transfers, now: this.#now, hubs: [this.#channels] }, params);
   }
 
+  /**
+   * Raw `eth_getLogs` where the provider speaks JSON-RPC (ethers' Log objects tripled the cost of a read),
+   * ethers' getLogs otherwise. A node's answer is checked field by field: it is input from outside.
+   */
+  async #logs(address: string, topics: (string | string[])[], from: number, to: number): Promise<RawLog[]> {
+    const rpc = this.#provider as Partial<Pick<JsonRpcApiProvider, 'send'>>;
+    if (typeof rpc.send !== 'function') {
+      return (await this.#provider.getLogs({ address, topics, fromBlock: from, toBlock: to }))
+        .map((l) => ({ topics: l.topics, data: l.data, blockNumber: l.blockNumber, index: l.index }));
+    }
+    const raw: unknown = await rpc.send('eth_getLogs', [{ address, topics, fromBlock: toQuantity(from), toBlock: toQuantity(to) }]);
+    if (!Array.isArray(raw)) throw new PaymentError('PAYMENT_RPC_ERROR', 'eth_getLogs did not answer a list');
+    return raw.map((l: Partial<Record<'topics' | 'data' | 'blockNumber' | 'logIndex', unknown>>) => {
+      const ok = Array.isArray(l.topics) && l.topics.every((t) => typeof t === 'string' && HEX32.test(t))
+        && typeof l.data === 'string' && /^0x[0-9a-fA-F]*$/.test(l.data)
+        && typeof l.blockNumber === 'string' && QUANTITY.test(l.blockNumber) && typeof l.logIndex === 'string' && QUANTITY.test(l.logIndex);
+      if (!ok) throw new PaymentError('PAYMENT_RPC_ERROR', 'eth_getLogs answered a malformed log');
+      return { topics: (l.topics as string[]).map((t) => t.toLowerCase()), data: l.data as string, blockNumber: Number(l.blockNumber), index: Number(l.logIndex) };
+    });
+  }
+
   // Decoded by hand, not with Interface.parseLog: the layouts are fixed and a full ABI decode per log made a
   // 10,000-settlement recompute take seconds of parsing alone.
-  #readChannelLog(log: Log, pending: PendingSettlement[]): void {
+  #readChannelLog(log: RawLog, pending: PendingSettlement[]): void {
     const [topic, channelId] = log.topics;
     if (!channelId) return;
     if (topic === OPENED && log.topics.length === 4) {
@@ -130,6 +157,6 @@ function topicAddress(topic: string): string {
 }
 
 /** Logs in chain order: a node may answer a multi-topic query in any order. */
-function sortLogs(logs: readonly Log[]): Log[] {
+function sortLogs(logs: readonly RawLog[]): RawLog[] {
   return [...logs].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
 }
