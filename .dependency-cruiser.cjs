@@ -28,6 +28,10 @@ const BROWSER_SAFE_SHARED = [
   '^contracts/client\\.ts$',
   '^contracts/errors\\.ts$',
   '^contracts/metering\\.ts$',
+  '^contracts/rating\\.ts$',
+  '^contracts/rating-ledger\\.ts$',
+  // Text, bundled by the rating page as `?raw`.
+  '^contracts/RATING\\.md$',
   '^contracts/voucher\\.ts$',
   '^contracts/wallet-binding\\.ts$',
 ];

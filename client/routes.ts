@@ -42,6 +42,11 @@ export const ROUTES: RouteConfig[] = [
     enter: load(() => import('./pages/live-wallet.ts')),
     render: ({ key }) => html`<live-wallet .model=${key ?? ''}></live-wallet>`,
   },
+  {
+    path: '/rating',
+    enter: load(() => import('./pages/live-rating.ts')),
+    render: () => html`<live-rating></live-rating>`,
+  },
 ];
 
 /** Unknown hashes show the directory. */

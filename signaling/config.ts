@@ -127,6 +127,9 @@ const schema = z.object({
     .min(60, 'expected at least 60 seconds').max(30 * 86400, 'expected at most 30 days').default(3600),
   /** Private key (0x + 64 hex) of the wallet that pays the gas of the settlement watcher's settleFor; a dev account on the embedded chain. */
   WATCHER_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected a 0x-prefixed 32-byte hex private key').optional(),
+  /** How often the directory's ranking reads new blocks (contracts/RATING.md). */
+  RATING_REFRESH_SECONDS: z.coerce.number({ error: 'expected seconds' }).int('expected a whole number')
+    .min(1, 'expected 1 to 3600 seconds').max(3600, 'expected 1 to 3600 seconds').default(30),
   /** How often the settlement watcher polls the chain for close requests. */
   WATCHER_POLL_SECONDS: z.coerce.number({ error: 'expected seconds' }).int('expected a whole number')
     .min(1, 'expected 1 to 600 seconds').max(600, 'expected 1 to 600 seconds').default(5),

@@ -3,6 +3,7 @@
  * metrics, the optional chain, timers, and this process's local bookkeeping;
  * tunable timings; the socket types, narrowed once a session is attached.
  */
+import type { DirectoryRating } from './directory-rating.ts';
 import type { Server, Socket } from 'socket.io';
 import type pino from 'pino';
 import { DEFAULT_GRACE_MS, DEFAULT_MINUTE_MS } from '../contracts/metering.ts';
@@ -160,6 +161,8 @@ export interface Ctx {
   records: Records;
   /** Channel reads and the voucher rule; null without a chain (payments.ts `payments` answers CHAIN_UNAVAILABLE). */
   payments: Payments | null;
+  /** The directory's order from public chain data; null without a chain. */
+  rating: DirectoryRating | null;
   /** Lets signaling end a show's media (ban, close, deletion); absent when the SFU runs elsewhere. */
   sfu: SfuControl | null;
   /** The chat limit per identity (shared by every process over Redis). */

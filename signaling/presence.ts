@@ -17,6 +17,7 @@ export async function pushEntry(ctx: Ctx, model: string, pseudonym?: string, sho
     entry.pricePerMinute = s.pricePerMinute;
     entry.minMinutes = s.minMinutes;
   }
+  await ctx.rating?.annotate(entry);
   ctx.io.to(showId ? [rooms.directory, rooms.show(showId)] : rooms.directory).emit('directory:update', entry);
   return entry;
 }

@@ -108,6 +108,20 @@ export interface DirectoryEntry {
   /** Open public show, if any. */
   showId: string | null;
   viewers: number;
+  /** The ranking from public chain data (contracts/RATING.md); absent without a chain. */
+  rating?: DirectoryRank;
+}
+
+/** A model's place in the directory, checkable with `npm run rating -- --block <block>`. */
+export interface DirectoryRank {
+  /** The wallet the model bound (lower case), whose on-chain payments are scored; null when none is bound. */
+  wallet: string | null;
+  score: number;
+  /** What the directory orders by: a new model gets at least the prior. */
+  rankScore: number;
+  isNew: boolean;
+  /** The last block read. */
+  block: number;
 }
 
 export interface ChatMessage {

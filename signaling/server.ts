@@ -5,6 +5,7 @@
  * module: connections.ts (limits, disconnect cleanup), dispatch.ts (event to
  * handler to ack), timers.ts, the handler modules, store.ts.
  */
+import { DirectoryRating } from './directory-rating.ts';
 import http from 'node:http';
 import express from 'express';
 import { Server } from 'socket.io';
@@ -63,6 +64,8 @@ export interface SignalingServer {
   store: Store;
   /** Encrypted records; `records.shredBackups(newKey)` is the operator's rotation after deletions. */
   records: Records;
+  /** The directory's ranking (null without a chain); `rating.refresh()` reads new blocks now. */
+  rating: DirectoryRating | null;
   listen(port: number, host: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -142,6 +145,9 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
     sfuTokenKey: await sfuTokenKey(config.SESSION_SECRET),
     records,
     payments: options.chain ? new Payments(options.chain) : null,
+    rating: options.chain
+      ? new DirectoryRating({ provider: options.chain.provider, channels: options.chain.addresses.channels, store, logger, refreshMs: config.RATING_REFRESH_SECONDS * 1000 })
+      : null,
     sfu: options.sfu ?? null,
     limiters: { chat: chatLimiter },
     timers: new Timers(track, logger),
@@ -191,6 +197,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   app.use('/verifier', verifierRouter(ctx));
   app.use(ageUploadRouter(ctx));
 
+  void ctx.rating?.start();
   const beat = setInterval(() => {
     track(heartbeat(ctx).catch((err: unknown) => logger.warn({ err }, 'heartbeat failed')));
   }, tuning.heartbeatMs);
@@ -198,7 +205,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
 
   let closed: Promise<void> | null = null;
   const server: SignalingServer = {
-    config, app, httpServer, io, registry: metrics.registry, store, records: ctx.records,
+    config, app, httpServer, io, registry: metrics.registry, store, records: ctx.records, rating: ctx.rating,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -218,6 +225,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
         gate.close();
         clearInterval(beat);
         sfuFollower?.close();
+        ctx.rating?.close();
         ctx.timers.close();
         io.local.disconnectSockets(true);
         const drained = Promise.allSettled([...inflight]);

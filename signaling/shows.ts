@@ -44,7 +44,8 @@ export function showHandlers(ctx: Ctx): Handlers {
       async handle(socket) {
         await socket.join(rooms.directory);
         socket.data.subscribed = true;
-        return { models: await ctx.store.listOnline() };
+        const models = await ctx.store.listOnline();
+        return { models: ctx.rating ? await ctx.rating.order(models) : models };
       },
     },
     'directory:unsubscribe': {

@@ -19,6 +19,7 @@ export class LiveDirectory extends LitElement {
     li a.deposit { display: inline-block; margin-top: 4px; padding: 6px 12px; background: none; color: #8ab4ff; }
     .live { color: #ff4d6d; font-weight: bold; }
     .muted { color: #999; }
+    .new { color: #ffd166; font-weight: bold; }
   `;
 
   constructor() {
@@ -42,13 +43,13 @@ export class LiveDirectory extends LitElement {
 
   #onUpdate = (entry: DirectoryEntry) => {
     const others = this.models.filter((m) => m.key !== entry.key);
-    this.models = entry.status === 'offline' ? others : [...others, entry];
+    this.models = byRank(entry.status === 'offline' ? others : [...others, entry]);
   };
 
   async #subscribe(): Promise<void> {
     try {
       const { models } = await this.#services.value!.session('client').request('directory:subscribe', {});
-      this.models = models.filter((m) => m.status !== 'offline');
+      this.models = byRank(models.filter((m) => m.status !== 'offline'));
       this.error = '';
     } catch (err) {
       this.error = messageFor(err);
@@ -64,14 +65,23 @@ export class LiveDirectory extends LitElement {
       ${this.error ? html`<p role="alert">${this.error}</p>` : ''}
       ${this.loading ? html`<p class="muted" role="status">Loading who is live…</p>` : ''}
       ${!this.loading && live.length === 0 ? html`<p class="muted">Nobody is live right now. Open <a href="#/studio">Go live</a> in another tab to start a show.</p>` : ''}
+      <p class="muted">Ordered by a score anyone can recompute from the chain: <a href="#/rating">how the ranking works</a>.</p>
       <ul>
         ${live.map((m) => html`<li><a href="#/watch/${m.key}" data-model=${m.key}>
           <span class="live">● LIVE</span> ${m.pseudonym}<br>
-          <span class="muted">${m.viewers} watching</span></a>
+          <span class="muted">${m.viewers} watching</span>
+          ${m.rating ? html`<br><span class="score" data-score=${m.rating.rankScore}>Score ${m.rating.score.toFixed(2)}${m.rating.isNew ? html` <span class="new">NEW</span>` : ''}</span>` : ''}</a>
           <a class="deposit" href="#/wallet/${m.key}" aria-label="Deposit for a private show with ${m.pseudonym}">Deposit</a></li>`)}
       </ul>`;
   }
 }
+/** The server's order (contracts/rating.ts compareRatings), kept as updates arrive; unrated entries keep theirs. */
+function byRank(models: DirectoryEntry[]): DirectoryEntry[] {
+  const rank = (m: DirectoryEntry) => m.rating?.rankScore ?? -1;
+  const tie = (m: DirectoryEntry) => m.rating?.wallet ?? `~${m.key}`;
+  return [...models].sort((a, b) => rank(b) - rank(a) || (tie(a) < tie(b) ? -1 : tie(a) > tie(b) ? 1 : 0));
+}
+
 customElements.define('live-directory', LiveDirectory);
 
 declare global {

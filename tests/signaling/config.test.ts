@@ -52,6 +52,7 @@ const cases: Record<string, { good: [string, unknown][]; bad: string[]; extra?: 
   MIN_CHALLENGE_PERIOD_SECONDS: { good: [['60', 60], ['3600', 3600]], bad: ['59', '2592001', 'hour'] },
   WATCHER_PRIVATE_KEY: { good: [['0x' + 'ab'.repeat(32), '0x' + 'ab'.repeat(32)]], bad: ['ab'.repeat(32), '0x' + 'ab'.repeat(31), '0x' + 'zz'.repeat(32)] },
   WATCHER_POLL_SECONDS: { good: [['1', 1], ['600', 600]], bad: ['0', '601', '0.5'] },
+  RATING_REFRESH_SECONDS: { good: [['1', 1], ['3600', 3600]], bad: ['0', '3601', '0.5', 'soon'] },
   LOGIN_ORIGINS: {
     good: [['https://cam.example, http://localhost:8080', ['https://cam.example', 'http://localhost:8080']]],
     bad: ['cam.example', 'https://cam.example/', 'https://cam.example/path', 'ftp://cam.example', 'https://a.example,*'],
