@@ -6,6 +6,7 @@ import { fail } from './errors.ts';
 import { whepPath, whipPath } from './protocol.ts';
 import { endShow, pushEntry, setStatus } from './presence.ts';
 import { requireAdult } from './age.ts';
+import { refuseHidden, visibleFrom } from './regions.ts';
 
 export const newId = (): string => randomBytes(12).toString('base64url');
 
@@ -42,15 +43,17 @@ export function showHandlers(ctx: Ctx): Handlers {
     'directory:subscribe': {
       access: 'none',
       async handle(socket) {
-        await socket.join(rooms.directory);
+        const country = socket.data.country;
+        await socket.join(country ? [rooms.directory, rooms.directoryFrom(country)] : rooms.directory);
         socket.data.subscribed = true;
-        return { models: await ctx.store.listOnline() };
+        return { models: await visibleFrom(ctx, await ctx.store.listOnline(), country) };
       },
     },
     'directory:unsubscribe': {
       access: 'none',
       async handle(socket) {
         await socket.leave(rooms.directory);
+        if (socket.data.country) await socket.leave(rooms.directoryFrom(socket.data.country));
         socket.data.subscribed = false;
         return {};
       },
@@ -99,6 +102,8 @@ export function showHandlers(ctx: Ctx): Handlers {
     'show:watch': {
       access: 'any',
       async handle(socket, p) {
+        // Before anything about the show: from a hidden country, not even whether it runs is said.
+        await refuseHidden(ctx, p.model, socket.data, 'watch');
         const presence = await ctx.store.getPresence(p.model);
         if (!presence?.showId) fail('NOT_FOUND', 'this model is not in a public show');
         if (presence.status === 'online') fail('NOT_FOUND', 'the show has not started: the model\'s video has not reached the server yet');
