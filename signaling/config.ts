@@ -165,7 +165,7 @@ const schema = z.object({
   /** Header a trusted reverse proxy sets to the client's address (X-Forwarded-For style list); unset: the socket's own peer address is the client's. */
   TRUSTED_PROXY_HEADER: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'expected an HTTP header name such as x-forwarded-for')
     .transform((h) => h.toLowerCase())
-    .refine((h) => h !== 'forwarded', 'expected an X-Forwarded-For style header (x-forwarded-for, x-real-ip): the RFC 7239 Forwarded syntax is not read'),
+    .refine((h) => h !== 'forwarded', 'expected an X-Forwarded-For style header (x-forwarded-for, x-real-ip): the RFC 7239 Forwarded syntax is not read').optional(),
   /** Peers (addresses or CIDR ranges) whose TRUSTED_PROXY_HEADER is believed; a header from anyone else is ignored. */
   TRUSTED_PROXIES: list(addressOrRange).default([]),
 });
