@@ -10,14 +10,18 @@ import '../components/live-chat.ts';
 import '../components/private-prompt.ts';
 import '../components/call-screen.ts';
 import '../components/earnings-panel.ts';
+import '../components/hidden-countries.ts';
+import type { HiddenCountriesDetail } from '../components/hidden-countries.ts';
 
 /** The model's studio: camera preview, go live (WHIP), end the show. */
 export class LiveStudio extends LitElement {
-  static override properties = { status: { state: true }, live: { state: true }, showId: { state: true }, pseudonym: { state: true } };
+  static override properties = { status: { state: true }, live: { state: true }, showId: { state: true }, pseudonym: { state: true }, hiding: { state: true } };
   declare status: string;
   declare live: boolean;
   declare showId: string;
   declare pseudonym: string;
+  /** The countries hidden from, what saving them said, and whether a save runs. */
+  declare hiding: { countries: string[]; status: string; busy: boolean };
   #services = consumeServices(this);
   #chat = new ChatController(this);
   #private = new PrivateStudioController(this);
@@ -41,6 +45,7 @@ export class LiveStudio extends LitElement {
     this.live = false;
     this.showId = '';
     this.pseudonym = '';
+    this.hiding = { countries: [], status: '', busy: false };
   }
 
   override async firstUpdated(): Promise<void> {
@@ -48,6 +53,9 @@ export class LiveStudio extends LitElement {
       this.#connection = this.#services.value!.session('model');
       this.pseudonym = (await this.#connection.login()).pseudonym;
       void this.#private.attach(this.#services.value!);
+      void this.#connection.request('regions:get', {}).then(
+        ({ countries }) => { this.hiding = { ...this.hiding, countries }; },
+        (err: unknown) => { this.hiding = { ...this.hiding, status: messageFor(err) }; });
     } catch (err) {
       this.status = `Cannot sign in: ${messageFor(err)}`;
     }
@@ -103,6 +111,16 @@ export class LiveStudio extends LitElement {
     void this.#private.setPrice(price, minutes);
   };
 
+  #onHidden = async (e: CustomEvent<HiddenCountriesDetail>): Promise<void> => {
+    this.hiding = { ...this.hiding, busy: true };
+    try {
+      const { countries } = await this.#connection!.request('regions:set', { countries: e.detail.countries });
+      this.hiding = { countries, status: 'Saved: it applies at once.', busy: false };
+    } catch (err) {
+      this.hiding = { ...this.hiding, status: messageFor(err), busy: false };
+    }
+  };
+
   #privateSection() {
     const p = this.#private;
     const view = p.view;
@@ -143,7 +161,9 @@ export class LiveStudio extends LitElement {
           ? html`<button id="end" @click=${() => this.#end().then(() => { this.status = 'Show ended.'; })}>End show</button>`
           : html`<button id="golive" class="golive" @click=${this.#goLive}>Go live</button>`}
       </p>
-      <section class="private">${this.#privateSection()}</section>`;
+      <section class="private">${this.#privateSection()}</section>
+      <hidden-countries .countries=${this.hiding.countries} ?busy=${this.hiding.busy} status=${this.hiding.status}
+        @hidden-countries-change=${this.#onHidden}></hidden-countries>`;
   }
 }
 customElements.define('live-studio', LiveStudio);
