@@ -70,6 +70,8 @@ export interface SignalingServer {
   store: Store;
   /** Encrypted records; `records.shredBackups(newKey)` is the operator's rotation after deletions. */
   records: Records;
+  /** True when `model` hides from the country an HTTP request comes from (the address is looked up and dropped). */
+  hidesFrom(model: string, req: http.IncomingMessage): Promise<boolean>;
   listen(port: number, host: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -223,6 +225,10 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   let closed: Promise<void> | null = null;
   const server: SignalingServer = {
     config, app, httpServer, io, registry: metrics.registry, store, records: ctx.records,
+    async hidesFrom(model, req) {
+      const country = await countries.country(clientAddress(req.socket.remoteAddress, req.headers, proxyTrust) ?? '');
+      return ctx.regions.hides(model, country, true);
+    },
     listen(port, host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);

@@ -13,6 +13,11 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createClient } from 'redis';
+import { get } from 'node:http';
+import { JsonRpcProvider } from 'ethers';
+import pino from 'pino';
+import { createChainRouter } from '../../signaling/chain-routes.ts';
+import { RECEIVER_PATH } from '../../signaling/protocol.ts';
 import { io as connect } from 'socket.io-client';
 import { createLogger } from '../../signaling/logger.ts';
 import type { DirectoryEntry } from '../../signaling/protocol.ts';
@@ -145,6 +150,29 @@ t('a change applies at once: the newly hidden country loses the model and its sh
   assert.is(!watch.ok && watch.error.code, 'REGION_BLOCKED');
   assert.ok((await ok(fromHidden.socket, 'show:watch', { model: model.key })).ok);
   assert.ok(await listed(forged, model.key), 'the untrusted peer still has no country');
+});
+
+/** GET of `path` on the server with `x-forwarded-for: forwarded`, from `localAddress`: status and JSON body. */
+function httpGet(path: string, forwarded: string, localAddress = '127.0.0.1'): Promise<{ status: number; body: { address?: string; error?: { code: string } } }> {
+  return new Promise((resolve, reject) => {
+    get(`${run.url}${path}`, { headers: { 'x-forwarded-for': forwarded }, localAddress }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => { text += d.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+    }).on('error', reject);
+  });
+}
+
+t('over HTTP too: the model\'s receiver wallet is refused to the hidden country (REGION_BLOCKED), told to others', async () => {
+  const chain = { provider: new JsonRpcProvider('http://127.0.0.1:9', 31337, { staticNetwork: true }), rpcUrl: 'http://127.0.0.1:9', chainId: 31337, addresses: { token: '0x' + '1'.repeat(40), channels: '0x' + '2'.repeat(40) } };
+  run.server.app.use(createChainRouter({ chain, devChain: null, store: run.server.store, logger: pino({ level: 'silent' }), hidesFrom: (m, req) => run.server.hidesFrom(m, req) }));
+  const wallet = '0x' + 'ab'.repeat(20);
+  await run.server.store.setWallet(model.key, wallet);
+  const path = `${RECEIVER_PATH}/${model.key}`;
+  const blocked = await httpGet(path, FROM_OTHER); // hidden since the change above
+  assert.equal([blocked.status, blocked.body.error?.code], [403, 'REGION_BLOCKED']);
+  assert.equal(await httpGet(path, FROM_HIDDEN), { status: 200, body: { address: wallet } });
+  assert.equal(await httpGet(path, FROM_OTHER, '127.0.0.2'), { status: 200, body: { address: wallet } }, 'forged header from an untrusted peer');
 });
 
 t('bad lists are refused with BAD_REQUEST, a client cannot set one', async () => {
