@@ -26,11 +26,12 @@ export async function leaveShow(ctx: Ctx, socket: AuthedSock, showId: string): P
 }
 
 /**
- * Adds a socket to a show's room as a viewer (checks the ban list). The viewer
+ * Adds a socket to a show's room as a viewer (checks the hidden countries and the ban list). The viewer
  * count is the SFU's (signaling/follow-sfu.ts): it moves when media does.
  */
 export async function joinShow(ctx: Ctx, socket: AuthedSock, showId: string, model: string): Promise<void> {
   const key = socket.data.key;
+  await refuseHidden(ctx, model, socket.data, 'watch'); // also on resume: the model may have hidden since
   if (await ctx.store.isBanned(model, key)) fail('BANNED', 'the model has banned you');
   await socket.join(rooms.show(showId));
   socket.data.shows.add(showId);

@@ -54,13 +54,19 @@ const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); 
 let redis: RedisHandle;
 let run: Running;
 
-/** A logged-in viewer whose connection carries `x-forwarded-for: forwarded`, from `localAddress`. */
-async function viewerFrom(forwarded: string, localAddress = '127.0.0.1'): Promise<User & { updates: DirectoryEntry[] }> {
+/** A connection that carries `x-forwarded-for: forwarded`, from `localAddress`. */
+async function socketFrom(forwarded: string, localAddress = '127.0.0.1'): Promise<ClientSocket> {
   const socket: ClientSocket = connect(run.url, {
     transports: ['websocket'], reconnection: false, forceNew: true, auth: { v: 1 },
     extraHeaders: { 'x-forwarded-for': forwarded }, localAddress,
   } as Parameters<typeof connect>[1]);
   await connected(socket);
+  return socket;
+}
+
+/** A viewer with a fresh identity, logged in over `socketFrom(forwarded, localAddress)`. */
+async function viewerFrom(forwarded: string, localAddress = '127.0.0.1'): Promise<User & { updates: DirectoryEntry[] }> {
+  const socket = await socketFrom(forwarded, localAddress);
   const identity = await createIdentity();
   const { challenge } = await ok(socket, 'session:challenge', {});
   const { signature } = await signChallenge(identity, JSON.parse(challenge));
@@ -175,6 +181,18 @@ t('over HTTP too: the model\'s receiver wallet is refused to the hidden country 
   assert.equal(await httpGet(path, FROM_OTHER, '127.0.0.2'), { status: 200, body: { address: wallet } }, 'forged header from an untrusted peer');
 });
 
+t('a resume from a country hidden meanwhile does not rejoin the show', async () => {
+  fromHidden.socket.close(); // watching since the change above, then gone
+  assert.equal((await ok(model.socket, 'regions:set', { countries: [HIDDEN] })).countries, [HIDDEN]);
+  const socket = await socketFrom(FROM_HIDDEN);
+  const resumed = await ok(socket, 'session:resume', { token: fromHidden.token });
+  assert.is(resumed.key, fromHidden.key);
+  assert.not.ok(resumed.showIds.includes(showId), 'not back in the show');
+  const watch = await call(socket, 'show:watch', { model: model.key });
+  assert.is(!watch.ok && watch.error.code, 'REGION_BLOCKED');
+  fromHidden = { ...fromHidden, socket };
+});
+
 t('bad lists are refused with BAD_REQUEST, a client cannot set one', async () => {
   for (const countries of [['de'], ['ZZ'], [HIDDEN, HIDDEN], 'DE', [1]]) {
     const res = await call(model.socket, 'regions:set', { countries });
@@ -182,7 +200,7 @@ t('bad lists are refused with BAD_REQUEST, a client cannot set one', async () =>
   }
   const res = await call(fromOther.socket, 'regions:set', { countries: [] });
   assert.is(!res.ok && res.error.code, 'FORBIDDEN');
-  assert.equal((await ok(model.socket, 'regions:get', {})).countries, [OTHER], 'unchanged');
+  assert.equal((await ok(model.socket, 'regions:get', {})).countries, [HIDDEN], 'unchanged');
 });
 
 t('Redis and the logs hold no address; the list is sealed and dies with the account', async () => {
@@ -205,7 +223,7 @@ t('Redis and the logs hold no address; the list is sealed and dies with the acco
       assert.not.ok(logs.includes(address), `${address} in the logs`);
     }
     const record = await db.get(`lc:rec:${model.key}:regions`);
-    assert.ok(record && !record.includes(`"${OTHER}"`), 'the list is stored sealed');
+    assert.ok(record && !record.includes(`"${HIDDEN}"`), 'the list is stored sealed');
     await ok(model.socket, 'account:delete', {});
     await until(async () => (await db.get(`lc:rec:${model.key}:regions`)) === null, 10_000, 'the record deleted');
     assert.is(await db.get(`lc:dk:${model.key}`), null, 'and its data key');
