@@ -99,17 +99,23 @@ export class CountryLookup {
     const a = normalizeAddress(address);
     if (a === null || !isPublicAddress(a)) return null;
     if (isIP(a) === 4) {
-      const t = await (this.#v4 ??= this.#loadV4());
+      const t = await (this.#v4 ??= this.#retryable(this.#loadV4(), () => { this.#v4 = null; }));
       const n = v4ToNumber(a);
       const i = lastStartAtOrBelow(t.starts.length, (k) => t.starts[k]! > n);
       return i >= 0 && n <= t.ends[i]! ? unpackCode(t.codes[i]!) : null;
     }
-    const t = await (this.#v6 ??= this.#loadV6());
+    const t = await (this.#v6 ??= this.#retryable(this.#loadV6(), () => { this.#v6 = null; }));
     const [hi, lo] = v6ToBigInts(a);
     const i = lastStartAtOrBelow(t.codes.length, (k) => t.startHi[k]! > hi || (t.startHi[k] === hi && t.startLo[k]! > lo));
     if (i < 0) return null;
     const inside = hi < t.endHi[i]! || (hi === t.endHi[i] && lo <= t.endLo[i]!);
     return inside ? unpackCode(t.codes[i]!) : null;
+  }
+
+  /** A failed load (a file unreadable for a moment) is not remembered: the next lookup tries again. */
+  #retryable<T>(load: Promise<T>, forget: () => void): Promise<T> {
+    load.catch(forget);
+    return load;
   }
 
   async #lines(file: string): Promise<string[]> {

@@ -88,6 +88,14 @@ special('malformed strings have no country and throw nothing', async () => {
     assert.is(await lookup.country(a), null, JSON.stringify(a));
   }
 });
+special('without its data the lookup fails loudly (and tries again next time); non-public addresses need no data', async () => {
+  const broken = new CountryLookup({ dataDir: join(DATA, 'missing') });
+  assert.is(await broken.country('127.0.0.1'), null);
+  for (let i = 0; i < 2; i++) {
+    const err = await broken.country(v4[1000]![0]).then(() => null, (e: unknown) => e as NodeJS.ErrnoException);
+    assert.is(err?.code, 'ENOENT', `attempt ${i + 1}`);
+  }
+});
 special('every country the data can answer is one a model can choose (protocol COUNTRY_CODES)', () => {
   const codes = new Set([...v4, ...v6].map(([, , cc]) => cc));
   for (const cc of codes) assert.ok(COUNTRY_CODES.includes(cc), cc);

@@ -21,7 +21,7 @@ import { RECEIVER_PATH } from '../../signaling/protocol.ts';
 import { io as connect } from 'socket.io-client';
 import { createLogger } from '../../signaling/logger.ts';
 import type { DirectoryEntry } from '../../signaling/protocol.ts';
-import { isPublicAddress } from '../../signaling/geoip.ts';
+import { CountryLookup, isPublicAddress } from '../../signaling/geoip.ts';
 import { call, connected, login, mediaArrives, next, ok, startRedis, startServer, until, type ClientSocket, type RedisHandle, type Running, type User } from './helpers.ts';
 import { signChallenge } from '../../crypto/login.ts';
 import { createIdentity } from '../../crypto/identity.ts';
@@ -233,3 +233,23 @@ t('Redis and the logs hold no address; the list is sealed and dies with the acco
 });
 
 t.run();
+
+const broken = suite('regions: without country data, connections that need a lookup are refused');
+broken('a connection from a public address is refused INTERNAL, not let through unchecked; loopback still connects', async () => {
+  const server = await startServer({
+    countries: new CountryLookup({ dataDir: join(DATA, 'missing') }),
+    env: { TRUSTED_PROXY_HEADER: 'x-forwarded-for', TRUSTED_PROXIES: '127.0.0.1' },
+  });
+  try {
+    const socket: ClientSocket = connect(server.url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { v: 1 }, extraHeaders: { 'x-forwarded-for': FROM_OTHER } } as Parameters<typeof connect>[1]);
+    const refused = await new Promise<{ data?: { code?: string } }>((resolve) => socket.once('connect_error', resolve));
+    assert.is(refused.data?.code, 'INTERNAL');
+    socket.close();
+    const local = await login(server.url, 'client');
+    assert.ok(local.socket.connected);
+    local.socket.close();
+  } finally {
+    await server.server.close();
+  }
+});
+broken.run();
