@@ -16,11 +16,11 @@ export async function refuseHidden(ctx: Ctx, model: string, viewer: { key?: stri
   if (await ctx.regions.hides(model, viewer.country, true)) fail('REGION_BLOCKED', `${what}: this model is not available where you connect from`);
 }
 
-/** The directory without the models that hide from `country`. */
-export async function visibleFrom(ctx: Ctx, entries: DirectoryEntry[], country: string | null | undefined): Promise<DirectoryEntry[]> {
-  if (!country) return entries;
+/** The directory as a viewer sees it: without the models that hide from its country (a model always sees itself). */
+export async function visibleFrom(ctx: Ctx, entries: DirectoryEntry[], viewer: { key?: string; country?: string | null }): Promise<DirectoryEntry[]> {
+  if (!viewer.country) return entries;
   const out: DirectoryEntry[] = [];
-  for (const e of entries) if (!(await ctx.regions.hides(e.key, country))) out.push(e);
+  for (const e of entries) if (e.key === viewer.key || !(await ctx.regions.hides(e.key, viewer.country))) out.push(e);
   return out;
 }
 

@@ -47,7 +47,7 @@ export function showHandlers(ctx: Ctx): Handlers {
         const country = socket.data.country;
         await socket.join(country ? [rooms.directory, rooms.directoryFrom(country)] : rooms.directory);
         socket.data.subscribed = true;
-        return { models: await visibleFrom(ctx, await ctx.store.listOnline(), country) };
+        return { models: await visibleFrom(ctx, await ctx.store.listOnline(), socket.data) };
       },
     },
     'directory:unsubscribe': {

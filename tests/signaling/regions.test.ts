@@ -20,7 +20,7 @@ import { createChainRouter } from '../../signaling/chain-routes.ts';
 import { RECEIVER_PATH } from '../../signaling/protocol.ts';
 import { io as connect } from 'socket.io-client';
 import { createLogger } from '../../signaling/logger.ts';
-import type { DirectoryEntry } from '../../signaling/protocol.ts';
+import type { DirectoryEntry, Role } from '../../signaling/protocol.ts';
 import { CountryLookup, isPublicAddress } from '../../signaling/geoip.ts';
 import { call, connected, login, mediaArrives, next, ok, startRedis, startServer, until, type ClientSocket, type RedisHandle, type Running, type User } from './helpers.ts';
 import { signChallenge } from '../../crypto/login.ts';
@@ -64,13 +64,13 @@ async function socketFrom(forwarded: string, localAddress = '127.0.0.1'): Promis
   return socket;
 }
 
-/** A viewer with a fresh identity, logged in over `socketFrom(forwarded, localAddress)`. */
-async function viewerFrom(forwarded: string, localAddress = '127.0.0.1'): Promise<User & { updates: DirectoryEntry[] }> {
+/** A fresh identity (a client unless `role` says otherwise), logged in over `socketFrom(forwarded, localAddress)`. */
+async function viewerFrom(forwarded: string, localAddress = '127.0.0.1', role: Role = 'client'): Promise<User & { updates: DirectoryEntry[] }> {
   const socket = await socketFrom(forwarded, localAddress);
   const identity = await createIdentity();
   const { challenge } = await ok(socket, 'session:challenge', {});
   const { signature } = await signChallenge(identity, JSON.parse(challenge));
-  const res = await ok(socket, 'session:login', { publicKey: identity.publicKey, challenge, signature, role: 'client' });
+  const res = await ok(socket, 'session:login', { publicKey: identity.publicKey, challenge, signature, role });
   const updates: DirectoryEntry[] = [];
   socket.on('directory:update', (e) => updates.push(e));
   return { identity, socket, token: res.token, pseudonym: res.pseudonym, key: res.key, updates };
@@ -201,6 +201,19 @@ t('bad lists are refused with BAD_REQUEST, a client cannot set one', async () =>
   const res = await call(fromOther.socket, 'regions:set', { countries: [] });
   assert.is(!res.ok && res.error.code, 'FORBIDDEN');
   assert.equal((await ok(model.socket, 'regions:get', {})).countries, [HIDDEN], 'unchanged');
+});
+
+t('a model in a country it hides from still sees itself, and others from there do not', async () => {
+  const local = await viewerFrom(FROM_HIDDEN, '127.0.0.1', 'model');
+  try {
+    await ok(local.socket, 'regions:set', { countries: [HIDDEN] });
+    assert.ok(await listed(local, local.key), 'its own entry');
+    assert.not.ok(await listed(local, model.key), 'another model hiding from there');
+    assert.not.ok(await listed(fromHidden, local.key), 'a viewer from there');
+    assert.ok(await listed(fromOther, local.key), 'a viewer from elsewhere');
+  } finally {
+    local.socket.close();
+  }
 });
 
 t('Redis and the logs hold no address; the list is sealed and dies with the account', async () => {
