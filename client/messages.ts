@@ -16,6 +16,7 @@ export const MESSAGES: Readonly<Record<ClientErrorCode, string>> = {
   SLOW_MODE: 'Slow mode is on in this chat: please wait before your next message.',
   MUTED: 'You are muted in this chat for now.',
   BANNED: 'This model has blocked you.',
+  REGION_BLOCKED: 'This model is not available in the country you are connecting from.',
   LOGIN_FAILED: 'Signing in did not work. Please reload the page.',
   SESSION_EXPIRED: 'Your session has expired. Please reload the page.',
   AGE_VERIFICATION_REQUIRED: 'You need to verify your age before you can go live.',

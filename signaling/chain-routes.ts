@@ -40,6 +40,8 @@ export interface ChainRoutesOptions {
   devChain: DevChain | null;
   /** Where models' bound wallets are kept. */
   store: Store;
+  /** True when the model hides from the country of the request (server.ts `hidesFrom`): its wallet, and that it is online, are not told. */
+  hidesFrom?: (model: string, req: Request) => Promise<boolean>;
   logger: Logger;
   /** Largest JSON-RPC body, bytes (default 128 KiB: a signed transaction is a few KiB). */
   rpcMaxBytes?: number;
@@ -200,6 +202,7 @@ export function createChainRouter(opts: ChainRoutesOptions): Router {
   router.get(`${RECEIVER_PATH}/:key`, async (req, res) => {
     const key = PublicKey.safeParse(req.params.key);
     if (!key.success) return sendError(res, 400, 'BAD_REQUEST', 'key: expected a base64url Ed25519 public key');
+    if (await opts.hidesFrom?.(key.data, req)) return sendError(res, 403, 'REGION_BLOCKED', 'this model is not available where you connect from');
     // Only an online model's wallet: a client's binding (keys are seen in chat) must never be looked up.
     const [presence, address, signed] = await Promise.all([
       opts.store.getPresence(key.data), opts.store.getWallet(key.data), opts.store.getWalletBinding(key.data),

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { PlatformError } from '../crypto/errors.ts';
 import { DEFAULT_GRACE_MS, DEFAULT_MINUTE_MS } from '../contracts/metering.ts';
@@ -49,6 +50,16 @@ const origin = z.string().refine((s) => {
 
 /** The one-machine demo binds loopback only: nobody else can reach it, so it may run without a verifier. */
 const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost)$/;
+
+/** An IP address or a CIDR range (`10.0.0.0/8`, `fd00::/8`). */
+const addressOrRange = z.string().refine((s) => {
+  const [net, prefix, extra] = s.split('/');
+  const family = isIP(net ?? '');
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d{1,3}$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+}, { message: 'expected IP addresses or CIDR ranges (10.0.0.0/8, fd00::/8), comma-separated' });
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -154,6 +165,12 @@ const schema = z.object({
   /** Sealed age documents waiting for the verifier, in all (each identity has at most one); more are refused until the queue drains. */
   AGE_PENDING_MAX: z.coerce.number({ error: 'expected a count' }).int('expected a whole number')
     .min(1, 'expected 1 to 100000').max(100_000, 'expected 1 to 100000').default(1000),
+  /** Header a trusted reverse proxy sets to the client's address (X-Forwarded-For style list); unset: the socket's own peer address is the client's. */
+  TRUSTED_PROXY_HEADER: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'expected an HTTP header name such as x-forwarded-for')
+    .transform((h) => h.toLowerCase())
+    .refine((h) => h !== 'forwarded', 'expected an X-Forwarded-For style header (x-forwarded-for, x-real-ip): the RFC 7239 Forwarded syntax is not read').optional(),
+  /** Peers (addresses or CIDR ranges) whose TRUSTED_PROXY_HEADER is believed; a header from anyone else is ignored. */
+  TRUSTED_PROXIES: list(addressOrRange).default([]),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -202,6 +219,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (e.PRIVATE_VOUCHER_GRACE_SECONDS * 1000 >= e.PRIVATE_MINUTE_MS) {
     throw new ConfigError('PRIVATE_VOUCHER_GRACE_SECONDS', `expected less than a billed minute (${e.PRIVATE_MINUTE_MS} ms)`);
+  }
+  if (e.TRUSTED_PROXY_HEADER && e.TRUSTED_PROXIES.length === 0) {
+    throw new ConfigError('TRUSTED_PROXIES', 'expected the reverse proxies\' addresses when TRUSTED_PROXY_HEADER is set (a header from anyone else is forged)');
+  }
+  if (!e.TRUSTED_PROXY_HEADER && e.TRUSTED_PROXIES.length > 0) {
+    throw new ConfigError('TRUSTED_PROXY_HEADER', 'expected the header the proxies in TRUSTED_PROXIES set (e.g. x-forwarded-for)');
   }
   const demo = !e.RPC_URL && LOOPBACK.test(e.HOST);
   if (!e.AGE_VERIFICATION && e.VERIFIER_PUBLIC_KEYS.length === 0 && !demo) {

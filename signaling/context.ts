@@ -17,6 +17,7 @@ import type { Records } from './records.ts';
 import type { z } from 'zod';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Timers } from './timers.ts';
+import type { RegionRules } from './region-rules.ts';
 
 /** Timings and limits; defaults suit production, tests shorten them. */
 export interface Tuning {
@@ -59,6 +60,8 @@ export interface Tuning {
   viewerPushMs: number;
   /** Socket.io maxHttpBufferSize: the largest frame a client may send. */
   maxMessageBytes: number;
+  /** How long a process reuses a model's opened hidden-country list for directory pushes (region-rules.ts). */
+  regionCacheMs: number;
 }
 
 export const DEFAULT_TUNING: Tuning = {
@@ -82,6 +85,7 @@ export const DEFAULT_TUNING: Tuning = {
   attestationMaxAgeSeconds: 0,
   viewerPushMs: 500,
   maxMessageBytes: 65_536,
+  regionCacheMs: 5_000,
 };
 
 export interface SocketData {
@@ -99,6 +103,8 @@ export interface SocketData {
   subscribed?: boolean;
   /** Audience of the challenge this socket was given. */
   audience?: string;
+  /** Country of the connecting address (geoip.ts), looked up at connect; null: not public or unknown. The address is not kept. */
+  country?: string | null;
 }
 
 export type IO = Server<ClientToServer, ServerToClient, Record<string, never>, SocketData>;
@@ -167,6 +173,8 @@ export interface Ctx {
   sfu: SfuControl | null;
   /** The chat limit per identity (shared by every process over Redis). */
   limiters: { chat: RateLimiterAbstract };
+  /** The countries each model hides from (region-rules.ts). */
+  regions: RegionRules;
   /** This process's named timers (timers.ts), cleared on close. */
   timers: Timers;
   /** Sockets of models connected here, by model key. */
@@ -183,4 +191,6 @@ export const rooms = {
   session: (sessionId: string) => `sess:${sessionId}`,
   show: (showId: string) => `show:${showId}`,
   directory: 'directory',
+  /** Directory subscribers connecting from one country: a model's pushes skip the countries it hides from. */
+  directoryFrom: (country: string) => `dir:${country}`,
 };

@@ -173,7 +173,7 @@ export async function startPlatform(given: Config): Promise<Platform> {
       res.status(ok ? 200 : 503).json({ ok, parts });
     });
     app.use(createSfuRouter({ engine: sfu, secret: await sfuTokenKey(config.SESSION_SECRET) }));
-    app.use(createChainRouter({ chain, devChain, store: signaling.store, logger }));
+    app.use(createChainRouter({ chain, devChain, store: signaling.store, logger, hidesFrom: (model, req) => signaling.hidesFrom(model, req) }));
     if (config.SERVE_CLIENT) {
       if (!existsSync(clientDist)) {
         logger.warn('client/dist is missing: run `npm run build:client` (npm start does it for you)');

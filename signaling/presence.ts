@@ -18,7 +18,14 @@ export async function pushEntry(ctx: Ctx, model: string, pseudonym?: string, sho
     entry.minMinutes = s.minMinutes;
   }
   await ctx.rating?.annotate(entry);
-  ctx.io.to(showId ? [rooms.directory, rooms.show(showId)] : rooms.directory).emit('directory:update', entry);
+  const to = showId ? [rooms.directory, rooms.show(showId)] : rooms.directory;
+  // Not to the countries the model hides from (regions.ts); the model itself is always told.
+  const hidden = (await ctx.regions.hiddenFrom(model)).map(rooms.directoryFrom);
+  if (hidden.length === 0) ctx.io.to(to).emit('directory:update', entry);
+  else {
+    ctx.io.to(to).except([...hidden, rooms.identity(model)]).emit('directory:update', entry);
+    ctx.io.to(rooms.identity(model)).emit('directory:update', entry);
+  }
   return entry;
 }
 

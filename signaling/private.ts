@@ -19,6 +19,7 @@ import { newId } from './shows.ts';
 import { turnCredentials } from './turn.ts';
 import { acceptVoucher, checkChannelCovers, payments, walletsOf } from './payments.ts';
 import { endShow, setStatus } from './presence.ts';
+import { refuseHidden } from './regions.ts';
 import { candidateToRelay, sdpFingerprints, sdpToRelay } from './candidates.ts';
 import { asActive, asCall, effectiveTime, isLate, meterFor, type ActiveCall, type PrivateCall } from './private-meter.ts';
 import { ACTIVE_TTL_MS, endPrivate, peerGone, resumePrivateCalls, watchPayments } from './private-lifecycle.ts';
@@ -76,6 +77,7 @@ export function privateHandlers(ctx: Ctx): Handlers {
       async handle(socket, p) {
         const client = socket.data.key;
         if (p.model === client) fail('BAD_REQUEST', 'model: cannot request yourself');
+        await refuseHidden(ctx, p.model, socket.data, 'private request');
         // Said at once: without TURN no call can connect, so the model is never even asked.
         requireTurn(ctx);
         const presence = await ctx.store.getPresence(p.model);

@@ -52,6 +52,7 @@ export const ERROR_CODES = [
   'LOGIN_FAILED', // challenge expired, replayed or bad signature
   'SESSION_EXPIRED', // session token invalid or expired
   'AGE_VERIFICATION_REQUIRED', // model has no valid attestation
+  'REGION_BLOCKED', // the model hides from the country this connection comes from
   'CHAIN_UNAVAILABLE', // no chain configured or the RPC failed
   'CHANNEL_INSUFFICIENT', // channel missing, not to this model, closing, or deposit too small
   'VOUCHER_INVALID', // bad signature, wrong channel, not monotonic or over the deposit
@@ -81,6 +82,24 @@ export const Address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x ad
 export const Bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected 32 bytes of 0x hex');
 export const HexSignature = z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'expected a 65-byte 0x signature');
 const Base64 = (max: number) => z.string().min(1).max(max).regex(/^[A-Za-z0-9+/_-]+={0,2}$/, 'expected base64');
+
+/**
+ * Countries a model can hide from (ISO 3166-1 alpha-2, plus XK for Kosovo): every code the server's country data
+ * (signaling/geoip.ts) can answer. A model hides from whole countries: the data has no regions.
+ */
+export const COUNTRY_CODES: readonly string[] = (
+  'AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW '
+  + 'BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI '
+  + 'FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN '
+  + 'IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME '
+  + 'MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF '
+  + 'PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV '
+  + 'SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XK '
+  + 'YE YT ZA ZM ZW'
+).split(' ');
+const COUNTRY_SET: ReadonlySet<string> = new Set(COUNTRY_CODES);
+/** A country code of `COUNTRY_CODES`. */
+export const CountryCode = z.string().refine((c) => COUNTRY_SET.has(c), 'expected an ISO 3166-1 alpha-2 country code in upper case');
 
 export const Role = z.enum(['model', 'client']);
 export type Role = z.infer<typeof Role>;
@@ -254,6 +273,13 @@ export const schemas = {
    */
   'vouchers:store': z.strictObject({ model: PublicKey, voucher: Voucher }),
 
+  /** The countries that cannot see this model (whole list, replacing the previous one; empty: hidden from nobody). */
+  'regions:set': z.strictObject({
+    countries: z.array(CountryCode).max(COUNTRY_CODES.length)
+      .refine((l) => new Set(l).size === l.length, 'expected each country once'),
+  }),
+  'regions:get': Empty,
+
   'profile:set': z.strictObject({
     fields: z.record(z.string().regex(/^[a-z][a-zA-Z0-9]{0,31}$/), z.string().max(LIMITS.profileFieldMaxLength))
       .refine((r) => Object.keys(r).length <= 16, 'expected at most 16 fields'),
@@ -299,6 +325,9 @@ export interface Replies {
   'vouchers:list': { vouchers: KeptVoucher[] };
   'vouchers:store': { stored: boolean };
   'private:end': object;
+  /** The countries hidden from, sorted. */
+  'regions:set': { countries: string[] };
+  'regions:get': { countries: string[] };
   'profile:set': object;
   'profile:get': { fields: Record<string, string> };
   'account:delete': object;
@@ -308,7 +337,8 @@ export interface Replies {
 
 export type AgeStatus = 'none' | 'pending' | 'verified' | 'rejected';
 
-export type EndReason = 'ended' | 'declined' | 'timeout' | 'voucher_late' | 'disconnected' | 'banned' | 'deleted';
+/** `region`: the model now hides from the country this viewer connects from. */
+export type EndReason = 'ended' | 'declined' | 'timeout' | 'voucher_late' | 'disconnected' | 'banned' | 'deleted' | 'region';
 
 // ---------------------------------------------------------------------------
 // Socket.io typed interfaces.

@@ -37,6 +37,11 @@ import { chatHandlers } from './chat.ts';
 import { privateHandlers } from './private.ts';
 import { accountHandlers, ageUploadRouter, verifierRouter } from './account.ts';
 import { voucherHandlers } from './vouchers.ts';
+import { regionHandlers } from './regions.ts';
+import { RegionRules } from './region-rules.ts';
+import { CountryLookup } from './geoip.ts';
+import { clientAddress, trustedProxies, type ProxyTrust } from './client-address.ts';
+import { SignalingError } from './errors.ts';
 
 export interface SignalingOptions {
   /** Validated configuration (signaling/config.ts). */
@@ -53,6 +58,8 @@ export interface SignalingOptions {
   audience?: string;
   /** Timings and limits (tests shorten them). */
   tuning?: Partial<Tuning>;
+  /** Country of a connecting address; default the shipped DB-IP data (geoip.ts), read on first use. */
+  countries?: CountryLookup;
 }
 
 export interface SignalingServer {
@@ -66,6 +73,8 @@ export interface SignalingServer {
   records: Records;
   /** The directory's ranking (null without a chain); `rating.refresh()` reads new blocks now. */
   rating: DirectoryRating | null;
+  /** True when `model` hides from the country an HTTP request comes from (the address is looked up and dropped). */
+  hidesFrom(model: string, req: http.IncomingMessage): Promise<boolean>;
   listen(port: number, host: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -139,6 +148,10 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   };
   const records = new Records(store, config.MASTER_KEYS);
   store.sealWith(records);
+  const countries = options.countries ?? new CountryLookup();
+  const proxyTrust: ProxyTrust | null = config.TRUSTED_PROXY_HEADER
+    ? { header: config.TRUSTED_PROXY_HEADER, proxies: trustedProxies(config.TRUSTED_PROXIES) }
+    : null;
   const ctx: Ctx = {
     config, tuning, store, io, logger, metrics,
     auth: new Auth(store, config.SESSION_SECRET, audience, tuning.sessionTtlSeconds, config.LOGIN_ORIGINS),
@@ -150,6 +163,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
       : null,
     sfu: options.sfu ?? null,
     limiters: { chat: chatLimiter },
+    regions: new RegionRules({ store, sealer: records, cacheMs: tuning.regionCacheMs }),
     timers: new Timers(track, logger),
     localModels: new Map(),
     localShows: new Map(),
@@ -158,13 +172,25 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
 
   // --- connections and events ---------------------------------------------------------
   const dispatcher = new Dispatcher({
-    handlers: { ...sessionHandlers(ctx), ...showHandlers(ctx), ...chatHandlers(ctx), ...privateHandlers(ctx), ...accountHandlers(ctx), ...voucherHandlers(ctx) },
+    handlers: { ...sessionHandlers(ctx), ...showHandlers(ctx), ...chatHandlers(ctx), ...privateHandlers(ctx), ...accountHandlers(ctx), ...voucherHandlers(ctx), ...regionHandlers(ctx) },
     events: new RateLimiterMemory({ keyPrefix: 'lc:rl:ev', points: tuning.eventsPerSecond, duration: 1 }),
     // Challenges cost a store write each: a socket gets a few login attempts a minute, not thousands.
     logins: new RateLimiterMemory({ keyPrefix: 'lc:rl:login', points: tuning.loginsPerMinute, duration: 60 }),
     metrics, logger, track,
   });
   let closing = false;
+  // The country first (a refusal here leaves nothing for gate.release to undo); only the code stays on the socket.
+  io.use((socket, next) => {
+    const address = clientAddress(socket.handshake.address, socket.handshake.headers, proxyTrust);
+    countries.country(address ?? '').then((country) => {
+      (socket as Sock).data.country = country;
+      next();
+    }, (err: unknown) => {
+      logger.error({ err }, 'country lookup failed');
+      const refused = new SignalingError('INTERNAL', 'internal error');
+      next(Object.assign(refused, { data: refused.toJSON() }));
+    });
+  });
   io.use((socket, next) => gate.admit(socket as Sock, next));
   io.on('connection', (socket: Sock) => {
     socket.data.shows ??= new Set();
@@ -206,6 +232,10 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   let closed: Promise<void> | null = null;
   const server: SignalingServer = {
     config, app, httpServer, io, registry: metrics.registry, store, records: ctx.records, rating: ctx.rating,
+    async hidesFrom(model, req) {
+      const country = await countries.country(clientAddress(req.socket.remoteAddress, req.headers, proxyTrust) ?? '');
+      return ctx.regions.hides(model, country, true);
+    },
     listen(port, host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);

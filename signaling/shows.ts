@@ -6,6 +6,7 @@ import { fail } from './errors.ts';
 import { whepPath, whipPath } from './protocol.ts';
 import { endShow, pushEntry, setStatus } from './presence.ts';
 import { requireAdult } from './age.ts';
+import { refuseHidden, visibleFrom } from './regions.ts';
 
 export const newId = (): string => randomBytes(12).toString('base64url');
 
@@ -25,11 +26,12 @@ export async function leaveShow(ctx: Ctx, socket: AuthedSock, showId: string): P
 }
 
 /**
- * Adds a socket to a show's room as a viewer (checks the ban list). The viewer
+ * Adds a socket to a show's room as a viewer (checks the hidden countries and the ban list). The viewer
  * count is the SFU's (signaling/follow-sfu.ts): it moves when media does.
  */
 export async function joinShow(ctx: Ctx, socket: AuthedSock, showId: string, model: string): Promise<void> {
   const key = socket.data.key;
+  await refuseHidden(ctx, model, socket.data, 'watch'); // also on resume: the model may have hidden since
   if (await ctx.store.isBanned(model, key)) fail('BANNED', 'the model has banned you');
   await socket.join(rooms.show(showId));
   socket.data.shows.add(showId);
@@ -42,9 +44,10 @@ export function showHandlers(ctx: Ctx): Handlers {
     'directory:subscribe': {
       access: 'none',
       async handle(socket) {
-        await socket.join(rooms.directory);
+        const country = socket.data.country;
+        await socket.join(country ? [rooms.directory, rooms.directoryFrom(country)] : rooms.directory);
         socket.data.subscribed = true;
-        const models = await ctx.store.listOnline();
+        const models = await visibleFrom(ctx, await ctx.store.listOnline(), socket.data);
         return { models: ctx.rating ? await ctx.rating.order(models) : models };
       },
     },
@@ -52,6 +55,7 @@ export function showHandlers(ctx: Ctx): Handlers {
       access: 'none',
       async handle(socket) {
         await socket.leave(rooms.directory);
+        if (socket.data.country) await socket.leave(rooms.directoryFrom(socket.data.country));
         socket.data.subscribed = false;
         return {};
       },
@@ -100,6 +104,8 @@ export function showHandlers(ctx: Ctx): Handlers {
     'show:watch': {
       access: 'any',
       async handle(socket, p) {
+        // Before anything about the show: from a hidden country, not even whether it runs is said.
+        await refuseHidden(ctx, p.model, socket.data, 'watch');
         const presence = await ctx.store.getPresence(p.model);
         if (!presence?.showId) fail('NOT_FOUND', 'this model is not in a public show');
         if (presence.status === 'online') fail('NOT_FOUND', 'the show has not started: the model\'s video has not reached the server yet');

@@ -11,6 +11,8 @@ import '../components/live-chat.ts';
 import '../components/private-prompt.ts';
 import '../components/call-screen.ts';
 import '../components/earnings-panel.ts';
+import '../components/hidden-countries.ts';
+import type { HiddenCountriesDetail } from '../components/hidden-countries.ts';
 
 /**
  * The model's studio: camera preview, go live (WHIP), end the show. It says "live" only when signaling says the
@@ -20,6 +22,7 @@ import '../components/earnings-panel.ts';
 export class LiveStudio extends LitElement {
   static override properties = {
     status: { state: true }, live: { state: true }, onAir: { state: true }, showId: { state: true }, pseudonym: { state: true },
+    hiding: { state: true },
   };
   declare status: string;
   /** Publishing over WHIP (the End button is shown). */
@@ -28,6 +31,8 @@ export class LiveStudio extends LitElement {
   declare onAir: boolean;
   declare showId: string;
   declare pseudonym: string;
+  /** The countries hidden from, what saving them said, and whether a save runs. */
+  declare hiding: { countries: string[]; status: string; busy: boolean };
   #services = consumeServices(this);
   #chat = new ChatController(this);
   #private = new PrivateStudioController(this);
@@ -54,6 +59,7 @@ export class LiveStudio extends LitElement {
     this.onAir = false;
     this.showId = '';
     this.pseudonym = '';
+    this.hiding = { countries: [], status: '', busy: false };
   }
 
   override async firstUpdated(): Promise<void> {
@@ -69,6 +75,9 @@ export class LiveStudio extends LitElement {
       this.#myKey = info.key;
       this.pseudonym = info.pseudonym;
       void this.#private.attach(this.#services.value!);
+      void this.#connection.request('regions:get', {}).then(
+        ({ countries }) => { this.hiding = { ...this.hiding, countries }; },
+        (err: unknown) => { this.hiding = { ...this.hiding, status: messageFor(err) }; });
     } catch (err) {
       this.status = `Cannot sign in: ${messageFor(err)}`;
     }
@@ -150,6 +159,16 @@ export class LiveStudio extends LitElement {
     void this.#private.setPrice(price, minutes);
   };
 
+  #onHidden = async (e: CustomEvent<HiddenCountriesDetail>): Promise<void> => {
+    this.hiding = { ...this.hiding, busy: true };
+    try {
+      const { countries } = await this.#connection!.request('regions:set', { countries: e.detail.countries });
+      this.hiding = { countries, status: 'Saved: it applies at once.', busy: false };
+    } catch (err) {
+      this.hiding = { ...this.hiding, status: messageFor(err), busy: false };
+    }
+  };
+
   #privateSection() {
     const p = this.#private;
     const view = p.view;
@@ -190,7 +209,9 @@ export class LiveStudio extends LitElement {
           ? html`<button id="end" @click=${() => this.#end().then(() => { this.status = 'Show ended.'; })}>End show</button>`
           : html`<button id="golive" class="golive" @click=${this.#goLive}>Go live</button>`}
       </p>
-      <section class="private">${this.#privateSection()}</section>`;
+      <section class="private">${this.#privateSection()}</section>
+      <hidden-countries .countries=${this.hiding.countries} ?busy=${this.hiding.busy} status=${this.hiding.status}
+        @hidden-countries-change=${this.#onHidden}></hidden-countries>`;
   }
 }
 customElements.define('live-studio', LiveStudio);

@@ -60,6 +60,16 @@ const cases: Record<string, { good: [string, unknown][]; bad: string[]; extra?: 
   METRICS_TOKEN: { good: [['0123456789abcdef', '0123456789abcdef']], bad: ['short', 'has spaces in it, sixteen+'] },
   MAX_CONNECTIONS_PER_ADDRESS: { good: [['0', 0], ['64', 64]], bad: ['-1', '100001', 'many'] },
   AGE_PENDING_MAX: { good: [['1', 1], ['5000', 5000]], bad: ['0', '100001', '1.5'] },
+  TRUSTED_PROXY_HEADER: {
+    good: [['X-Forwarded-For', 'x-forwarded-for'], ['x-real-ip', 'x-real-ip']],
+    bad: ['forwarded', 'x forwarded for', 'x-forwarded-for:', 'a'.repeat(65)],
+    extra: { TRUSTED_PROXIES: '127.0.0.1' },
+  },
+  TRUSTED_PROXIES: {
+    good: [['127.0.0.1, 10.0.0.0/8, fd00::/8, ::1', ['127.0.0.1', '10.0.0.0/8', 'fd00::/8', '::1']]],
+    bad: ['proxy.example', '10.0.0.0/33', '::1/129', '10.0.0.0/8/1', '10.0.0.0/x', '999.0.0.1'],
+    extra: { TRUSTED_PROXY_HEADER: 'x-forwarded-for' },
+  },
 };
 
 const everyVariable = suite('config: every variable');
@@ -105,6 +115,14 @@ defaults('no variables: the one-machine demo', () => {
   assert.is(c.MASTER_KEYS.length, 1);
   assert.is(c.SFU_ANNOUNCED_IP, '127.0.0.1');
   assert.is(c.MAX_CONNECTIONS_PER_ADDRESS, 256, 'the per-address connection limit is on');
+});
+
+defaults('no proxy is trusted by default; a trusted proxy header needs the proxies, and the proxies a header', () => {
+  const c = loadConfig({});
+  assert.is(c.TRUSTED_PROXY_HEADER, undefined);
+  assert.equal(c.TRUSTED_PROXIES, []);
+  assert.throws(() => loadConfig({ TRUSTED_PROXY_HEADER: 'x-forwarded-for' }), (e: ConfigError) => e.variable === 'TRUSTED_PROXIES');
+  assert.throws(() => loadConfig({ TRUSTED_PROXIES: '10.0.0.1' }), (e: ConfigError) => e.variable === 'TRUSTED_PROXY_HEADER');
 });
 
 defaults('random secrets differ between starts', () => {

@@ -33,11 +33,12 @@ const VALID: Record<ClientEvent, Record<string, unknown>> = {
   'private:accept': { sessionId: ID }, 'private:decline': { sessionId: ID },
   'private:signal': { sessionId: ID, description: { type: 'offer', sdp: 'v=0' }, fingerprint: { fingerprint: 'sha-256 AB', signature: 'D'.repeat(86) } },
   'private:voucher': { sessionId: ID, voucher: VOUCHER }, 'private:end': { sessionId: ID },
+  'regions:set': { countries: ['DE', 'FR'] }, 'regions:get': {},
   'profile:set': { fields: { displayName: 'x' } }, 'profile:get': {}, 'account:delete': {},
   'age:submit': { sealedDocument: 'AAAA', verifierKey: KEY }, 'age:status': {},
 };
 
-const MODEL_EVENTS = new Set<ClientEvent>(['model:setPrice', 'show:open', 'show:close', 'chat:mute', 'chat:ban', 'chat:unban', 'chat:slowMode', 'private:accept', 'private:decline', 'age:submit', 'age:status', 'vouchers:list']);
+const MODEL_EVENTS = new Set<ClientEvent>(['model:setPrice', 'show:open', 'show:close', 'chat:mute', 'chat:ban', 'chat:unban', 'chat:slowMode', 'private:accept', 'private:decline', 'age:submit', 'age:status', 'vouchers:list', 'regions:set', 'regions:get']);
 
 const weird = fc.oneof(
   fc.anything({ maxDepth: 3 }),
