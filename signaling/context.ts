@@ -40,10 +40,16 @@ export interface Tuning {
   /** Chat messages allowed per identity per `chatWindowSeconds`. */
   chatPoints: number;
   chatWindowSeconds: number;
-  /** Events allowed per socket per second (all events). */
+  /** Events allowed per identity per second, all its sockets on every process together (a reconnect keeps the count). */
   eventsPerSecond: number;
-  /** Login attempts (challenge, login, resume) allowed per socket per minute. */
+  /** Window of the event limits: a burst of up to `eventsPerSecond` x this many events passes, then the window must end. */
+  eventBurstSeconds: number;
+  /** Events allowed per connecting address per second from its sockets that are not logged in (this process). */
+  anonymousEventsPerSecond: number;
+  /** Login attempts (challenge, login, resume) allowed per connecting address per minute (this process). */
   loginsPerMinute: number;
+  /** HTTP API requests (`/api/`, the age-document upload) allowed per connecting address per minute (this process). */
+  httpRequestsPerMinute: number;
   /** Sockets this process accepts at once. */
   maxConnections: number;
   /** Sockets at once from one (hashed) remote address; 0 disables the check (default: Config.MAX_CONNECTIONS_PER_ADDRESS). */
@@ -73,7 +79,10 @@ export const DEFAULT_TUNING: Tuning = {
   chatPoints: 5,
   chatWindowSeconds: 5,
   eventsPerSecond: 30,
-  loginsPerMinute: 12,
+  eventBurstSeconds: 1,
+  anonymousEventsPerSecond: 60,
+  loginsPerMinute: 120,
+  httpRequestsPerMinute: 6_000,
   maxConnections: 19_000,
   maxConnectionsPerAddress: 256,
   maxPendingAgeDocuments: 1000,
@@ -93,7 +102,7 @@ export interface SocketData {
   sessionId?: string;
   /** Shows this socket watches. */
   shows: Set<string>;
-  /** Salted hash of the remote address, in memory only (per-address connection limit). */
+  /** Salted hash of the remote address, in memory only (per-address limits, limits.ts). */
   addressHash?: string;
   subscribed?: boolean;
   /** Audience of the challenge this socket was given. */

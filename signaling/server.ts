@@ -26,6 +26,8 @@ import { Records } from './records.ts';
 import { Timers } from './timers.ts';
 import { ConnectionGate, socketGone } from './connections.ts';
 import { Dispatcher } from './dispatch.ts';
+import { RateLimits } from './limits.ts';
+import { AGE_DOCUMENT_PATH } from './protocol.ts';
 import { sendError, sendThrown } from './http-errors.ts';
 import { metricsAllowed } from './metrics-access.ts';
 import { heartbeat } from './presence.ts';
@@ -95,7 +97,8 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   const store = new Store(kv);
 
   // --- socket.io ----------------------------------------------------------------
-  const gate = new ConnectionGate(tuning, metrics);
+  const limits = new RateLimits({ tuning, redis: redisClients[0] ?? null, metrics });
+  const gate = new ConnectionGate(tuning, metrics, (address) => limits.addressHash(address));
   const io: IO = new Server(httpServer, {
     maxHttpBufferSize: tuning.maxMessageBytes,
     serveClient: false,
@@ -153,9 +156,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   // --- connections and events ---------------------------------------------------------
   const dispatcher = new Dispatcher({
     handlers: { ...sessionHandlers(ctx), ...showHandlers(ctx), ...chatHandlers(ctx), ...privateHandlers(ctx), ...accountHandlers(ctx), ...voucherHandlers(ctx) },
-    events: new RateLimiterMemory({ keyPrefix: 'lc:rl:ev', points: tuning.eventsPerSecond, duration: 1 }),
-    // Challenges cost a store write each: a socket gets a few login attempts a minute, not thousands.
-    logins: new RateLimiterMemory({ keyPrefix: 'lc:rl:login', points: tuning.loginsPerMinute, duration: 60 }),
+    limits,
     metrics, logger, track,
   });
   let closing = false;
@@ -176,6 +177,9 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   const sfuFollower = options.sfu ? new SfuFollower(ctx, options.sfu) : null;
 
   // --- HTTP -----------------------------------------------------------------------
+  // Every route under /api (chain info, RPC proxy, faucet, receivers; mounted later by platform.ts) and the
+  // age-document upload count against the connecting address first.
+  app.use(['/api', AGE_DOCUMENT_PATH], limits.http());
   app.get('/metrics', async (req, res) => {
     if (!metricsAllowed(req, config.METRICS_TOKEN)) {
       return sendError(res, 'UNAUTHENTICATED', config.METRICS_TOKEN ? 'metrics token required' : 'metrics are served to loopback clients only (set METRICS_TOKEN)');
