@@ -3,6 +3,7 @@ import type { DirectoryEntry } from '../../signaling/protocol.ts';
 import { consumeServices } from '../context.ts';
 import { SubscriptionController } from '../controllers/subscription.ts';
 import { messageFor } from '../messages.ts';
+import '../components/identity-badge.ts';
 
 /** Who is live now, updated as models go live, change price or end. Read without logging in. */
 export class LiveDirectory extends LitElement {
@@ -66,7 +67,7 @@ export class LiveDirectory extends LitElement {
       ${!this.loading && live.length === 0 ? html`<p class="muted">Nobody is live right now. Open <a href="#/studio">Go live</a> in another tab to start a show.</p>` : ''}
       <ul>
         ${live.map((m) => html`<li><a href="#/watch/${m.key}" data-model=${m.key}>
-          <span class="live">● LIVE</span> ${m.pseudonym}<br>
+          <span class="live">● LIVE</span> <identity-badge compact public-key=${m.key}></identity-badge><br>
           <span class="muted">${m.viewers} watching</span></a>
           <a class="deposit" href="#/wallet/${m.key}" aria-label="Deposit for a private show with ${m.pseudonym}">Deposit</a></li>`)}
       </ul>`;

@@ -9,6 +9,7 @@ import { PrivateRequestController } from '../controllers/private-request.ts';
 import '../components/live-chat.ts';
 import '../components/private-offer.ts';
 import '../components/call-screen.ts';
+import '../components/identity-badge.ts';
 
 /** Watches one model's public show through WHEP, with its chat. */
 export class LiveViewer extends LitElement {
@@ -75,7 +76,7 @@ export class LiveViewer extends LitElement {
     const p = this.#private;
     const view = p.view;
     if (view.active && view.state !== 'requesting' && view.state !== 'waiting') {
-      return html`<call-screen .remote=${view.remote} .local=${view.local} .chat=${view.chat} state=${view.state} peer=${view.peer}
+      return html`<call-screen .remote=${view.remote} .local=${view.local} .chat=${view.chat} state=${view.state} peer=${view.peer} peer-key=${view.peerKey}
         .minute=${view.minute} .spent=${view.spent} .remaining=${view.remaining} safety-code=${view.safetyCode}
         ended-text=${view.endedText} notice=${view.notice} can-tip
         @call-chat-send=${(e: CustomEvent<{ text: string }>) => view.sendChat(e.detail.text)}
@@ -95,6 +96,7 @@ export class LiveViewer extends LitElement {
     if (inCall) return this.#privateSection();
     return html`
       <p id="status" role="status">${this.status}</p>
+      <identity-badge id="model-identity" public-key=${this.model}></identity-badge>
       <div class="stage">
         <video autoplay playsinline muted controls id="remote"></video>
         ${this.showId ? html`<live-chat .messages=${this.#chat.messages} .error=${this.#chat.error}
