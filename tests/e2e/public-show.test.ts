@@ -12,6 +12,8 @@ import * as assert from 'uvu/assert';
 import type { Platform } from '../../signaling/platform.ts';
 import { launchChromium, type Browser } from '../helpers/chromium.ts';
 import { buildClient, startTestPlatform } from '../helpers/platform.ts';
+import { keyVisual } from '../../client/services/key-visual.ts';
+import { pseudonymOf } from '../../crypto/identity.ts';
 
 interface Ctx { platform: Platform; browser: Browser; model: Page; viewer: Page }
 const show = suite<Ctx>('public show in the browser');
@@ -76,7 +78,18 @@ show('the viewer finds the show in the directory and plays it', async ({ platfor
   const card = viewer.locator('li a[data-model]');
   await card.first().waitFor({ timeout: 15_000 });
   assert.is(await card.count(), 1, 'one live show listed');
+  // The card shows the identity of the full key: its picture, fingerprint and pseudonym, derived in the browser.
+  const modelKey = (await card.first().getAttribute('data-model'))!;
+  const expected = await keyVisual(modelKey);
+  const picture = card.first().locator('identity-badge svg[role="img"]');
+  await picture.waitFor({ timeout: 10_000 });
+  assert.is(await picture.getAttribute('data-fingerprint'), expected.fingerprint);
+  assert.is(await picture.getAttribute('aria-label'), `identity picture of ${await pseudonymOf(modelKey)}, fingerprint ${expected.fingerprint}`);
+  assert.is(await card.first().locator('identity-badge .fp').innerText(), expected.fingerprint, 'the fingerprint is on screen');
+  assert.is(await picture.locator('rect').count(), expected.cells.flat().filter((c) => c !== 0).length, 'the picture has the key\'s cells');
   await card.first().click();
+  await viewer.locator('#model-identity svg[role="img"]').waitFor({ timeout: 10_000 });
+  assert.is(await viewer.locator('#model-identity svg[role="img"]').getAttribute('data-fingerprint'), expected.fingerprint, 'the watch page shows the same identity');
   await viewer.locator('#status').filter({ hasText: 'Watching' }).waitFor({ timeout: 15_000 });
 
   // Frames keep coming: wait for them rather than sleeping a fixed time.
