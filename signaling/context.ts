@@ -16,6 +16,7 @@ import type { Records } from './records.ts';
 import type { z } from 'zod';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Timers } from './timers.ts';
+import type { RateLimits } from './limits.ts';
 
 /** Timings and limits; defaults suit production, tests shorten them. */
 export interface Tuning {
@@ -50,6 +51,8 @@ export interface Tuning {
   loginsPerMinute: number;
   /** HTTP API requests (`/api/`, the age-document upload) allowed per connecting address per minute (this process). */
   httpRequestsPerMinute: number;
+  /** Sealed age documents (socket or HTTP) accepted per connecting address per hour (this process): identities are free, addresses are not. */
+  ageDocumentsPerAddressPerHour: number;
   /** Sockets this process accepts at once. */
   maxConnections: number;
   /** Sockets at once from one (hashed) remote address; 0 disables the check (default: Config.MAX_CONNECTIONS_PER_ADDRESS). */
@@ -83,6 +86,7 @@ export const DEFAULT_TUNING: Tuning = {
   anonymousEventsPerSecond: 60,
   loginsPerMinute: 120,
   httpRequestsPerMinute: 6_000,
+  ageDocumentsPerAddressPerHour: 10,
   maxConnections: 19_000,
   maxConnectionsPerAddress: 256,
   maxPendingAgeDocuments: 1000,
@@ -173,6 +177,8 @@ export interface Ctx {
   sfu: SfuControl | null;
   /** The chat limit per identity (shared by every process over Redis). */
   limiters: { chat: RateLimiterAbstract };
+  /** The limits per identity and per connecting address (limits.ts) a handler applies itself (age documents). */
+  limits: RateLimits;
   /** This process's named timers (timers.ts), cleared on close. */
   timers: Timers;
   /** Sockets of models connected here, by model key. */

@@ -20,15 +20,16 @@ import type { RedisClient } from './kv-redis.ts';
 import type { SignalingMetrics } from './metrics.ts';
 
 export interface RateLimitsOptions {
-  /** The budgets (context.ts Tuning: eventsPerSecond, eventBurstSeconds, anonymousEventsPerSecond, loginsPerMinute, httpRequestsPerMinute). */
+  /** The budgets (context.ts Tuning: eventsPerSecond, eventBurstSeconds, and the per-address ones, each 0 for none). */
   tuning: Tuning;
   /** Redis shared by every signaling process, for the per-identity counters; null keeps them in this process. */
   redis: RedisClient | null;
   metrics: SignalingMetrics;
 }
 
-/** A consume that says whether the limit was hit; a store fault (Redis down without insurance) is not a hit. */
-async function withinLimit(limiter: RateLimiterAbstract, key: string): Promise<RateLimiterRes | null> {
+/** A consume that says whether the limit was hit (never without a limiter); a store fault (Redis down without insurance) is not a hit. */
+async function withinLimit(limiter: RateLimiterAbstract | null, key: string): Promise<RateLimiterRes | null> {
+  if (!limiter) return null;
   try {
     await limiter.consume(key);
     return null;
@@ -42,9 +43,10 @@ export class RateLimits {
   #metrics: SignalingMetrics;
   #salt = randomBytes(32);
   #identityEvents: RateLimiterAbstract;
-  #addressEvents: RateLimiterAbstract;
-  #logins: RateLimiterAbstract;
-  #http: RateLimiterAbstract;
+  #addressEvents: RateLimiterAbstract | null;
+  #logins: RateLimiterAbstract | null;
+  #http: RateLimiterAbstract | null;
+  #ageDocuments: RateLimiterAbstract | null;
 
   constructor(options: RateLimitsOptions) {
     const { tuning, redis } = options;
@@ -55,10 +57,13 @@ export class RateLimits {
     this.#identityEvents = redis
       ? new RateLimiterRedis({ ...identity, storeClient: redis, useRedisPackage: true, insuranceLimiter: new RateLimiterMemory(identity) })
       : new RateLimiterMemory(identity);
-    this.#addressEvents = new RateLimiterMemory({ points: Math.max(1, Math.round(tuning.anonymousEventsPerSecond * burst)), duration: burst });
+    const perAddress = (points: number, duration: number) => (points > 0 ? new RateLimiterMemory({ points: Math.max(1, Math.round(points)), duration }) : null);
+    this.#addressEvents = perAddress(tuning.anonymousEventsPerSecond * burst, burst);
     // Challenges cost a store write each: an address gets a few dozen login attempts a minute, not thousands.
-    this.#logins = new RateLimiterMemory({ points: tuning.loginsPerMinute, duration: 60 });
-    this.#http = new RateLimiterMemory({ points: tuning.httpRequestsPerMinute, duration: 60 });
+    this.#logins = perAddress(tuning.loginsPerMinute, 60);
+    this.#http = perAddress(tuning.httpRequestsPerMinute, 60);
+    // Each document is up to 8 MiB kept a week: free identities from one address must not fill the verifier's queue.
+    this.#ageDocuments = perAddress(tuning.ageDocumentsPerAddressPerHour, 3600);
   }
 
   /** The in-memory stand-in for a connecting address (never the address itself). */
@@ -87,6 +92,14 @@ export class RateLimits {
     if (await withinLimit(this.#logins, this.#addressOf(socket))) {
       this.#metrics.rateLimited.inc({ limit: 'logins' });
       fail('RATE_LIMITED', 'too many login attempts; wait a minute');
+    }
+  }
+
+  /** Counts one sealed age document from `address` (a socket's or a request's remote address); RATE_LIMITED past it. */
+  async ageDocument(address: string): Promise<void> {
+    if (await withinLimit(this.#ageDocuments, this.addressHash(address))) {
+      this.#metrics.rateLimited.inc({ limit: 'age-documents' });
+      fail('RATE_LIMITED', 'too many age documents from this network; try again in an hour');
     }
   }
 

@@ -76,6 +76,8 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
     maxConnectionsPerAddress: config.MAX_CONNECTIONS_PER_ADDRESS,
     maxPendingAgeDocuments: config.AGE_PENDING_MAX,
     ...options.tuning,
+    // Behind a reverse proxy every client has the proxy's address: the operator turns these off (0: no limit).
+    ...(config.ADDRESS_RATE_LIMITS === 'off' ? { anonymousEventsPerSecond: 0, loginsPerMinute: 0, httpRequestsPerMinute: 0, ageDocumentsPerAddressPerHour: 0 } : {}),
   };
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const metrics = new SignalingMetrics(options.registry);
@@ -147,6 +149,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
     payments: options.chain ? new Payments(options.chain) : null,
     sfu: options.sfu ?? null,
     limiters: { chat: chatLimiter },
+    limits,
     timers: new Timers(track, logger),
     localModels: new Map(),
     localShows: new Map(),

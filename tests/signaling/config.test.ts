@@ -59,6 +59,7 @@ const cases: Record<string, { good: [string, unknown][]; bad: string[]; extra?: 
   METRICS_TOKEN: { good: [['0123456789abcdef', '0123456789abcdef']], bad: ['short', 'has spaces in it, sixteen+'] },
   MAX_CONNECTIONS_PER_ADDRESS: { good: [['0', 0], ['64', 64]], bad: ['-1', '100001', 'many'] },
   AGE_PENDING_MAX: { good: [['1', 1], ['5000', 5000]], bad: ['0', '100001', '1.5'] },
+  ADDRESS_RATE_LIMITS: { good: [['on', 'on'], ['off', 'off']], bad: ['yes', '0'] },
 };
 
 const everyVariable = suite('config: every variable');

@@ -7,6 +7,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AGE_DOCUMENT_PATH } from '../../signaling/protocol.ts';
+import { createIdentity } from '../../crypto/identity.ts';
+import { sealDocument } from '../../crypto/age.ts';
+import { toBase64url } from '../../crypto/encoding.ts';
 import type { Tuning } from '../../signaling/context.ts';
 import { call, client, connected, login, ok, startRedis, startServer, testConfig, type ClientSocket, type RedisHandle, type Running, type User } from './helpers.ts';
 
@@ -100,6 +103,41 @@ address('HTTP API requests: 429 RATE_LIMITED with Retry-After and the JSON error
   assert.equal(await limited.json(), { error: { code: 'RATE_LIMITED', message: 'too many requests; try again later' } });
   const metrics = await fetch(`${r.url}/metrics`);
   assert.is(metrics.status, 200, 'routes outside /api and the upload are not counted');
+  await r.server.close();
+});
+
+address('age documents: an address gets its budget an hour, by socket and HTTP together, whatever the identities', async () => {
+  const verifier = await createIdentity();
+  const r = await startServer({ env: { VERIFIER_PUBLIC_KEYS: verifier.publicKey, AGE_VERIFICATION: 'required' }, tuning: { ageDocumentsPerAddressPerHour: 2 } });
+  const models = [await login(r.url, 'model'), await login(r.url, 'model'), await login(r.url, 'model')];
+  const sealed = async (m: User) => sealDocument(verifier.publicKey, new Uint8Array(64).fill(1), m.identity);
+  const upload = async (m: User) => fetch(`${r.url}${AGE_DOCUMENT_PATH}?verifierKey=${verifier.publicKey}`, {
+    method: 'POST', headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${m.token}` }, body: (await sealed(m)) as unknown as BodyInit,
+  });
+  const bySocket = async (m: User) => {
+    const res = await call(m.socket, 'age:submit', { sealedDocument: toBase64url(await sealed(m)), verifierKey: verifier.publicKey });
+    return res.ok ? 'ok' : res.error.code;
+  };
+  assert.is(await bySocket(models[0]!), 'ok');
+  assert.is((await upload(models[1]!)).status, 200);
+  assert.is(await bySocket(models[2]!), 'RATE_LIMITED', 'a third identity from the same address');
+  const refused = await upload(models[2]!);
+  assert.is(refused.status, 429);
+  assert.is(((await refused.json()) as { error: { code: string } }).error.code, 'RATE_LIMITED');
+  assert.is((await ok(models[2]!.socket, 'age:status', {})).status, 'none', 'nothing was queued for it');
+  for (const m of models) m.socket.close();
+  await r.server.close();
+});
+
+address('ADDRESS_RATE_LIMITS=off (behind a proxy): no per-address limit, the identity limit stays', async () => {
+  const r = await startServer({ env: { ADDRESS_RATE_LIMITS: 'off' }, tuning: { ...IDENTITY_BUDGET, loginsPerMinute: 3, anonymousEventsPerSecond: 1 } });
+  const s = client(r.url);
+  await connected(s);
+  for (let i = 0; i < 5; i++) await ok(s, 'session:challenge', {});
+  s.close();
+  const u = await login(r.url, 'client');
+  await exhaust(u);
+  u.socket.close();
   await r.server.close();
 });
 
