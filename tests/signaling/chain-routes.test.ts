@@ -3,6 +3,7 @@
  * needs passes, a real transaction goes through; node-driving methods are refused and change nothing), body and
  * batch limits, the faucet on the demo chain (funds, rate limit) and off elsewhere, and a model's receiver wallet.
  */
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
@@ -15,11 +16,14 @@ import { startDevChain, type DevChain } from '../../contracts/devchain.ts';
 import { createChainRouter } from '../../signaling/chain-routes.ts';
 import { CHAIN_INFO_PATH, FAUCET_PATH, RECEIVER_PATH, RPC_PATH, type ChainInfoBody } from '../../signaling/protocol.ts';
 import { Store } from '../../signaling/store.ts';
+import { Records } from '../../signaling/records.ts';
 
 interface App { url: string; server: Server; store: Store }
 
 async function serve(chain: DevChain, faucet: boolean): Promise<App> {
   const store = new Store();
+  // Wallet bindings are sealed records (as server.ts wires them).
+  store.sealWith(new Records(store, [{ id: 'k1', key: new Uint8Array(randomBytes(32)) }]));
   const app = express();
   app.use(createChainRouter({
     chain: { provider: chain.provider, rpcUrl: chain.rpcUrl, chainId: chain.chainId, addresses: chain.addresses },
