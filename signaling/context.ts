@@ -16,7 +16,6 @@ import type { Records } from './records.ts';
 import type { z } from 'zod';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Timers } from './timers.ts';
-import type { RateLimits } from './limits.ts';
 
 /** Timings and limits; defaults suit production, tests shorten them. */
 export interface Tuning {
@@ -177,8 +176,8 @@ export interface Ctx {
   sfu: SfuControl | null;
   /** The chat limit per identity (shared by every process over Redis). */
   limiters: { chat: RateLimiterAbstract };
-  /** The limits per identity and per connecting address (limits.ts) a handler applies itself (age documents). */
-  limits: RateLimits;
+  /** The limits (limits.ts `RateLimits`) a handler applies itself. */
+  limits: HandlerLimits;
   /** This process's named timers (timers.ts), cleared on close. */
   timers: Timers;
   /** Sockets of models connected here, by model key. */
@@ -187,6 +186,12 @@ export interface Ctx {
   localShows: Map<string, string>;
   /** Registers running work (a cleanup, a follow-up) that the server's close() waits for. */
   track(work: Promise<unknown>): void;
+}
+
+/** What of limits.ts a handler calls (an interface here: limits.ts imports this module). */
+export interface HandlerLimits {
+  /** Counts one sealed age document from a remote address; throws RATE_LIMITED past the address's budget. */
+  ageDocument(address: string): Promise<void>;
 }
 
 /** Room names. */

@@ -13,7 +13,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type express from 'express';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { isAuthed, type Sock, type Tuning } from './context.ts';
+import { isAuthed, type HandlerLimits, type Sock, type Tuning } from './context.ts';
 import { fail } from './errors.ts';
 import { sendError } from './http-errors.ts';
 import type { RedisClient } from './kv-redis.ts';
@@ -39,7 +39,7 @@ async function withinLimit(limiter: RateLimiterAbstract | null, key: string): Pr
   }
 }
 
-export class RateLimits {
+export class RateLimits implements HandlerLimits {
   #metrics: SignalingMetrics;
   #salt = randomBytes(32);
   #identityEvents: RateLimiterAbstract;

@@ -1,24 +1,22 @@
 import { LitElement, css, html, nothing, svg } from 'lit';
-import { GRID, keyVisual, type KeyVisual } from '../services/key-visual.ts';
+import { GRID, keyVisual, pseudonymFor, type KeyVisual } from '../services/key-visual.ts';
 
 /**
  * Who someone is, shown from their full key (never the server's word): the picture and fingerprint of
- * services/key-visual.ts and the pseudonym, both derived in this browser. Where a person decides whom to trust
- * or pay, this is what they compare: a copycat with the same pseudonym has another picture and fingerprint.
+ * services/key-visual.ts and the pseudonym, both derived in this browser (without libsodium: the directory shows
+ * badges). Where a person decides whom to trust or pay, this is what they compare: a copycat with the same
+ * pseudonym has another picture and fingerprint.
  */
 export class IdentityBadge extends LitElement {
   static override properties = {
-    publicKey: { type: String, attribute: 'public-key' }, compact: { type: Boolean },
-    visual: { state: true }, pseudonym: { state: true }, invalid: { state: true },
+    publicKey: { type: String, attribute: 'public-key' }, compact: { type: Boolean, reflect: true },
   };
   /** The identity's full key (base64url Ed25519). */
   declare publicKey: string;
   /** A smaller picture (for lists). */
   declare compact: boolean;
-  declare visual: KeyVisual | null;
-  declare pseudonym: string;
-  declare invalid: boolean;
-  #shown = '';
+  #visual: KeyVisual | null = null;
+  #pseudonym = '';
 
   static override styles = css`
     :host { display: inline-flex; align-items: center; gap: 8px; vertical-align: middle; }
@@ -33,41 +31,28 @@ export class IdentityBadge extends LitElement {
     super();
     this.publicKey = '';
     this.compact = false;
-    this.visual = null;
-    this.pseudonym = '';
-    this.invalid = false;
   }
 
   override willUpdate(changed: Map<string, unknown>): void {
-    if (changed.has('publicKey') && this.publicKey !== this.#shown) void this.#derive(this.publicKey);
-  }
-
-  async #derive(key: string): Promise<void> {
-    this.#shown = key;
-    this.visual = null;
-    this.invalid = false;
+    if (!changed.has('publicKey')) return;
     try {
-      const [visual, { pseudonymOf }] = await Promise.all([keyVisual(key), import('../../crypto/identity.ts')]);
-      const pseudonym = await pseudonymOf(key);
-      if (this.#shown !== key) return; // the key changed while this one was derived
-      this.visual = visual;
-      this.pseudonym = pseudonym;
+      this.#visual = keyVisual(this.publicKey);
+      this.#pseudonym = pseudonymFor(this.publicKey);
     } catch {
-      if (this.#shown === key) this.invalid = key !== '';
+      this.#visual = null; // not a key: said so, nothing drawn
     }
   }
 
   override render() {
-    if (this.invalid) return html`<span class="bad" role="img" aria-label="not a valid identity key">invalid identity key</span>`;
-    const v = this.visual;
-    if (!v) return html`<span class="fp" aria-busy="true">…</span>`;
-    const label = `${this.pseudonym}, fingerprint ${v.fingerprint}`;
+    const v = this.#visual;
+    if (!v) return this.publicKey ? html`<span class="bad" role="img" aria-label="not a valid identity key">invalid identity key</span>` : nothing;
+    const label = `${this.#pseudonym}, fingerprint ${v.fingerprint}`;
     return html`
       <svg viewBox="0 0 ${GRID} ${GRID}" role="img" aria-label=${`identity picture of ${label}`} part="picture"
         data-fingerprint=${v.fingerprint}>${v.cells.flatMap((row, r) => row.map((cell, c) => cell === 0 ? nothing
           : svg`<rect x=${c} y=${r} width="1" height="1" fill=${v.colours[cell - 1]!}></rect>`))}</svg>
       <span class="text">
-        <span class="name">${this.pseudonym}</span>
+        <span class="name">${this.#pseudonym}</span>
         <span class="fp" title="fingerprint of the full identity key">${v.fingerprint}</span>
       </span>`;
   }

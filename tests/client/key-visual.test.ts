@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createIdentity, pseudonymOf } from '../../crypto/identity.ts';
 import { toBase64url } from '../../crypto/encoding.ts';
-import { GRID, keyVisual } from '../../client/services/key-visual.ts';
+import { GRID, keyVisual, pseudonymFor } from '../../client/services/key-visual.ts';
 
 const visual = suite('key visual');
 
@@ -54,10 +54,17 @@ visual('many keys: no two fingerprints alike, pictures spread', async () => {
   assert.ok(new Set(vs.map((v) => JSON.stringify([v.cells, v.colours]))).size >= keys.length - 1, 'pictures are nearly always distinct');
 });
 
+visual('the browser-side pseudonym is crypto/identity.ts pseudonymOf, key for key', async () => {
+  for (let i = 0; i < 500; i++) {
+    const key = toBase64url(randomBytes(32));
+    assert.is(pseudonymFor(key), await pseudonymOf(key), key);
+  }
+});
+
 visual('a bad key is refused', async () => {
   for (const bad of ['', 'short', 'A'.repeat(44), '!'.repeat(43)]) {
     try {
-      await keyVisual(bad);
+      keyVisual(bad);
       assert.unreachable(`accepted ${bad}`);
     } catch (err) {
       assert.is((err as { code?: string }).code, 'CRYPTO_BAD_ENCODING', bad);
