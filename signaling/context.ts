@@ -44,13 +44,13 @@ export interface Tuning {
   eventsPerSecond: number;
   /** Window of the event limits: a burst of up to `eventsPerSecond` x this many events passes, then the window must end. */
   eventBurstSeconds: number;
-  /** Events allowed per connecting address per second from its sockets that are not logged in (this process). */
+  /** Events allowed per connecting address per second from its sockets that are not logged in (this process; 0: no limit). */
   anonymousEventsPerSecond: number;
-  /** Login attempts (challenge, login, resume) allowed per connecting address per minute (this process). */
+  /** Login attempts (challenge, login, resume) allowed per connecting address per minute (this process; 0: no limit). */
   loginsPerMinute: number;
-  /** HTTP API requests (`/api/`, the age-document upload) allowed per connecting address per minute (this process). */
+  /** HTTP API requests (`/api/`, the age-document upload) allowed per connecting address per minute (this process; 0: no limit). */
   httpRequestsPerMinute: number;
-  /** Sealed age documents (socket or HTTP) accepted per connecting address per hour (this process): identities are free, addresses are not. */
+  /** Sealed age documents (socket or HTTP) accepted per connecting address per hour (this process; 0: no limit): identities are free, addresses are not. */
   ageDocumentsPerAddressPerHour: number;
   /** Sockets this process accepts at once. */
   maxConnections: number;
