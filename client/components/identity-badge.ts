@@ -9,10 +9,13 @@ import { GRID, keyVisual, pseudonymFor, type KeyVisual } from '../services/key-v
  */
 export class IdentityBadge extends LitElement {
   static override properties = {
-    publicKey: { type: String, attribute: 'public-key' }, compact: { type: Boolean, reflect: true },
+    publicKey: { type: String, attribute: 'public-key' }, pinnedKey: { type: String, attribute: 'pinned-key' },
+    compact: { type: Boolean, reflect: true },
   };
   /** The identity's full key (base64url Ed25519). */
   declare publicKey: string;
+  /** The key this browser pinned for this pseudonym (services/key-pins.ts), if any: another one means a lookalike. */
+  declare pinnedKey: string;
   /** A smaller picture (for lists). */
   declare compact: boolean;
   #visual: KeyVisual | null = null;
@@ -30,6 +33,7 @@ export class IdentityBadge extends LitElement {
   constructor() {
     super();
     this.publicKey = '';
+    this.pinnedKey = '';
     this.compact = false;
   }
 
@@ -54,6 +58,8 @@ export class IdentityBadge extends LitElement {
       <span class="text">
         <span class="name">${this.#pseudonym}</span>
         <span class="fp" title="fingerprint of the full identity key">${v.fingerprint}</span>
+        ${this.pinnedKey && this.pinnedKey !== this.publicKey ? html`<span class="bad lookalike" role="alert">Not the
+          ${this.#pseudonym} you saw before: another key has this name.</span>` : nothing}
       </span>`;
   }
 }
