@@ -82,8 +82,9 @@ export const DEFAULT_TUNING: Tuning = {
   chatWindowSeconds: 5,
   eventsPerSecond: 30,
   eventBurstSeconds: 1,
-  anonymousEventsPerSecond: 60,
-  loginsPerMinute: 120,
+  // Per address, sized for many people behind one NAT reconnecting at once after a node restart.
+  anonymousEventsPerSecond: 200,
+  loginsPerMinute: 300,
   httpRequestsPerMinute: 6_000,
   ageDocumentsPerAddressPerHour: 10,
   maxConnections: 19_000,
