@@ -217,6 +217,8 @@ export function createChainRouter(opts: ChainRoutesOptions): Router {
 
   // Bodies that are not JSON, or too large, get the same error shape as everything else; a fault of ours is INTERNAL.
   router.use((err: { status?: number; type?: string }, req: Request, res: Response, _next: (err?: unknown) => void) => {
+    // A path parameter with a malformed %-escape (the router's decode fails with a 400) is the client's.
+    if (err instanceof URIError && err.status === 400) return sendError(res, 400, 'BAD_REQUEST', 'path: malformed %-escape');
     if (typeof err.type !== 'string' || !err.type.startsWith('entity.')) {
       opts.logger.error({ path: req.path, err: String(err) }, 'chain routes: unexpected error');
       return sendError(res, 500, 'INTERNAL', 'internal error');

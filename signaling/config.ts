@@ -162,6 +162,12 @@ const schema = z.object({
   /** Sockets at once from one connecting address (kept as a salted hash, in memory only); 0 turns the limit off. */
   MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number({ error: 'expected a count' }).int('expected a whole number')
     .min(0, 'expected 0 to 100000').max(100_000, 'expected 0 to 100000').default(256),
+  /**
+   * `off`: no rate limit per connecting address (events before a login, login attempts, HTTP API requests, age
+   * documents), for a deployment behind a reverse proxy where every client has the proxy's address. The limits
+   * per identity stay.
+   */
+  ADDRESS_RATE_LIMITS: z.enum(['on', 'off'], { error: "expected 'on' or 'off'" }).default('on'),
   /** Sealed age documents waiting for the verifier, in all (each identity has at most one); more are refused until the queue drains. */
   AGE_PENDING_MAX: z.coerce.number({ error: 'expected a count' }).int('expected a whole number')
     .min(1, 'expected 1 to 100000').max(100_000, 'expected 1 to 100000').default(1000),

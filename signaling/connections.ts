@@ -3,10 +3,10 @@
  * socket's disconnect leaves behind (`socketGone`).
  *
  * Privacy choice for the per-address limit: the remote address is turned into a
- * salted HMAC at connect time (salt random per process, never stored) and only
- * that hash is counted, in memory; the address itself is never stored or logged.
+ * salted HMAC at connect time (limits.ts `addressHash`: salt random per process,
+ * never stored) and only that hash is counted, in memory; the address itself is
+ * never stored or logged.
  */
-import { createHmac, randomBytes } from 'node:crypto';
 import { PROTOCOL_VERSION, type ErrorBody, type ErrorCode } from './protocol.ts';
 import { isAuthed, rooms, type Ctx, type Sock, type Tuning } from './context.ts';
 import { SignalingError } from './errors.ts';
@@ -24,13 +24,15 @@ function refusal(code: ErrorCode, message: string): SignalingError & { data: Err
 export class ConnectionGate {
   #tuning: Tuning;
   #metrics: SignalingMetrics;
-  #salt = randomBytes(32);
+  #hash: (address: string) => string;
   #perAddress = new Map<string, number>();
   #closed = false;
 
-  constructor(tuning: Tuning, metrics: SignalingMetrics) {
+  /** `hash` turns an address into what is counted (limits.ts `RateLimits.addressHash`). */
+  constructor(tuning: Tuning, metrics: SignalingMetrics, hash: (address: string) => string) {
     this.#tuning = tuning;
     this.#metrics = metrics;
+    this.#hash = hash;
   }
 
   /** For socket.io `allowRequest`: refuses at the HTTP handshake, before a WebSocket is set up, once the process is full. */
@@ -45,16 +47,16 @@ export class ConnectionGate {
     if (this.#closed) return next(refusal('RATE_LIMITED', 'server closing'));
     const auth = socket.handshake.auth as { v?: unknown } | undefined;
     if (auth?.v !== undefined && auth.v !== PROTOCOL_VERSION) return next(refusal('BAD_REQUEST', 'unsupported protocol version'));
+    const hash = this.#hash(socket.handshake.address);
+    socket.data.addressHash = hash;
     const limit = this.#tuning.maxConnectionsPerAddress;
     if (limit > 0) {
-      const hash = createHmac('sha256', this.#salt).update(socket.handshake.address).digest('base64url').slice(0, 22);
       const n = this.#perAddress.get(hash) ?? 0;
       if (n >= limit) {
         this.#metrics.connectionsRefused.inc({ reason: 'address' });
         return next(refusal('RATE_LIMITED', 'too many connections'));
       }
       this.#perAddress.set(hash, n + 1);
-      socket.data.addressHash = hash;
     }
     next();
   }
@@ -62,7 +64,7 @@ export class ConnectionGate {
   /** A socket admitted by `admit` has gone: its address may connect once more. */
   release(socket: Sock): void {
     const hash = socket.data.addressHash;
-    if (!hash) return;
+    if (!hash || this.#tuning.maxConnectionsPerAddress <= 0) return;
     const n = (this.#perAddress.get(hash) ?? 1) - 1;
     if (n <= 0) this.#perAddress.delete(hash);
     else this.#perAddress.set(hash, n);

@@ -42,10 +42,18 @@ export interface Tuning {
   /** Chat messages allowed per identity per `chatWindowSeconds`. */
   chatPoints: number;
   chatWindowSeconds: number;
-  /** Events allowed per socket per second (all events). */
+  /** Events allowed per identity per second, all its sockets on every process together (a reconnect keeps the count). */
   eventsPerSecond: number;
-  /** Login attempts (challenge, login, resume) allowed per socket per minute. */
+  /** Window of the event limits: a burst of up to `eventsPerSecond` x this many events passes, then the window must end. */
+  eventBurstSeconds: number;
+  /** Events allowed per connecting address per second from its sockets that are not logged in (this process; 0: no limit). */
+  anonymousEventsPerSecond: number;
+  /** Login attempts (challenge, login, resume) allowed per connecting address per minute (this process; 0: no limit). */
   loginsPerMinute: number;
+  /** HTTP API requests (`/api/`, the age-document upload) allowed per connecting address per minute (this process; 0: no limit). */
+  httpRequestsPerMinute: number;
+  /** Sealed age documents (socket or HTTP) accepted per connecting address per hour (this process; 0: no limit): identities are free, addresses are not. */
+  ageDocumentsPerAddressPerHour: number;
   /** Sockets this process accepts at once. */
   maxConnections: number;
   /** Sockets at once from one (hashed) remote address; 0 disables the check (default: Config.MAX_CONNECTIONS_PER_ADDRESS). */
@@ -77,7 +85,12 @@ export const DEFAULT_TUNING: Tuning = {
   chatPoints: 5,
   chatWindowSeconds: 5,
   eventsPerSecond: 30,
-  loginsPerMinute: 12,
+  eventBurstSeconds: 1,
+  // Per address, sized for many people behind one NAT reconnecting at once after a node restart.
+  anonymousEventsPerSecond: 200,
+  loginsPerMinute: 300,
+  httpRequestsPerMinute: 6_000,
+  ageDocumentsPerAddressPerHour: 10,
   maxConnections: 19_000,
   maxConnectionsPerAddress: 256,
   maxPendingAgeDocuments: 1000,
@@ -98,7 +111,7 @@ export interface SocketData {
   sessionId?: string;
   /** Shows this socket watches. */
   shows: Set<string>;
-  /** Salted hash of the remote address, in memory only (per-address connection limit). */
+  /** Salted hash of the remote address, in memory only (per-address limits, limits.ts). */
   addressHash?: string;
   subscribed?: boolean;
   /** Audience of the challenge this socket was given. */
@@ -175,6 +188,8 @@ export interface Ctx {
   limiters: { chat: RateLimiterAbstract };
   /** The countries each model hides from (region-rules.ts). */
   regions: RegionRules;
+  /** The limits (limits.ts `RateLimits`) a handler applies itself. */
+  limits: HandlerLimits;
   /** This process's named timers (timers.ts), cleared on close. */
   timers: Timers;
   /** Sockets of models connected here, by model key. */
@@ -183,6 +198,12 @@ export interface Ctx {
   localShows: Map<string, string>;
   /** Registers running work (a cleanup, a follow-up) that the server's close() waits for. */
   track(work: Promise<unknown>): void;
+}
+
+/** What of limits.ts a handler calls (an interface here: limits.ts imports this module). */
+export interface HandlerLimits {
+  /** Counts one sealed age document from a remote address; throws RATE_LIMITED past the address's budget. */
+  ageDocument(address: string): Promise<void>;
 }
 
 /** Room names. */

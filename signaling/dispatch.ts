@@ -1,25 +1,24 @@
 /**
  * From a socket event to its handler and back to its ack. Each event passes, in
- * order: the per-socket event limit, the login-attempt limit (session events),
+ * order: the event limit (per identity, or per address before a login: limits.ts),
+ * the login-attempt limit per address (session events),
  * the call shape (one payload and an ack), a known event, the handler's access
  * (logged in, unexpired, role), the payload schema (protocol.ts). The ack is
  * `{ ok: true, ...reply }` or `{ ok: false, error }` by errors.ts `answerFor`,
  * which also decides what the server log hears (an INTERNAL with its causes).
  */
 import type pino from 'pino';
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { CLIENT_EVENTS, describeIssue, schemas, type ClientEvent } from './protocol.ts';
 import { isAuthed, type HandlerSpec, type Handlers, type Parsed, type Sock } from './context.ts';
 import { answerFor, fail } from './errors.ts';
 import type { SignalingMetrics } from './metrics.ts';
+import type { RateLimits } from './limits.ts';
 
 export interface DispatcherOptions {
   /** Every handler module's handlers, by event. */
   handlers: Handlers;
-  /** Events per socket (all events). */
-  events: RateLimiterAbstract;
-  /** Login attempts per socket (session events except logout). */
-  logins: RateLimiterAbstract;
+  /** The event and login-attempt limits, keyed by identity or connecting address (never by socket: a reconnect keeps them). */
+  limits: RateLimits;
   metrics: SignalingMetrics;
   logger: pino.Logger;
   /** Registers a running event so the server's close() waits for it. */
@@ -75,21 +74,9 @@ export class Dispatcher {
   }
 
   async #run<E extends ClientEvent>(socket: Sock, event: E, args: unknown[], hasAck: boolean): Promise<object> {
-    const { events, logins, metrics, handlers } = this.#o;
-    try {
-      await events.consume(socket.id);
-    } catch {
-      metrics.rateLimited.inc({ limit: 'events' });
-      fail('RATE_LIMITED', 'too many events');
-    }
-    if (event.startsWith('session:') && event !== 'session:logout') {
-      try {
-        await logins.consume(socket.id);
-      } catch {
-        metrics.rateLimited.inc({ limit: 'logins' });
-        fail('RATE_LIMITED', 'too many login attempts; wait a minute');
-      }
-    }
+    const { limits, handlers } = this.#o;
+    await limits.event(socket);
+    if (event.startsWith('session:') && event !== 'session:logout') await limits.login(socket);
     if (!hasAck) fail('BAD_REQUEST', 'expected an acknowledgement callback');
     if (args.length !== 2) fail('BAD_REQUEST', 'expected one payload object and an ack');
     const spec = handlers[event] as HandlerSpec<E> | undefined;

@@ -27,6 +27,8 @@ import { Records } from './records.ts';
 import { Timers } from './timers.ts';
 import { ConnectionGate, socketGone } from './connections.ts';
 import { Dispatcher } from './dispatch.ts';
+import { RateLimits } from './limits.ts';
+import { AGE_DOCUMENT_PATH } from './protocol.ts';
 import { sendError, sendThrown } from './http-errors.ts';
 import { metricsAllowed } from './metrics-access.ts';
 import { heartbeat } from './presence.ts';
@@ -86,6 +88,8 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
     maxConnectionsPerAddress: config.MAX_CONNECTIONS_PER_ADDRESS,
     maxPendingAgeDocuments: config.AGE_PENDING_MAX,
     ...options.tuning,
+    // Behind a reverse proxy every client has the proxy's address: the operator turns these off (0: no limit).
+    ...(config.ADDRESS_RATE_LIMITS === 'off' ? { anonymousEventsPerSecond: 0, loginsPerMinute: 0, httpRequestsPerMinute: 0, ageDocumentsPerAddressPerHour: 0 } : {}),
   };
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const metrics = new SignalingMetrics(options.registry);
@@ -107,7 +111,8 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   const store = new Store(kv);
 
   // --- socket.io ----------------------------------------------------------------
-  const gate = new ConnectionGate(tuning, metrics);
+  const limits = new RateLimits({ tuning, redis: redisClients[0] ?? null, metrics });
+  const gate = new ConnectionGate(tuning, metrics, (address) => limits.addressHash(address));
   const io: IO = new Server(httpServer, {
     maxHttpBufferSize: tuning.maxMessageBytes,
     serveClient: false,
@@ -164,6 +169,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
     sfu: options.sfu ?? null,
     limiters: { chat: chatLimiter },
     regions: new RegionRules({ store, sealer: records, cacheMs: tuning.regionCacheMs }),
+    limits,
     timers: new Timers(track, logger),
     localModels: new Map(),
     localShows: new Map(),
@@ -173,9 +179,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   // --- connections and events ---------------------------------------------------------
   const dispatcher = new Dispatcher({
     handlers: { ...sessionHandlers(ctx), ...showHandlers(ctx), ...chatHandlers(ctx), ...privateHandlers(ctx), ...accountHandlers(ctx), ...voucherHandlers(ctx), ...regionHandlers(ctx) },
-    events: new RateLimiterMemory({ keyPrefix: 'lc:rl:ev', points: tuning.eventsPerSecond, duration: 1 }),
-    // Challenges cost a store write each: a socket gets a few login attempts a minute, not thousands.
-    logins: new RateLimiterMemory({ keyPrefix: 'lc:rl:login', points: tuning.loginsPerMinute, duration: 60 }),
+    limits,
     metrics, logger, track,
   });
   let closing = false;
@@ -208,6 +212,9 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   const sfuFollower = options.sfu ? new SfuFollower(ctx, options.sfu) : null;
 
   // --- HTTP -----------------------------------------------------------------------
+  // Every route under /api (chain info, RPC proxy, faucet, receivers; mounted later by platform.ts) and the
+  // age-document upload count against the connecting address first.
+  app.use(['/api', AGE_DOCUMENT_PATH], limits.http());
   app.get('/metrics', async (req, res) => {
     if (!metricsAllowed(req, config.METRICS_TOKEN)) {
       return sendError(res, 'UNAUTHENTICATED', config.METRICS_TOKEN ? 'metrics token required' : 'metrics are served to loopback clients only (set METRICS_TOKEN)');

@@ -423,7 +423,9 @@ export class Store {
     await this.#kv.del(`lc:dk:${key}`);
     await this.revokeSessionsOf(key);
     const records = await this.#kv.keys(`lc:rec:${key}:`);
-    await this.#kv.del(...records, `lc:wallet:${key}`, `lc:model:${key}`, `lc:ban:${key}`, `lc:watch:${key}`, `lc:age:att:${key}`);
+    // The rate-limit counters too (limits.ts, chat.ts): nothing that names the key outlives it, even for a second.
+    await this.#kv.del(...records, `lc:wallet:${key}`, `lc:model:${key}`, `lc:ban:${key}`, `lc:watch:${key}`, `lc:age:att:${key}`,
+      `lc:rl:ev:${key}`, `lc:rl:chat:${key}`);
     await this.dropAgeDocument(key);
     await this.clearPresence(key);
   }

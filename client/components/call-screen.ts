@@ -1,6 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { LIMITS } from '../../signaling/protocol.ts';
 import { formatAmount, parseAmount } from '../format.ts';
+import './identity-badge.ts';
 
 /** One line of the call's chat. */
 export interface CallChatLine { from: 'me' | 'peer'; text: string }
@@ -22,7 +23,7 @@ export interface CallTipDetail { amount: bigint }
 export class CallScreen extends LitElement {
   static override properties = {
     remote: { attribute: false }, local: { attribute: false }, chat: { attribute: false },
-    state: { type: String }, peer: { type: String }, minute: { type: Number }, spent: { attribute: false },
+    state: { type: String }, peer: { type: String }, peerKey: { type: String, attribute: 'peer-key' }, minute: { type: Number }, spent: { attribute: false },
     remaining: { attribute: false }, safetyCode: { type: String, attribute: 'safety-code' }, endedText: { type: String, attribute: 'ended-text' },
     canTip: { type: Boolean, attribute: 'can-tip' }, notice: { type: String },
   };
@@ -35,6 +36,8 @@ export class CallScreen extends LitElement {
   declare state: string;
   /** The other person's pseudonym. */
   declare peer: string;
+  /** The other person's full key: their identity badge. */
+  declare peerKey: string;
   /** The minute being played (1-based). */
   declare minute: number;
   /** Spent in this call, base units. */
@@ -80,6 +83,7 @@ export class CallScreen extends LitElement {
     this.chat = [];
     this.state = 'connecting';
     this.peer = '';
+    this.peerKey = '';
     this.minute = 0;
     this.spent = 0n;
     this.remaining = 0n;
@@ -143,6 +147,7 @@ export class CallScreen extends LitElement {
             <span>Deposit left <strong class="num" id="call-remaining">${formatAmount(this.remaining)}</strong> LIVE</span>
             ${over ? nothing : html`<button class="end" id="call-end" @click=${() => this.#fire('call-end')}>End call</button>`}
           </div>
+          ${this.peerKey ? html`<p>With <identity-badge id="call-peer-identity" public-key=${this.peerKey}></identity-badge></p>` : nothing}
           <p>Safety code: <strong class="code" id="safety-code">${this.safetyCode || '…'}</strong>
             <br><small>Compare it with the other person (read it aloud): if it differs, someone is in between. End the call.</small></p>
           ${this.notice ? html`<p class="notice" role="alert">${this.notice}</p>` : nothing}

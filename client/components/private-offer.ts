@@ -1,5 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { formatAmount } from '../format.ts';
+import './identity-badge.ts';
 
 /** Detail of `private-request`. */
 export interface PrivateRequestDetail { direct: boolean }
@@ -69,6 +70,7 @@ export class PrivateOffer extends LitElement {
     const short = this.deposit !== null && this.deposit.available < minimum;
     return html`
       <h3>Private show with ${this.model}</h3>
+      ${this.modelKey ? html`<p><identity-badge id="offer-identity" public-key=${this.modelKey}></identity-badge></p>` : nothing}
       <p><strong id="private-price">${formatAmount(this.price)}</strong> LIVE per minute, at least
         <strong id="private-min">${this.minMinutes}</strong> minute${this.minMinutes === 1 ? '' : 's'}
         (${formatAmount(minimum)} LIVE). You pay minute by minute from your deposit and can end at any time.</p>

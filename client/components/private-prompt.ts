@@ -1,5 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { formatAmount } from '../format.ts';
+import './identity-badge.ts';
 
 /** Detail of `private-accept`. */
 export interface PrivateAcceptDetail { direct: boolean }
@@ -75,6 +76,7 @@ export class PrivatePrompt extends LitElement {
       <h3 id="prompt-title">Private show request from <span id="prompt-client">${this.client}</span></h3>
       <p id="prompt-terms"><strong>${formatAmount(this.price)}</strong> LIVE per minute, at least <strong>${this.minMinutes}</strong>
         minute${this.minMinutes === 1 ? '' : 's'} (${formatAmount(this.price * BigInt(this.minMinutes))} LIVE guaranteed by their deposit).</p>
+      <p><identity-badge id="prompt-identity" public-key=${this.clientKey}></identity-badge></p>
       <p>Their identity key: <span class="key" id="prompt-key">${this.clientKey}</span></p>
       <p>${left > 0 ? `Answer within ${left} s.` : 'This request is expiring.'}</p>
       <label><input type="checkbox" id="prompt-direct" .checked=${this.direct} @change=${(e: Event) => { this.direct = (e.target as HTMLInputElement).checked; }}>

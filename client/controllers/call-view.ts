@@ -17,6 +17,8 @@ export class CallViewController implements ReactiveController {
   #off: (() => void)[] = [];
   state: CallState | 'none' = 'none';
   peer = '';
+  /** The peer's full key (checked against the pin), for the identity badge. */
+  peerKey = '';
   remote: MediaStream | null = null;
   local: MediaStream | null = null;
   chat: CallChatLine[] = [];
@@ -40,7 +42,7 @@ export class CallViewController implements ReactiveController {
   follow(call: PrivateCall, o: { local: MediaStream; peer: string; myKey: string; peerKey: string; deposit: bigint }): void {
     this.#detach();
     this.#call = call;
-    Object.assign(this, { state: call.state, peer: o.peer, local: o.local, remote: null, chat: [], minute: 0, spent: 0n, remaining: o.deposit, endedText: '', notice: '', safetyCode: '' });
+    Object.assign(this, { state: call.state, peer: o.peer, peerKey: o.peerKey, local: o.local, remote: null, chat: [], minute: 0, spent: 0n, remaining: o.deposit, endedText: '', notice: '', safetyCode: '' });
     const e = call.events;
     this.#off.push(
       e.on('state', (s) => { this.state = s; this.#host.requestUpdate(); }),

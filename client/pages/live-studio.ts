@@ -184,7 +184,7 @@ export class LiveStudio extends LitElement {
         <button type="submit" id="set-price">Offer private shows</button>
       </form>`}
       ${p.status ? html`<p role="status" id="private-status">${p.status}</p>` : ''}
-      ${view.active ? html`<call-screen .remote=${view.remote} .local=${view.local} .chat=${view.chat} state=${view.state} peer=${view.peer}
+      ${view.active ? html`<call-screen .remote=${view.remote} .local=${view.local} .chat=${view.chat} state=${view.state} peer=${view.peer} peer-key=${view.peerKey}
         .minute=${view.minute} .spent=${view.spent} .remaining=${view.remaining} safety-code=${view.safetyCode}
         ended-text=${view.endedText} notice=${view.notice}
         @call-chat-send=${(e: CustomEvent<{ text: string }>) => view.sendChat(e.detail.text)}

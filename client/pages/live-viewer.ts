@@ -10,17 +10,22 @@ import { PrivateRequestController } from '../controllers/private-request.ts';
 import '../components/live-chat.ts';
 import '../components/private-offer.ts';
 import '../components/call-screen.ts';
+import '../components/identity-badge.ts';
+import { KeyPins } from '../services/key-pins.ts';
+import { pseudonymFor } from '../services/key-visual.ts';
 
 /**
  * Watches one model's public show through WHEP, with its chat. It follows the show: a stall pauses it, its end
  * stops the playback, and when the model goes public again (the directory says so) the page plays the new show.
  */
 export class LiveViewer extends LitElement {
-  static override properties = { model: { type: String }, status: { state: true }, showId: { state: true } };
+  static override properties = { model: { type: String }, status: { state: true }, showId: { state: true }, pinnedKey: { state: true } };
   /** The model's identity key (base64url). */
   declare model: string;
   declare status: string;
   declare showId: string;
+  /** The key pinned for this model's pseudonym when it is not the link's (a lookalike), else ''. */
+  declare pinnedKey: string;
   #services = consumeServices(this);
   #chat = new ChatController(this);
   #private = new PrivateRequestController(this);
@@ -42,6 +47,17 @@ export class LiveViewer extends LitElement {
     this.model = '';
     this.status = 'Connecting…';
     this.showId = '';
+    this.pinnedKey = '';
+  }
+
+  /** Pins the link's key (keys already seen stay pinned); a pseudonym pinned to another key marks this one a lookalike. */
+  async #pinLink(): Promise<void> {
+    const pins = new KeyPins();
+    try {
+      await pins.pin(this.model, 'link');
+    } catch (err) {
+      if (toClientError(err).code === 'KEY_CHANGED') this.pinnedKey = (await pins.lookup(pseudonymFor(this.model)).catch(() => undefined))?.key ?? '';
+    }
   }
 
   #onEnded = (e: { showId: string }) => {
@@ -66,6 +82,7 @@ export class LiveViewer extends LitElement {
 
   override async firstUpdated(): Promise<void> {
     void this.#private.attach(this.#services.value!, this.model);
+    void this.#pinLink();
     try {
       this.#connection = this.#services.value!.session('client');
       this.#stopListening.push(
@@ -130,7 +147,7 @@ export class LiveViewer extends LitElement {
     const p = this.#private;
     const view = p.view;
     if (view.active && view.state !== 'requesting' && view.state !== 'waiting') {
-      return html`<call-screen .remote=${view.remote} .local=${view.local} .chat=${view.chat} state=${view.state} peer=${view.peer}
+      return html`<call-screen .remote=${view.remote} .local=${view.local} .chat=${view.chat} state=${view.state} peer=${view.peer} peer-key=${view.peerKey}
         .minute=${view.minute} .spent=${view.spent} .remaining=${view.remaining} safety-code=${view.safetyCode}
         ended-text=${view.endedText} notice=${view.notice} can-tip
         @call-chat-send=${(e: CustomEvent<{ text: string }>) => view.sendChat(e.detail.text)}
@@ -150,6 +167,7 @@ export class LiveViewer extends LitElement {
     if (inCall) return this.#privateSection();
     return html`
       <p id="status" role="status">${this.status}</p>
+      <identity-badge id="model-identity" public-key=${this.model} pinned-key=${this.pinnedKey}></identity-badge>
       <div class="stage">
         <video autoplay playsinline muted controls id="remote"></video>
         ${this.showId ? html`<live-chat .messages=${this.#chat.messages} .error=${this.#chat.error}

@@ -72,8 +72,11 @@ async function serverRole(): Promise<void> {
   const events = new TypedEmitter<SfuEngineEvents>();
   const server = await createSignalingServer({
     config, logger: pino({ level: 'silent' }), sfu: { events, closeShow: async () => {} },
-    // Thousands of load clients share one loopback address: the per-address limit would refuse them.
-    tuning: { maxConnections: 19_000, maxConnectionsPerAddress: 0, eventsPerSecond: 1_000, chatPoints: 1_000_000, chatWindowSeconds: 1 },
+    // Thousands of load clients share one loopback address: the per-address limits would refuse them (0: none).
+    tuning: {
+      maxConnections: 19_000, maxConnectionsPerAddress: 0, eventsPerSecond: 1_000, chatPoints: 1_000_000, chatWindowSeconds: 1,
+      anonymousEventsPerSecond: 0, loginsPerMinute: 0, httpRequestsPerMinute: 0,
+    },
   });
   const port = await server.listen(0, '127.0.0.1');
   process.send!({ type: 'ready', port });

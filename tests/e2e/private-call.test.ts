@@ -18,6 +18,15 @@ import type { DevChain } from '../../contracts/devchain.ts';
 import type { Platform } from '../../signaling/platform.ts';
 import { buildClient, startTestPlatform } from '../helpers/platform.ts';
 import { call, client as socketTo, connected } from '../signaling/helpers.ts';
+import { keyVisual } from '../../client/services/key-visual.ts';
+
+/** The fingerprint an identity badge (`#id svg`) shows, once it has derived it. */
+async function badgeFingerprint(page: Page, id: string): Promise<string | null> {
+  const picture = page.locator(`#${id} svg[role="img"]`);
+  await picture.waitFor({ timeout: 10_000 });
+  return picture.getAttribute('data-fingerprint');
+}
+let promptKey = '';
 
 const SHOTS = '/tmp/shots';
 const PRICE = parseUnits('1.5', 18);
@@ -149,6 +158,7 @@ journey('the watch page shows the price and minimum; the client requests', async
   await page.goto(`${ctx.url}/#/watch/${ctx.modelKey}`);
   await page.locator('#private-price').filter({ hasText: '1.5' }).waitFor({ timeout: 20_000 });
   assert.is((await page.locator('#private-min').textContent())!.trim(), '2');
+  assert.is(await badgeFingerprint(page, 'offer-identity'), (await keyVisual(ctx.modelKey)).fingerprint, 'the offer shows the model\'s full-key identity');
   await page.locator('#private-request:not([disabled])').waitFor({ timeout: 20_000 });
   await page.locator('#private-direct').check();
   await page.locator('#private-direct-warning').filter({ hasText: 'will see your IP address' }).waitFor();
@@ -164,6 +174,8 @@ journey('the model sees the prompt (client, price, minutes, key) and accepts', a
   assert.match((await page.locator('#prompt-title').textContent())!, /Private show request from \w+-\w+-\d{4}/);
   assert.match((await page.locator('#prompt-terms').textContent())!, /1\.5\s*LIVE per minute, at least\s*2\s*minutes/);
   assert.match((await page.locator('#prompt-key').textContent())!, /^[A-Za-z0-9_-]{43}$/);
+  promptKey = (await page.locator('#prompt-key').textContent())!;
+  assert.is(await badgeFingerprint(page, 'prompt-identity'), (await keyVisual(promptKey)).fingerprint, 'the prompt shows the client\'s full-key identity');
   await shoot(page, 'studio-prompt');
   await page.locator('#prompt-accept').click();
 });
@@ -184,6 +196,8 @@ journey('both are connected: video and audio both ways, every selected pair rela
   }
   const codes = await Promise.all([ctx.model, ctx.client].map((s) => s.page.locator('#safety-code').filter({ hasText: /\d{5}/ }).textContent()));
   assert.is(codes[0], codes[1]);
+  assert.is(await badgeFingerprint(ctx.client.page, 'call-peer-identity'), (await keyVisual(ctx.modelKey)).fingerprint, 'the client\'s call screen shows the model');
+  assert.is(await badgeFingerprint(ctx.model.page, 'call-peer-identity'), (await keyVisual(promptKey)).fingerprint, 'the model\'s call screen shows the client');
 });
 
 journey('a chat line goes over the data channel and never appears in signaling traffic', async (ctx) => {

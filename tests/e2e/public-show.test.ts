@@ -12,6 +12,8 @@ import * as assert from 'uvu/assert';
 import type { Platform } from '../../signaling/platform.ts';
 import { launchChromium, type Browser } from '../helpers/chromium.ts';
 import { buildClient, startTestPlatform } from '../helpers/platform.ts';
+import { keyVisual } from '../../client/services/key-visual.ts';
+import { pseudonymOf } from '../../crypto/identity.ts';
 
 interface Ctx { platform: Platform; browser: Browser; model: Page; viewer: Page }
 const show = suite<Ctx>('public show in the browser');
@@ -76,7 +78,51 @@ show('the viewer finds the show in the directory and plays it', async ({ platfor
   const card = viewer.locator('li a[data-model]');
   await card.first().waitFor({ timeout: 15_000 });
   assert.is(await card.count(), 1, 'one live show listed');
+  // The card shows the identity of the full key: its picture, fingerprint and pseudonym, derived in the browser.
+  const modelKey = (await card.first().getAttribute('data-model'))!;
+  const expected = await keyVisual(modelKey);
+  const picture = card.first().locator('identity-badge svg[role="img"]');
+  await picture.waitFor({ timeout: 10_000 });
+  assert.is(await picture.getAttribute('data-fingerprint'), expected.fingerprint);
+  assert.is(await picture.getAttribute('aria-label'), `identity picture of ${await pseudonymOf(modelKey)}, fingerprint ${expected.fingerprint}`);
+  assert.is(await card.first().locator('identity-badge .fp').innerText(), expected.fingerprint, 'the fingerprint is on screen');
+  assert.is(await picture.locator('rect').count(), expected.cells.flat().filter((c) => c !== 0).length, 'the picture has the key\'s cells');
+  assert.is(await card.first().locator('identity-badge .lookalike').count(), 0, 'no lookalike warning for a key never pinned otherwise');
+  // A pseudonym this browser pinned to another key (a copycat's name): the card says so.
+  const pseudonym = await pseudonymOf(modelKey);
+  const pinnedElsewhere = (pin: object | null) => viewer.evaluate(([name, value]) => new Promise<void>((resolve, reject) => {
+    const open = indexedDB.open('livecam-pins');
+    open.onupgradeneeded = () => open.result.createObjectStore('pins');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const tx = open.result.transaction('pins', 'readwrite');
+      if (value) tx.objectStore('pins').put(value, name as string); else tx.objectStore('pins').delete(name as string);
+      tx.oncomplete = () => { open.result.close(); resolve(); };
+      tx.onerror = () => reject(tx.error);
+    };
+  }), [pseudonym, pin] as const);
+  await pinnedElsewhere({ key: 'B'.repeat(43), pseudonym, source: 'link', firstSeen: Date.now() });
+  await viewer.reload();
+  await card.first().locator('identity-badge .lookalike').filter({ hasText: `Not the ${pseudonym} you saw before` }).waitFor({ timeout: 10_000 });
+  await pinnedElsewhere(null);
+  await viewer.reload();
+  await card.first().locator('identity-badge svg[role="img"]').waitFor({ timeout: 10_000 });
   await card.first().click();
+  await viewer.locator('#model-identity svg[role="img"]').waitFor({ timeout: 10_000 });
+  assert.is(await viewer.locator('#model-identity svg[role="img"]').getAttribute('data-fingerprint'), expected.fingerprint, 'the watch page shows the same identity');
+  // The watch page pins the link's key under its pseudonym: a later lookalike is caught.
+  const pinnedKey = () => viewer.evaluate((name) => new Promise<unknown>((resolve) => {
+    const open = indexedDB.open('livecam-pins');
+    open.onsuccess = () => {
+      const req = open.result.transaction('pins').objectStore('pins').get(name);
+      req.onsuccess = () => { open.result.close(); resolve((req.result as { key?: string } | undefined)?.key ?? null); };
+      req.onerror = () => resolve(null);
+    };
+    open.onerror = () => resolve(null);
+  }), pseudonym);
+  const pinDeadline = Date.now() + 10_000;
+  while ((await pinnedKey()) !== modelKey && Date.now() < pinDeadline) await viewer.waitForTimeout(100);
+  assert.is(await pinnedKey(), modelKey, 'the model\'s key is pinned');
   await viewer.locator('#status').filter({ hasText: 'Watching' }).waitFor({ timeout: 15_000 });
 
   // Frames keep coming: wait for them rather than sleeping a fixed time.

@@ -3,6 +3,7 @@
  * needs passes, a real transaction goes through; node-driving methods are refused and change nothing), body and
  * batch limits, the faucet on the demo chain (funds, rate limit) and off elsewhere, and a model's receiver wallet.
  */
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
@@ -18,7 +19,6 @@ import { bindWallet, verifyWalletBinding, walletBindingMessage } from '../../con
 import { createIdentity } from '../../crypto/identity.ts';
 import { Store } from '../../signaling/store.ts';
 import { Records } from '../../signaling/records.ts';
-import { randomBytes } from 'node:crypto';
 
 interface App { url: string; server: Server; store: Store }
 

@@ -70,6 +70,7 @@ const cases: Record<string, { good: [string, unknown][]; bad: string[]; extra?: 
     bad: ['proxy.example', '10.0.0.0/33', '::1/129', '10.0.0.0/8/1', '10.0.0.0/x', '999.0.0.1'],
     extra: { TRUSTED_PROXY_HEADER: 'x-forwarded-for' },
   },
+  ADDRESS_RATE_LIMITS: { good: [['on', 'on'], ['off', 'off']], bad: ['yes', '0'] },
 };
 
 const everyVariable = suite('config: every variable');

@@ -2,6 +2,9 @@
  * Every client event, malformed in many ways (fast-check): each gets an error
  * ack with a protocol error code, the process stays up, and the state stays
  * consistent (no show opened, no price changed, nobody banned, directory intact).
+ * Then well-formed payloads with wrong values: an ok or a protocol error, never
+ * INTERNAL. The events are protocol.ts CLIENT_EVENTS: one added there without a
+ * payload here fails the typecheck and the first test.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -68,6 +71,24 @@ function malformed(event: ClientEvent): fc.Arbitrary<unknown> {
   return fc.oneof(...variants).filter((p) => !schemas[event].safeParse(onTheWire(p)).success);
 }
 
+/** Payloads shaped like `v` (same keys, strings of the same alphabet and length, small numbers), or `v` itself. */
+function sameShape(v: unknown): fc.Arbitrary<unknown> {
+  let gen: fc.Arbitrary<unknown>;
+  if (typeof v === 'string') {
+    if (/^0x[0-9a-f]+$/i.test(v)) gen = fc.stringMatching(new RegExp(`^0x[0-9a-f]{${v.length - 2}}$`));
+    else if (/^\d+$/.test(v)) gen = fc.bigInt({ min: 0n, max: 10n ** 30n }).map(String);
+    else if (/^[A-Za-z0-9_-]+$/.test(v)) gen = fc.stringMatching(new RegExp(`^[A-Za-z0-9_-]{${v.length}}$`));
+    else gen = fc.string({ minLength: 1, maxLength: 40 });
+  } else if (typeof v === 'number') {
+    gen = fc.integer({ min: 0, max: 120 });
+  } else if (v && typeof v === 'object') {
+    gen = fc.record(Object.fromEntries(Object.entries(v).map(([k, x]) => [k, sameShape(x)])));
+  } else {
+    return fc.constant(v);
+  }
+  return fc.oneof(fc.constant(v), gen, gen);
+}
+
 function onTheWire(p: unknown): unknown {
   return (JSON.parse(JSON.stringify([p])) as unknown[])[0];
 }
@@ -118,6 +139,15 @@ function fuzz(name: string, withRedis: boolean) {
     }
   });
 
+  t('the fuzz covers exactly the protocol\'s events, each from a payload its schema accepts, each with a handler', async () => {
+    assert.equal(Object.keys(VALID).sort(), [...CLIENT_EVENTS].sort());
+    for (const event of CLIENT_EVENTS) {
+      assert.ok(schemas[event].safeParse(VALID[event]).success, `${event}: the payload the fuzz mutates is valid`);
+      const res = await emitRaw(anon, event, [VALID[event]]) as { ok: boolean; error?: { message: string } };
+      assert.is.not(res.error?.message, 'unknown event', `${event} has a handler`);
+    }
+  });
+
   t('wrong call shapes: no payload, extra arguments, unknown events, unauthenticated', async () => {
     for (const event of CLIENT_EVENTS) {
       const socket = MODEL_EVENTS.has(event) ? model.socket : viewer.socket;
@@ -154,6 +184,23 @@ function fuzz(name: string, withRedis: boolean) {
     await ok(viewer.socket, 'show:watch', { model: model.key });
     await ok(viewer.socket, 'chat:send', { showId, text: 'still alive' });
     await ok(model.socket, 'show:close', {});
+  });
+
+  t('well-formed payloads with wrong values get an ok or a protocol error, never INTERNAL', async () => {
+    const [m, v] = [await login(run.url, 'model'), await login(run.url, 'client')];
+    // Logout and deletion take no fields (nothing to vary) and end the socket: the malformed pass covers them.
+    for (const event of CLIENT_EVENTS.filter((e) => e !== 'session:logout' && e !== 'account:delete')) {
+      const socket = MODEL_EVENTS.has(event) ? m.socket : v.socket;
+      await fc.assert(fc.asyncProperty(sameShape(VALID[event]).filter((p) => schemas[event].safeParse(onTheWire(p)).success), async (payload) => {
+        const res = await emitRaw(socket, event, [payload]) as { ok: boolean; error?: { code: string } };
+        if (res.ok) return;
+        assert.ok(isErrorAck(res), `${event}: ${JSON.stringify(res)}`);
+        assert.is.not(res.error!.code, 'INTERNAL', `${event} ${JSON.stringify(payload)?.slice(0, 200)}`);
+      }), { numRuns: 25, includeErrorInReport: true });
+    }
+    assert.ok(m.socket.connected && v.socket.connected, 'no socket was dropped');
+    m.socket.close();
+    v.socket.close();
   });
   return t;
 }

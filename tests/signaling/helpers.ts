@@ -68,6 +68,10 @@ export const FAST_TUNING: Partial<Tuning> = {
   peerDisconnectGraceMs: 2_000,
   viewerPushMs: 50,
   eventsPerSecond: 1_000,
+  // Every test client connects from 127.0.0.1: the per-address budgets are tested on their own (limits.test.ts).
+  anonymousEventsPerSecond: 100_000,
+  loginsPerMinute: 100_000,
+  ageDocumentsPerAddressPerHour: 100_000,
 };
 
 export function testConfig(env: Record<string, string> = {}): Config {

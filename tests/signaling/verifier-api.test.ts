@@ -9,6 +9,7 @@ import { sealDocument, signAttestation, type AgeAttestation } from '../../crypto
 import { toBase64url } from '../../crypto/encoding.ts';
 import { verifierAuthorization } from '../../crypto/verifier-auth.ts';
 import { PENDING_PAGE_MAX } from '../../signaling/age.ts';
+import { AGE_DOCUMENT_PATH } from '../../signaling/protocol.ts';
 import { call, login, ok, startServer, type Running, type User } from './helpers.ts';
 
 const t = suite('verifier API');
@@ -85,6 +86,12 @@ t('GET /verifier/pending is paged; the queue is capped in total, one document pe
   const sealed = toBase64url(await sealDocument(verifier.publicKey, new Uint8Array(64), late.identity));
   const full = await call(late.socket, 'age:submit', { sealedDocument: sealed, verifierKey: verifier.publicKey });
   assert.is(full.ok ? null : full.error.code, 'RATE_LIMITED');
+  const upload = await fetch(`${run.url}${AGE_DOCUMENT_PATH}?verifierKey=${verifier.publicKey}`, {
+    method: 'POST', headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${late.token}` },
+    body: await sealDocument(verifier.publicKey, new Uint8Array(64), late.identity) as unknown as BodyInit,
+  });
+  assert.is(upload.status, 429, 'the HTTP upload counts against the same total');
+  assert.is(((await upload.json()) as { error: { code: string } }).error.code, 'RATE_LIMITED');
   await submit(models[10]!);
 
   const page = async (after?: string) => {
