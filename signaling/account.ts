@@ -63,7 +63,7 @@ export function accountHandlers(ctx: Ctx): Handlers {
     'age:submit': {
       access: 'model',
       async handle(socket, p) {
-        await ctx.limits.ageDocument(socket.handshake.address);
+        await ctx.limits.ageDocument(socket);
         await submitDocument(ctx, socket.data.key, p.sealedDocument, p.verifierKey);
         return { status: await ageStatus(ctx, socket.data.key) };
       },
@@ -87,7 +87,7 @@ export function ageUploadRouter(ctx: Ctx): express.Router {
       const key = await ctx.auth.verify(m[1]!);
       const verifierKey = String(req.query.verifierKey ?? '');
       if (!Buffer.isBuffer(req.body) || req.body.length === 0) return sendError(res, 'BAD_REQUEST', 'expected the sealed document as application/octet-stream');
-      await ctx.limits.ageDocument(req.socket.remoteAddress ?? '');
+      await ctx.limits.ageDocument(req);
       await submitDocument(ctx, key, req.body.toString('base64url'), verifierKey);
       res.json({ ok: true, status: await ageStatus(ctx, key) });
     } catch (err) {

@@ -1,8 +1,9 @@
 /**
- * Which address a connection comes from, for the country lookup only (signaling/geoip.ts): the socket's remote
+ * Which address a connection comes from, for the country lookup (signaling/geoip.ts) and the per-address limits
+ * (limits.ts, connections.ts, which count only a salted hash of it): the socket's remote
  * address, or, when that peer is one of Config.TRUSTED_PROXIES, the address its Config.TRUSTED_PROXY_HEADER names.
  * A header from any other peer is ignored (anyone can send one). The result is used at once and dropped: callers
- * keep the country code, never the address.
+ * keep the country code or the hash, never the address.
  */
 import { BlockList, isIP } from 'node:net';
 import { normalizeAddress } from './geoip.ts';

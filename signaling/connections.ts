@@ -24,12 +24,12 @@ function refusal(code: ErrorCode, message: string): SignalingError & { data: Err
 export class ConnectionGate {
   #tuning: Tuning;
   #metrics: SignalingMetrics;
-  #hash: (address: string) => string;
+  #hash: (socket: Sock) => string;
   #perAddress = new Map<string, number>();
   #closed = false;
 
-  /** `hash` turns an address into what is counted (limits.ts `RateLimits.addressHash`). */
-  constructor(tuning: Tuning, metrics: SignalingMetrics, hash: (address: string) => string) {
+  /** `hash` names what a socket is counted under: its client's address, hashed (limits.ts `RateLimits.socketHash`). */
+  constructor(tuning: Tuning, metrics: SignalingMetrics, hash: (socket: Sock) => string) {
     this.#tuning = tuning;
     this.#metrics = metrics;
     this.#hash = hash;
@@ -47,8 +47,7 @@ export class ConnectionGate {
     if (this.#closed) return next(refusal('RATE_LIMITED', 'server closing'));
     const auth = socket.handshake.auth as { v?: unknown } | undefined;
     if (auth?.v !== undefined && auth.v !== PROTOCOL_VERSION) return next(refusal('BAD_REQUEST', 'unsupported protocol version'));
-    const hash = this.#hash(socket.handshake.address);
-    socket.data.addressHash = hash;
+    const hash = this.#hash(socket);
     const limit = this.#tuning.maxConnectionsPerAddress;
     if (limit > 0) {
       const n = this.#perAddress.get(hash) ?? 0;

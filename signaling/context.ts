@@ -202,8 +202,8 @@ export interface Ctx {
 
 /** What of limits.ts a handler calls (an interface here: limits.ts imports this module). */
 export interface HandlerLimits {
-  /** Counts one sealed age document from a remote address; throws RATE_LIMITED past the address's budget. */
-  ageDocument(address: string): Promise<void>;
+  /** Counts one sealed age document from a socket or an HTTP request (by its client's address); throws RATE_LIMITED past the budget. */
+  ageDocument(from: Sock | import('express').Request): Promise<void>;
 }
 
 /** Room names. */

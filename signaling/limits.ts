@@ -25,6 +25,8 @@ export interface RateLimitsOptions {
   /** Redis shared by every signaling process, for the per-identity counters; null keeps them in this process. */
   redis: RedisClient | null;
   metrics: SignalingMetrics;
+  /** The client's address of a connection or request (client-address.ts: a trusted proxy's header, else the peer). */
+  addressOf?: (remote: string | undefined, headers: Record<string, string | string[] | undefined>) => string | null;
 }
 
 /** A consume that says whether the limit was hit (never without a limiter); a store fault (Redis down without insurance) is not a hit. */
@@ -47,10 +49,12 @@ export class RateLimits implements HandlerLimits {
   #logins: RateLimiterAbstract | null;
   #http: RateLimiterAbstract | null;
   #ageDocuments: RateLimiterAbstract | null;
+  #resolve: NonNullable<RateLimitsOptions['addressOf']>;
 
   constructor(options: RateLimitsOptions) {
     const { tuning, redis } = options;
     this.#metrics = options.metrics;
+    this.#resolve = options.addressOf ?? ((remote) => remote ?? null);
     const burst = tuning.eventBurstSeconds;
     const identity = { keyPrefix: 'lc:rl:ev', points: Math.max(1, Math.round(tuning.eventsPerSecond * burst)), duration: burst };
     // While Redis is away the identity limit holds per process (the insurance), instead of failing every event.
@@ -71,16 +75,25 @@ export class RateLimits implements HandlerLimits {
     return createHmac('sha256', this.#salt).update(address).digest('base64url').slice(0, 22);
   }
 
-  #addressOf(socket: Sock): string {
-    socket.data.addressHash ??= this.addressHash(socket.handshake.address);
+  /**
+   * The hash a socket is counted under, from the client's address (behind a trusted proxy, the one its header
+   * names; else every client would share the proxy's budget). Kept on the socket; the address is not.
+   */
+  socketHash(socket: Sock): string {
+    socket.data.addressHash ??= this.addressHash(this.#resolve(socket.handshake.address, socket.handshake.headers) ?? socket.handshake.address);
     return socket.data.addressHash;
+  }
+
+  /** The hash an HTTP request is counted under (see socketHash). */
+  requestHash(req: { socket: { remoteAddress?: string }; headers: Record<string, string | string[] | undefined> }): string {
+    return this.addressHash(this.#resolve(req.socket.remoteAddress, req.headers) ?? req.socket.remoteAddress ?? '');
   }
 
   /** Counts one event of `socket`: against its identity once logged in, else against its address; RATE_LIMITED past it. */
   async event(socket: Sock): Promise<void> {
     const hit = isAuthed(socket)
       ? await withinLimit(this.#identityEvents, socket.data.key)
-      : await withinLimit(this.#addressEvents, this.#addressOf(socket));
+      : await withinLimit(this.#addressEvents, this.socketHash(socket));
     if (hit) {
       this.#metrics.rateLimited.inc({ limit: 'events' });
       fail('RATE_LIMITED', 'too many events');
@@ -89,15 +102,16 @@ export class RateLimits implements HandlerLimits {
 
   /** Counts one login attempt (challenge, login, resume) against the socket's address; RATE_LIMITED past it. */
   async login(socket: Sock): Promise<void> {
-    if (await withinLimit(this.#logins, this.#addressOf(socket))) {
+    if (await withinLimit(this.#logins, this.socketHash(socket))) {
       this.#metrics.rateLimited.inc({ limit: 'logins' });
       fail('RATE_LIMITED', 'too many login attempts; wait a minute');
     }
   }
 
-  /** Counts one sealed age document from `address` (a socket's or a request's remote address); RATE_LIMITED past it. */
-  async ageDocument(address: string): Promise<void> {
-    if (await withinLimit(this.#ageDocuments, this.addressHash(address))) {
+  /** Counts one sealed age document from a socket or an HTTP request, by its client's address; RATE_LIMITED past it. */
+  async ageDocument(from: Sock | express.Request): Promise<void> {
+    const hash = 'handshake' in from ? this.socketHash(from) : this.requestHash(from);
+    if (await withinLimit(this.#ageDocuments, hash)) {
       this.#metrics.rateLimited.inc({ limit: 'age-documents' });
       fail('RATE_LIMITED', 'too many age documents from this network; try again in an hour');
     }
@@ -106,8 +120,7 @@ export class RateLimits implements HandlerLimits {
   /** Express middleware: requests per connecting address; past the budget `429` RATE_LIMITED with Retry-After. */
   http(): express.RequestHandler {
     return (req, res, next) => {
-      const address = req.socket.remoteAddress ?? '';
-      withinLimit(this.#http, this.addressHash(address)).then((hit) => {
+      withinLimit(this.#http, this.requestHash(req)).then((hit) => {
         if (!hit) return next();
         this.#metrics.rateLimited.inc({ limit: 'http' });
         res.set('retry-after', String(Math.max(1, Math.ceil(hit.msBeforeNext / 1000))));

@@ -111,8 +111,15 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   const store = new Store(kv);
 
   // --- socket.io ----------------------------------------------------------------
-  const limits = new RateLimits({ tuning, redis: redisClients[0] ?? null, metrics });
-  const gate = new ConnectionGate(tuning, metrics, (address) => limits.addressHash(address));
+  // Behind a trusted proxy, the address its header names counts, for the limits as for the country.
+  const proxyTrust: ProxyTrust | null = config.TRUSTED_PROXY_HEADER
+    ? { header: config.TRUSTED_PROXY_HEADER, proxies: trustedProxies(config.TRUSTED_PROXIES) }
+    : null;
+  const limits = new RateLimits({
+    tuning, redis: redisClients[0] ?? null, metrics,
+    addressOf: (remote, headers) => clientAddress(remote, headers, proxyTrust),
+  });
+  const gate = new ConnectionGate(tuning, metrics, (socket) => limits.socketHash(socket));
   const io: IO = new Server(httpServer, {
     maxHttpBufferSize: tuning.maxMessageBytes,
     serveClient: false,
@@ -154,9 +161,6 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
   const records = new Records(store, config.MASTER_KEYS);
   store.sealWith(records);
   const countries = options.countries ?? new CountryLookup();
-  const proxyTrust: ProxyTrust | null = config.TRUSTED_PROXY_HEADER
-    ? { header: config.TRUSTED_PROXY_HEADER, proxies: trustedProxies(config.TRUSTED_PROXIES) }
-    : null;
   const ctx: Ctx = {
     config, tuning, store, io, logger, metrics,
     auth: new Auth(store, config.SESSION_SECRET, audience, tuning.sessionTtlSeconds, config.LOGIN_ORIGINS),

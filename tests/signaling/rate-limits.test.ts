@@ -4,6 +4,7 @@
  * address (kept in memory only: nothing of it reaches Redis). The windows are long (60 s) so that a loaded
  * machine cannot let one end between the burst and the reconnect.
  */
+import { io as connect } from 'socket.io-client';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AGE_DOCUMENT_PATH } from '../../signaling/protocol.ts';
@@ -127,6 +128,52 @@ address('age documents: an address gets its budget an hour, by socket and HTTP t
   assert.is((await ok(models[2]!.socket, 'age:status', {})).status, 'none', 'nothing was queued for it');
   for (const m of models) m.socket.close();
   await r.server.close();
+});
+
+/** A socket from 127.0.0.1 that says, in `x-forwarded-for`, which client a proxy forwards. */
+async function forwardedFor(url: string, forwarded: string): Promise<ClientSocket> {
+  const s: ClientSocket = connect(url, {
+    transports: ['websocket'], reconnection: false, forceNew: true, auth: { v: 1 }, extraHeaders: { 'x-forwarded-for': forwarded },
+  } as Parameters<typeof connect>[1]);
+  await connected(s);
+  return s;
+}
+
+async function challenges(s: ClientSocket, n: number): Promise<string[]> {
+  const got: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await call(s, 'session:challenge', {});
+    got.push(res.ok ? 'ok' : res.error.code);
+  }
+  return got;
+}
+
+address('behind a trusted proxy each forwarded client has its own budget; the header of an untrusted peer counts nothing', async () => {
+  const proxied = await startServer({ env: { TRUSTED_PROXY_HEADER: 'x-forwarded-for', TRUSTED_PROXIES: '127.0.0.1' }, tuning: { loginsPerMinute: 2, maxConnectionsPerAddress: 2 } });
+  const a = await forwardedFor(proxied.url, '203.0.113.7');
+  assert.equal(await challenges(a, 3), ['ok', 'ok', 'RATE_LIMITED']);
+  const b = await forwardedFor(proxied.url, '198.51.100.9');
+  assert.equal(await challenges(b, 2), ['ok', 'ok'], 'another client behind the same proxy is not limited by the first');
+  const a2 = await forwardedFor(proxied.url, '198.51.100.66, 203.0.113.7');
+  assert.equal(await challenges(a2, 1), ['RATE_LIMITED'], 'the right-most forwarded address counts, whatever the client prepends');
+  // The connection limit counts forwarded clients too: a third socket of 203.0.113.7 is refused, another client's is not.
+  const refused = await new Promise<string>((resolve) => {
+    const s = connect(proxied.url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { v: 1 }, extraHeaders: { 'x-forwarded-for': '203.0.113.7' } } as Parameters<typeof connect>[1]);
+    s.on('connect_error', (err) => { s.close(); resolve(err.message); });
+    s.on('connect', () => { s.close(); resolve('connected'); });
+  });
+  assert.is(refused, 'too many connections');
+  const c = await forwardedFor(proxied.url, '192.0.2.1');
+  for (const s of [a, b, a2, c]) s.close();
+  await proxied.server.close();
+
+  const direct = await startServer({ tuning: { loginsPerMinute: 2 } });
+  const x = await forwardedFor(direct.url, '203.0.113.7');
+  assert.equal(await challenges(x, 3), ['ok', 'ok', 'RATE_LIMITED']);
+  const y = await forwardedFor(direct.url, '198.51.100.9');
+  assert.equal(await challenges(y, 1), ['RATE_LIMITED'], 'without a trusted proxy the header is ignored: one address');
+  for (const s of [x, y]) s.close();
+  await direct.server.close();
 });
 
 address('ADDRESS_RATE_LIMITS=off (behind a proxy): no per-address limit, the identity limit stays', async () => {
