@@ -219,7 +219,10 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
         clearInterval(beat);
         sfuFollower?.close();
         ctx.timers.close();
-        io.local.disconnectSockets(true);
+        // Close the connections, not the sessions: a server-side `disconnect` tells socket.io clients they were
+        // kicked and they never reconnect, while a process stopping (restart, deploy) wants them back on its
+        // successor. Each socket's disconnect cleanup runs as for any dropped connection.
+        for (const socket of io.of('/').sockets.values()) socket.conn.close();
         const drained = Promise.allSettled([...inflight]);
         await Promise.race([drained, new Promise((r) => setTimeout(r, 5_000).unref())]);
         await new Promise<void>((resolve) => io.close(() => resolve()));

@@ -142,15 +142,23 @@ async function main(): Promise<number> {
   await faults;
 
   clearInterval(chatTimer);
+  const phase = (what: string) => console.error(`bench:soak: ${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
+  phase('stopping the load');
+  // A stuck step must not hang the run: say where it was and fail.
+  const watchdog = setTimeout(() => { phase('STUCK after the run; giving up'); process.exit(1); }, 180_000);
+  watchdog.unref();
   // Let the last reconnects land before stopping (a fault near the end).
   const settleDeadline = Date.now() + 20_000;
   while (nodes.some((n) => !n.up) && Date.now() < settleDeadline) await sleep(200);
   await Promise.all(pairs.map((p) => p.stop(30_000)));
+  phase('pairs stopped');
   await Promise.all(running);
   await Promise.all(viewers.map((v) => v.close()));
   await publisher.close();
+  phase('media closed; settling');
 
   const ledger = await reconcile(pairs, chain);
+  phase('settled');
   for (const p of pairs) p.close();
   for (const s of sessions) s.close();
 
@@ -196,6 +204,7 @@ async function main(): Promise<number> {
   await redis.close();
   await turn.stop();
   await chain.close();
+  clearTimeout(watchdog);
   const ok = ledger.vouchersLost === 0 && ledger.mismatchWei === 0n && incidents.crashes.length === 0
     && incidents.unhandledRejections.length + benchRejections === 0;
   return ok ? 0 : 1;

@@ -250,11 +250,13 @@ export class PrivatePair {
   }
 
   #flushing: Promise<void> | null = null;
+  #giveUpAt = Infinity;
 
   /** Hands the latest undelivered voucher to the server (the session's own event while it runs, else vouchers:store). */
   #flush(): Promise<void> {
     this.#flushing ??= (async () => {
-      while (this.#undelivered) {
+      const until = Date.now() + 30_000;
+      while (this.#undelivered && Date.now() < until) {
         const v = this.#undelivered;
         try {
           if (this.#active) await this.client.request('private:voucher', { sessionId: this.#active, voucher: voucherToJSON(v) });
@@ -266,7 +268,8 @@ export class PrivatePair {
             this.#active = null; // the session is over: the kept-voucher path takes it
             continue;
           }
-          if (this.#closed && code !== 'TIMEOUT' && code !== 'NETWORK') return;
+          this.#count(this.errors, `hand-over: ${code}`);
+          if (this.#closed && Date.now() > this.#giveUpAt) return;
           await sleep(500);
         }
       }
@@ -279,6 +282,7 @@ export class PrivatePair {
     this.#closed = true;
     this.#stop();
     const end = Date.now() + deadlineMs;
+    this.#giveUpAt = end;
     while ((this.#active || this.#undelivered) && Date.now() < end) {
       void this.#flush();
       await sleep(200);
