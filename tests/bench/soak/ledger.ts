@@ -40,7 +40,11 @@ export async function reconcile(pairs: PrivatePair[], chain: DevChain): Promise<
     const name = pair.o.name;
     ledger.vouchersSigned += pair.signed.length;
     const signedMax = pair.signed.reduce((m, v) => (v.cumulativeAmount > m ? v.cumulativeAmount : m), 0n);
-    const keptWire = (await pair.kept()).find((v) => v.channelId.toLowerCase() === pair.channelId.toLowerCase());
+    const keptList = await pair.kept().catch((err: unknown) => {
+      ledger.details.push(`${name}: vouchers:list failed (${(err as Error).message}): counted as nothing kept`);
+      return [];
+    });
+    const keptWire = keptList.find((v) => v.channelId.toLowerCase() === pair.channelId.toLowerCase());
     const kept = keptWire ? parseSignedVoucher(keptWire) : null;
     const toSettle = best(pair.modelHolds, kept);
     const settleable = toSettle?.cumulativeAmount ?? 0n;
