@@ -2,7 +2,7 @@
  * A private voucher whose first delivery stopped half-way (the process died, or Redis went away, after the
  * voucher was kept and the channel's high-water mark raised but before the session counted it) is counted when
  * the client sends it again: otherwise the paid call ends `voucher_late`. Found by `npm run bench:soak`'s Redis
- * restarts. A voucher the session already counted is still refused when replayed.
+ * restarts (traced from its Redis-restart faults). A voucher the session already counted is still refused when replayed.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
