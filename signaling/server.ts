@@ -83,7 +83,11 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
 
   // --- store and Redis --------------------------------------------------------
   const redisClients: RedisClient[] = [];
-  const onRedisError = (err: Error) => logger.error({ err: { name: err.name, message: err.message } }, 'redis error');
+  // Name and code only (its message names Redis's address); not under `err`, whose serializer takes Errors only.
+  const onRedisError = (err: Error) => {
+    const code = (err as { code?: unknown }).code;
+    logger.error({ redis: { name: err.name, ...(typeof code === 'string' ? { code } : {}) } }, 'redis error');
+  };
   let kv;
   if (config.REDIS_URL) {
     const main = await connectRedis(config.REDIS_URL, onRedisError);
