@@ -37,9 +37,10 @@ export class Incidents {
     }
     if (line.startsWith('{')) {
       try {
-        const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: unknown; code?: unknown } };
+        const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: unknown; code?: unknown }; redis?: { name?: string; code?: string } };
         if ((entry.level ?? 0) >= 50) {
-          const why = entry.err ? ` (${String(entry.err.code ?? '')} ${JSON.stringify(entry.err.message ?? '').slice(0, 120)})` : '';
+          const why = entry.err ? ` (${String(entry.err.code ?? '')} ${JSON.stringify(entry.err.message ?? '').slice(0, 120)})`
+            : entry.redis ? ` (${entry.redis.name ?? ''} ${entry.redis.code ?? ''})` : '';
           const key = `${name}: ${entry.msg ?? ''}${why}`;
           this.errors.set(key, (this.errors.get(key) ?? 0) + 1);
         }
