@@ -5,7 +5,8 @@
  * the same port. One fault at a time; each kind at least once.
  */
 import type { Rng } from './rng.ts';
-import type { SoakNode, SoakRedis } from './services.ts';
+import type { SoakNode } from './soak-node.ts';
+import type { SoakRedis } from './soak-redis.ts';
 
 export type FaultKind = 'sfu_worker_kill' | 'redis_restart' | 'signaling_restart';
 
