@@ -2,7 +2,7 @@
  * The soak's faults, at seeded random moments: kill the SFU worker that hosts the show (SIGKILL; the pool restarts
  * it and its publisher and viewers come back), restart Redis (SIGTERM, down for a moment, started again on its
  * append-only file), and kill the second signaling process (SIGKILL or SIGTERM, at random) and start it again on
- * the same port. One fault at a time; each kind at least once.
+ * the same port. One fault at a time; the kinds take turns (each round of three in a random order).
  */
 import type { Rng } from './rng.ts';
 import type { SoakNode } from './soak-node.ts';
@@ -45,12 +45,16 @@ export class FaultPlan {
   static random(rng: Rng, durationMs: number): FaultPlan {
     const window = Math.max(0, durationMs - LEAD_MS - TAIL_MS);
     const count = Math.max(KINDS.length, Math.min(Math.floor(window / MIN_GAP_MS), Math.round(durationMs / 20_000)));
-    const kinds = [...KINDS];
-    for (let i = kinds.length - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      [kinds[i], kinds[j]] = [kinds[j]!, kinds[i]!];
+    // Rounds of the three kinds, each round in a random order: every kind as often as the others.
+    const kinds: FaultKind[] = [];
+    while (kinds.length < count) {
+      const round = [...KINDS];
+      for (let i = round.length - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [round[i], round[j]] = [round[j]!, round[i]!];
+      }
+      kinds.push(...round.slice(0, count - kinds.length));
     }
-    while (kinds.length < count) kinds.push(KINDS[rng.int(KINDS.length)]!);
     // Evenly spaced slots, each moment drawn at random inside its slot (keeps the minimum gap).
     const slot = window / count;
     const planned = kinds.map((kind, i) => ({ kind, atMs: Math.round(LEAD_MS + i * slot + rng.next() * Math.max(0, slot - MIN_GAP_MS)) }));
