@@ -200,6 +200,7 @@ async function main(): Promise<number> {
   for (const c of incidents.crashes) console.error(`bench:soak: crash: ${c}`);
   for (const u of incidents.unhandledRejections) console.error(`bench:soak: unhandled: ${u}`);
   for (const [k, n] of incidents.errors) console.error(`bench:soak: server error x${n}: ${k}`);
+  for (const f of new Set(pairs.flatMap((p) => p.turnFailures))) console.error(`bench:soak: TURN failure: ${f}`);
   for (const [k, n] of endReasons) console.error(`bench:soak: sessions ended "${k}": ${n}`);
   for (const [k, n] of errors) console.error(`bench:soak: client saw x${n}: ${k}`);
 

@@ -126,6 +126,7 @@ export class PrivatePair {
   /** The model's side: accept every request, meter the call, keep the highest voucher, end a call whose payment fails. */
   #serveAsModel(): void {
     const meters = new Map<string, CallMeter>();
+    const relays = new Map<string, TurnClient | null>();
     this.model.listen('private:request', (r) => {
       void (async () => {
         try {
@@ -144,25 +145,38 @@ export class PrivatePair {
             void this.model.request('private:end', { sessionId: r.sessionId }).catch(() => undefined);
           });
           meter.start();
-          await this.#turn(t.turn.username, t.turn.credential);
+          const relay = await this.#turn(t.turn.username, t.turn.credential);
+          if (meters.has(r.sessionId)) relays.set(r.sessionId, relay);
+          else this.#release(relay);
         } catch (err) {
           this.#count(this.errors, `model accept: ${(err as ClientError).code ?? (err as Error).message}`);
         }
       })();
     });
     this.model.listen('private:voucher', (e) => meters.get(e.sessionId)?.receive(e.voucher, e.tip, 'signaling'));
-    this.model.listen('private:ended', (e) => { meters.get(e.sessionId)?.close(); meters.delete(e.sessionId); });
+    this.model.listen('private:ended', (e) => {
+      meters.get(e.sessionId)?.close();
+      meters.delete(e.sessionId);
+      this.#release(relays.get(e.sessionId));
+      relays.delete(e.sessionId);
+    });
   }
 
-  /** Both sides allocate a relay on coturn with the session's credentials, as a browser's ICE agent does. */
-  async #turn(username: string, credential: string): Promise<void> {
+  /** Both sides allocate a relay on coturn with the session's credentials for the call, as a browser's ICE agent does. */
+  async #turn(username: string, credential: string): Promise<TurnClient | null> {
     try {
       const c = await TurnClient.allocate(['127.0.0.1', this.o.turnPort], username, credential);
-      c.close();
       this.turnAllocations++;
+      return c;
     } catch (err) {
       this.turnFailures.push((err as Error).message);
+      return null;
     }
+  }
+
+  /** Gives a relay back when the call is over, as a browser does (coturn's relay ports are few). */
+  #release(relay: TurnClient | null | undefined): void {
+    void relay?.release().catch((err: unknown) => this.turnFailures.push(`release: ${(err as Error).message}`));
   }
 
   /** Runs sessions until `stop()`. */
@@ -202,7 +216,7 @@ export class PrivatePair {
       this.sessions++;
       this.#active = sessionId;
       trace(`${this.o.name}: session ${sessionId} accepted`);
-      await this.#turn(terms.turn.username, terms.turn.credential);
+      const relay = await this.#turn(terms.turn.username, terms.turn.credential);
       const meter = new CallMeter({
         role: 'payer', domain: voucherDomain(this.o.chainId, this.o.addresses.channels), channelId: this.channelId,
         sender: this.o.clientWallet.address, pricePerMinute: this.o.pricePerMinute, deposit: this.o.deposit,
@@ -221,6 +235,7 @@ export class PrivatePair {
       const reason = await Promise.race([ended, this.#stopping.then(() => this.#endNow(sessionId)), sleep(wantMinutes * terms.minuteMs + this.o.rng.int(terms.minuteMs))
         .then(() => this.#endNow(sessionId))]);
       meter.close();
+      this.#release(relay);
       trace(`${this.o.name}: session ${sessionId} over: ${reason}, ${minutes} minutes`);
       this.#active = null;
       this.minutesPaid += minutes;
