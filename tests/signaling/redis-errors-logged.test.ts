@@ -28,7 +28,7 @@ t('a lost Redis connection is logged with its name and code, without an address'
   await redis.stop();
   const logged = await until(() => lines.map((l) => JSON.parse(l) as { msg?: string; redis?: { name?: string; code?: string } })
     .find((e) => e.msg === 'redis error' && e.redis?.code), 15_000, 'a redis error with a code');
-  assert.ok(logged.redis!.name && logged.redis!.name !== 'NonError', `name: ${logged.redis!.name}`);
+  assert.ok(logged!.redis!.name && logged!.redis!.name !== 'NonError', `name: ${logged!.redis!.name}`);
   const text = lines.join('\n');
   assert.not.ok(text.includes('[object Object]'), 'no [object Object]');
   assert.not.ok(text.includes('127.0.0.1'), 'no address');

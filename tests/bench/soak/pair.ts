@@ -185,7 +185,8 @@ export class PrivatePair {
       try {
         await this.#oneSession();
       } catch (err) {
-        this.#count(this.errors, `client: ${(err as ClientError).code ?? (err as Error).message}`);
+        const e = err as ClientError;
+        this.#count(this.errors, `client: ${e.code ?? ''} ${e.code === 'CONFLICT' ? e.message : ''}`.trim());
         await sleep(500);
       }
       await sleep(300 + this.o.rng.int(1200));
