@@ -71,8 +71,13 @@ export async function checkChannelCovers(ctx: Ctx, payerKey: string, modelKey: s
   return { channel, owed };
 }
 
-/** Validates and records a voucher; returns the new money it brings. */
-export async function acceptVoucher(ctx: Ctx, voucher: Voucher, payerKey: string, modelKey: string): Promise<{ amount: string; cumulative: bigint }> {
+/**
+ * Validates and records a voucher; returns the new money it brings. With `finishHalfDone`, the very voucher the
+ * channel's record already ends with (kept and high-water mark raised by an attempt that stopped before its caller
+ * counted it: a crash, Redis going away) is let through once more, bringing nothing new, so that the caller can
+ * finish counting it; the caller must itself refuse what it already counted (a private session's meter does).
+ */
+export async function acceptVoucher(ctx: Ctx, voucher: Voucher, payerKey: string, modelKey: string, opts: { finishHalfDone?: boolean } = {}): Promise<{ amount: string; cumulative: bigint }> {
   const p = payments(ctx);
   const w = await walletsOf(ctx, payerKey, modelKey);
   const signer = await p.signer(voucher);
@@ -86,7 +91,11 @@ export async function acceptVoucher(ctx: Ctx, voucher: Voucher, payerKey: string
   // Kept before it is counted: a crash in between leaves the model a valid voucher rather than a counted one that is gone.
   await ctx.store.keepVoucher({ ...voucher, sender: w.payer, receiver: w.model, updatedAt: Date.now() });
   const { previous, replaced } = await ctx.store.raiseChannelHighWater(voucher.channelId, cumulative.toString());
-  if (!replaced) fail('VOUCHER_INVALID', 'voucher is not above the last one');
+  if (!replaced) {
+    const kept = opts.finishHalfDone && previous === cumulative.toString() ? await ctx.store.keptVoucher(voucher.channelId) : null;
+    if (kept?.signature.toLowerCase() !== voucher.signature.toLowerCase()) fail('VOUCHER_INVALID', 'voucher is not above the last one');
+    return { amount: '0', cumulative };
+  }
   const before = previous === null ? channel.paid : (BigInt(previous) > channel.paid ? BigInt(previous) : channel.paid);
   return { amount: (cumulative - before).toString(), cumulative };
 }

@@ -9,15 +9,41 @@ import { rooms, type Ctx } from './context.ts';
 import type { EndReason } from './protocol.ts';
 import { isConnectedAnywhere, setStatus } from './presence.ts';
 import { asActive, meterFor } from './private-meter.ts';
+import type { PrivateSession } from './store.ts';
 
 /** Lifetime of an active session's record (a call longer than this ends with it). */
 export const ACTIVE_TTL_MS = 24 * 3600_000;
 
-/** Ends a session once (whoever claims the transition first), telling both sides. */
+/**
+ * How long a claim to end a session holds. The end takes milliseconds; a claimant that died half-way (a crash, Redis
+ * going away) must not leave the session, and the model's `private` status, behind for long.
+ */
+export const END_CLAIM_MS = 10_000;
+
+/**
+ * Ends a session once (whoever claims the transition first), telling both sides. A caller that finds the end
+ * claimed, or fails half-way itself, looks again once the claim has lapsed and finishes the end if the session is
+ * still there.
+ */
 export async function endPrivate(ctx: Ctx, id: string, reason: EndReason, by?: string): Promise<boolean> {
   const s = await ctx.store.getPrivate(id);
   if (!s) return false;
-  if (!(await ctx.store.claimPrivateTransition(id, 'end', 60_000))) return false;
+  const finishLater = () => ctx.timers.set(`privend:${id}`, END_CLAIM_MS + 500, async () => { await endPrivate(ctx, id, reason, by); });
+  if (!(await ctx.store.claimPrivateTransition(id, 'end', END_CLAIM_MS))) {
+    finishLater();
+    return false;
+  }
+  try {
+    await finishEnd(ctx, s, id, reason, by);
+  } catch (err) {
+    finishLater();
+    throw err;
+  }
+  ctx.timers.cancel(`privend:${id}`);
+  return true;
+}
+
+async function finishEnd(ctx: Ctx, s: PrivateSession, id: string, reason: EndReason, by: string | undefined): Promise<void> {
   ctx.timers.cancel(`privreq:${id}`);
   ctx.timers.cancel(`privpay:${id}`);
   ctx.timers.cancel(`peer:${id}:${s.client}`);
@@ -38,7 +64,6 @@ export async function endPrivate(ctx: Ctx, id: string, reason: EndReason, by?: s
   }
   ctx.metrics.privateSessions.inc({ outcome: reason });
   ctx.logger.info({ sessionId: id, model: s.modelPseudonym, reason, paidMinutes: s.paidMinutes }, 'private session ended');
-  return true;
 }
 
 /** (Re-)arms the session's payment timer: at `delayMs`, the meter rebuilt from the store decides. */

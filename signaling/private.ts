@@ -228,8 +228,10 @@ export function privateHandlers(ctx: Ctx): Handlers {
           }
         }
         if (decision.action === 'end') return refuse(ctx, call, decision);
-        // The rules of all money through signaling: on-chain state, and never above a voucher seen before on this channel.
-        await acceptVoucher(ctx, p.voucher, s.client, s.model);
+        // The rules of all money through signaling: on-chain state, and never above a voucher seen before on this
+        // channel, except this session's own voucher sent again after a delivery that stopped half-way (the meter
+        // above already refused one it counted).
+        await acceptVoucher(ctx, p.voucher, s.client, s.model, { finishHalfDone: true });
         const replayed: { decision: MeterDecision } = { decision };
         const written = await ctx.store.updatePrivate(s.id, (current) => {
           const c = asActive(current);

@@ -99,7 +99,11 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
 
   // --- store and Redis --------------------------------------------------------
   const redisClients: RedisClient[] = [];
-  const onRedisError = (err: Error) => logger.error({ err: { name: err.name, message: err.message } }, 'redis error');
+  // Name and code only (its message names Redis's address); not under `err`, whose serializer takes Errors only.
+  const onRedisError = (err: Error) => {
+    const code = (err as { code?: unknown }).code;
+    logger.error({ redis: { name: err.name, ...(typeof code === 'string' ? { code } : {}) } }, 'redis error');
+  };
   let kv;
   if (config.REDIS_URL) {
     const main = await connectRedis(config.REDIS_URL, onRedisError);
@@ -268,7 +272,10 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
         sfuFollower?.close();
         ctx.rating?.close();
         ctx.timers.close();
-        io.local.disconnectSockets(true);
+        // Close the connections, not the sessions: a server-side `disconnect` tells socket.io clients they were
+        // kicked and they never reconnect, while a process stopping (restart, deploy) wants them back on its
+        // successor. Each socket's disconnect cleanup runs as for any dropped connection.
+        for (const socket of io.of('/').sockets.values()) socket.conn.close();
         const drained = Promise.allSettled([...inflight]);
         await Promise.race([drained, new Promise((r) => setTimeout(r, 5_000).unref())]);
         await new Promise<void>((resolve) => io.close(() => resolve()));

@@ -10,9 +10,9 @@ import { createSocket, type Socket } from 'node:dgram';
 const COOKIE = 0x2112a442;
 const ATTR = {
   USERNAME: 0x0006, MESSAGE_INTEGRITY: 0x0008, ERROR_CODE: 0x0009, XOR_PEER_ADDRESS: 0x0012, DATA: 0x0013,
-  REALM: 0x0014, NONCE: 0x0015, XOR_RELAYED_ADDRESS: 0x0016, REQUESTED_TRANSPORT: 0x0019,
+  REALM: 0x0014, NONCE: 0x0015, XOR_RELAYED_ADDRESS: 0x0016, REQUESTED_TRANSPORT: 0x0019, LIFETIME: 0x000d,
 } as const;
-const METHOD = { ALLOCATE: 0x003, CREATE_PERMISSION: 0x008, SEND: 0x006, DATA: 0x007 } as const;
+const METHOD = { ALLOCATE: 0x003, REFRESH: 0x004, CREATE_PERMISSION: 0x008, SEND: 0x006, DATA: 0x007 } as const;
 const CLASS = { REQUEST: 0x0000, INDICATION: 0x0010, SUCCESS: 0x0100, ERROR: 0x0110 } as const;
 
 export type Address = [string, number];
@@ -141,6 +141,15 @@ export class TurnClient {
   send(data: Buffer, peer: Address): void {
     const msg = encode(METHOD.SEND | CLASS.INDICATION, randomBytes(12), [[ATTR.XOR_PEER_ADDRESS, xorAddress(peer)], [ATTR.DATA, data]]);
     this.#socket.send(msg, this.#server[1], this.#server[0]);
+  }
+
+  /** Gives the relay back at once (a Refresh with lifetime 0, as a browser does on close), then closes. */
+  async release(): Promise<void> {
+    try {
+      await this.#request(METHOD.REFRESH, [[ATTR.LIFETIME, Buffer.alloc(4)]], true);
+    } finally {
+      this.close();
+    }
   }
 
   close(): void {
