@@ -11,6 +11,7 @@ import { JsonRpcProvider, type Provider } from 'ethers';
 import { startDevChain, type DevChain } from '../contracts/devchain.ts';
 import { createSfu } from '../sfu/sfu.ts';
 import { createSfuRouter } from '../sfu/http.ts';
+import { registerSfuMetrics } from '../sfu/metrics.ts';
 import type { SfuEngine } from '../sfu/engine.ts';
 import type { Config } from './config.ts';
 import { createSignalingServer, type SignalingServer } from './server.ts';
@@ -115,6 +116,8 @@ export async function startPlatform(config: Config): Promise<Platform> {
       },
     });
     stack.push(() => signaling.close());
+    // The SFU's per-show and per-worker gauges on the platform's /metrics.
+    registerSfuMetrics(signaling.registry, sfu);
 
     // The settlement watcher: on with WATCHER_PRIVATE_KEY, or on the embedded chain with its settlement account.
     const watcher = startSettlementWatcher({

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   RTCPeerConnection, RtcpSrPacket, RtcpRrPacket, ReceiverEstimatedMaxBitrate,
-  RtcpPayloadSpecificFeedback, RtcpTransportLayerFeedback, PictureLossIndication, GenericNack,
+  RtcpPayloadSpecificFeedback, RtcpTransportLayerFeedback, PictureLossIndication, GenericNack, TransportWideCC,
   type RTCDtlsTransport, type RtcpPacket, type RTCRtpTransceiver, type RtpPacket,
 } from 'werift';
 import { TypedEmitter } from '../emitter.ts';
@@ -23,6 +23,9 @@ import { absSendTime, type FanoutBatch } from '../rtp/FanoutBatch.ts';
 import { readRtcpFeedback, type RtcpFeedbackHandler } from '../rtp/rtcpFeedback.ts';
 import { writeSenderReport } from '../rtp/senderReport.ts';
 import { rawRtcp } from '../rtp/TwccFeedback.ts';
+import { SendSideEstimator } from '../rtp/SendSideEstimator.ts';
+import { RETRANSMIT_SHARE, RetransmitBudget } from '../rtp/RetransmitBudget.ts';
+import { Prober } from '../rtp/Prober.ts';
 import { HEADROOM, SrtpEncryptor } from '../rtp/SrtpEncryptor.ts';
 import { srtpSend } from '../native/srtpSend.ts';
 import { accelerateSrtp } from './nativeSrtp.ts';
@@ -31,6 +34,11 @@ import { MediaSocket, type IceConnection } from './MediaSocket.ts';
 import { checkOffer, createLocalAnswer, finishAnswer } from './sdp.ts';
 
 const HISTORY = 1024;
+const TWCC_URI = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
+/** The send-side estimate before any feedback: a viewer starts on the layer this supports (all of them, today). */
+const INITIAL_ESTIMATE = 2_500_000;
+/** SRTP auth tag and IP/UDP overhead per packet, counted in what the estimator sees. */
+const WIRE_OVERHEAD = 10 + 28;
 const CTR_PROFILE = 0x0001;
 const GCM_PROFILE = 0x0007;
 
@@ -70,12 +78,18 @@ export class WeriftViewer {
   /** Layer being forwarded now; -1 until the first keyframe. */
   current = -1;
   /** Last REMB from the viewer, bps (Infinity when it sends none). */
-  estimate = Infinity;
+  remb = Infinity;
   /** Fraction lost from the viewer's last receiver report, 0..1. */
   fractionLost = 0;
   packetsSent = 0;
   bytesSent = 0;
   nacksAnswered = 0;
+  retransmittedBytes = 0;
+  /** Send-side estimator when the viewer gives transport-wide-cc feedback, else undefined (REMB). */
+  bwe: SendSideEstimator | undefined;
+  readonly retransmits = new RetransmitBudget();
+  /** What we sent over the last second, bps. */
+  sendRateBps = 0;
   keyframeRequests = 0;
   readonly connectedAt: { ms: number } = { ms: 0 };
   readonly createdAt = performance.now();
@@ -100,6 +114,13 @@ export class WeriftViewer {
   #videoPt = 96;
   #audioPt = 111;
   #absId = 0;
+  #twccId = 0;
+  #bytesAtRate = 0;
+  #refusedAt = -Infinity;
+  #keyframeForRefusalAt = -Infinity;
+  /** Middle 32 bits of our last video sender report's NTP time (receiver reports echo them for RTT). */
+  #lastSrMid = 0;
+  readonly #prober: Prober;
   #seqOffset = 0;
   #tsOffset = 0;
   #pidOffset = 0;
@@ -122,6 +143,7 @@ export class WeriftViewer {
   readonly #histSrc = new Int32Array(HISTORY);
   readonly #histTs = new Uint32Array(HISTORY);
   readonly #histPid = new Int32Array(HISTORY);
+  readonly #histSentAt = new Float64Array(HISTORY);
   /** Looks a source packet up in the show's cache for retransmission. */
   lookup: ((layer: number, seq: number) => RtpPacket | undefined) | undefined;
 
@@ -130,7 +152,21 @@ export class WeriftViewer {
     this.preference = options.preference;
     this.#options = options;
     this.#pc = new RTCPeerConnection(viewerConfig(options.network, options.video));
+    this.#prober = new Prober((bytes) => this.#sendProbe(bytes));
   }
+
+  /** The bandwidth estimate layer choice uses, bps: send-side when available, else REMB (Infinity: none yet). */
+  get estimate(): number {
+    return this.bwe ? this.bwe.estimate : this.remb;
+  }
+
+  /** The path looks overused now (transport-cc delay or loss, or NACKs refused over budget in the last second). */
+  get congested(): boolean {
+    return (this.bwe?.congested ?? false) || performance.now() - this.#refusedAt < 1000;
+  }
+
+  /** Probes are sent in the background; see rtp/Prober.ts. */
+  get prober(): Prober { return this.#prober; }
 
   get connected(): boolean { return this.#connected; }
   get closed(): boolean { return this.#closed; }
@@ -160,6 +196,10 @@ export class WeriftViewer {
     this.#videoPt = this.#video?.codecs[0]?.payloadType ?? 96;
     this.#audioPt = this.#audio?.codecs[0]?.payloadType ?? 111;
     this.#absId = this.#video?.headerExtensions.find((e) => e.uri.endsWith('abs-send-time'))?.id ?? 0;
+    this.#twccId = this.#video?.headerExtensions.find((e) => e.uri === TWCC_URI)?.id ?? 0;
+    if (this.#twccId > 14) this.#twccId = 0;
+    // With transport-cc the browser sends feedback instead of REMB, and the estimate is ours to make.
+    if (this.#twccId) this.bwe = new SendSideEstimator(INITIAL_ESTIMATE);
     // RTCP is read off the transport: werift's router may hand a viewer's PLI to a receiver.
     for (const dtls of pc.dtlsTransports) dtls.onRtcp.subscribe((p) => this.#onRtcp(p));
     pc.connectionStateChange.subscribe((state) => {
@@ -189,7 +229,7 @@ export class WeriftViewer {
     if (rtcp) this.#socket.interceptRtcp((datagram) => this.#readRtcp(rtcp.inbound, datagram));
     this.#connected = true;
     this.connectedAt.ms = performance.now();
-    const sr = setInterval(() => this.#sendSenderReports(dtls), 1000);
+    const sr = setInterval(() => { this.#measureSendRate(); this.#sendSenderReports(dtls); }, 1000);
     sr.unref();
     this.#timers.push(sr);
     this.events.emit('connected');
@@ -263,11 +303,14 @@ export class WeriftViewer {
       this.#lastOutWall = info.receivedAt;
     }
     const slot = outSeq & (HISTORY - 1);
+    const fd = batch ? this.#nativeFd() : -1;
+    // The show stamps each source packet just before its fan-out; a replay or a single send is now.
+    const now = fd >= 0 ? info.receivedAt : performance.now();
     this.#histOut[slot] = outSeq;
     this.#histSrc[slot] = (layer << 16) | h.sequenceNumber;
     this.#histTs[slot] = this.#tsOffset;
     this.#histPid[slot] = this.#pidOffset;
-    const fd = batch ? this.#nativeFd() : -1;
+    this.#histSentAt[slot] = now;
     if (fd < 0) {
       this.#emitVideo(packet, outSeq, outTs, info.pidOffset, info.pidLong, info.pid, this.#pidOffset);
       return 1;
@@ -275,8 +318,11 @@ export class WeriftViewer {
     const enc = this.#enc!;
     const ssrc = this.#videoSsrc;
     const pid = (info.pid + this.#pidOffset) & (info.pidLong ? 0x7fff : 0x7f);
-    batch!.add(enc.sessionId, fd, (h.marker ? 0x80 : 0) | this.#videoPt, outSeq, outTs, ssrc, enc.rocFor(ssrc, outSeq), pid, this.#absId);
-    this.#countVideo(this.#absId ? 20 : 12, payload.length, info.pidOffset, info.pid, this.#pidOffset);
+    const headerLength = this.#absId || this.#twccId ? 20 : 12;
+    // Transport-cc replaces abs-send-time (packed as fanout.c reads it): its feedback is what we estimate from.
+    const ext = this.bwe ? (this.bwe.sent(headerLength + payload.length + WIRE_OVERHEAD, now) << 16) | (this.#twccId << 4) : this.#absId;
+    batch!.add(enc.sessionId, fd, (h.marker ? 0x80 : 0) | this.#videoPt, outSeq, outTs, ssrc, enc.rocFor(ssrc, outSeq), pid, ext);
+    this.#countVideo(headerLength, payload.length, info.pidOffset, info.pid, this.#pidOffset);
     return 0;
   }
 
@@ -292,13 +338,14 @@ export class WeriftViewer {
     this.#videoOctets += payloadLength;
   }
 
-  #emitVideo(packet: RtpPacket, outSeq: number, outTs: number, pidAt: number, pidLong: boolean, pid: number, pidOffset: number): void {
+  /** Sends one video packet now on the single-packet path; returns its bytes on the wire. */
+  #emitVideo(packet: RtpPacket, outSeq: number, outTs: number, pidAt: number, pidLong: boolean, pid: number, pidOffset: number): number {
     const enc = this.#enc!;
     const buf = enc.buffer;
     const payload = packet.payload;
     let o = HEADROOM;
-    const abs = this.#absId;
-    buf[o] = abs ? 0x90 : 0x80;
+    const abs = this.bwe ? 0 : this.#absId;
+    buf[o] = abs || this.bwe ? 0x90 : 0x80;
     buf[o + 1] = (packet.header.marker ? 0x80 : 0) | this.#videoPt;
     buf[o + 2] = outSeq >>> 8;
     buf[o + 3] = outSeq & 0xff;
@@ -311,12 +358,19 @@ export class WeriftViewer {
       buf[o + 4] = (abs << 4) | 2;
       buf[o + 5] = v >>> 16; buf[o + 6] = (v >>> 8) & 0xff; buf[o + 7] = v & 0xff;
       o += 8;
+    } else if (this.bwe) {
+      const seq = this.bwe.sent(20 + payload.length + WIRE_OVERHEAD, performance.now());
+      buf[o] = 0xbe; buf[o + 1] = 0xde; buf[o + 2] = 0; buf[o + 3] = 1;
+      buf[o + 4] = (this.#twccId << 4) | 1;
+      buf[o + 5] = seq >>> 8; buf[o + 6] = seq & 0xff; buf[o + 7] = 0;
+      o += 8;
     }
     const headerLength = o - HEADROOM;
     payload.copy(buf, o);
     if (pidAt >= 0) writeVp8PictureId(buf, o + pidAt, pidLong, (pid + pidOffset) & (pidLong ? 0x7fff : 0x7f));
     this.#transmit(headerLength + payload.length, headerLength);
     this.#countVideo(headerLength, payload.length, pidAt, pid, pidOffset);
+    return headerLength + payload.length + WIRE_OVERHEAD;
   }
 
   /** Forwards one audio packet: into `batch` (0) when the native path can take it, else now (1 when sent). */
@@ -358,40 +412,88 @@ export class WeriftViewer {
 
   #retransmit(seqs: number[]): void {
     if (!this.#connected || !this.lookup) return;
+    const now = performance.now();
+    // A share of the estimate; before any estimate, of what we send.
+    const budgetBps = RETRANSMIT_SHARE * Math.min(this.estimate, Math.max(this.sendRateBps, 300_000) * 2);
+    let refused = 0;
     for (const outSeq of seqs) {
       const slot = outSeq & (HISTORY - 1);
       if (this.#histOut[slot] !== outSeq) continue;
       const src = this.#histSrc[slot]!;
       const packet = this.lookup(src >>> 16, src & 0xffff);
       if (!packet) continue;
-      const outTs = (packet.header.timestamp + this.#histTs[slot]!) >>> 0;
-      // VP8 picture id: recompute from the payload we cached (same offsets as when first sent).
-      const p = packet.payload;
-      let pidAt = -1;
-      let long = false;
-      let pid = 0;
-      if (p.length > 2 && p[0]! & 0x80 && p[1]! & 0x80) {
-        pidAt = 2;
-        long = (p[2]! & 0x80) !== 0;
-        pid = long ? ((p[2]! & 0x7f) << 8) | p[3]! : p[2]! & 0x7f;
-      }
-      this.#emitVideoRetransmission(packet, outSeq, outTs, pidAt, long, pid, this.#histPid[slot]!);
+      if (!this.retransmits.allow(outSeq, this.#histSentAt[slot]!, packet.payload.length + 20 + WIRE_OVERHEAD, budgetBps, now)) { refused++; continue; }
+      this.retransmittedBytes += this.#resend(packet, slot, outSeq);
       this.nacksAnswered++;
+    }
+    if (refused > 0 && this.retransmits.refusedBudget > 0) {
+      this.#refusedAt = now;
+      // Past the budget a fresh keyframe repairs the picture for less than the retransmissions would.
+      if (now - this.#keyframeForRefusalAt > 1000 && this.current >= 0) {
+        this.#keyframeForRefusalAt = now;
+        this.events.emit('keyframeneeded', this.current);
+      }
     }
   }
 
-  #emitVideoRetransmission(packet: RtpPacket, outSeq: number, outTs: number, pidAt: number, long: boolean, pid: number, pidOffset: number): void {
+  /** Sends the packet kept at history `slot` again with its original header fields; returns its bytes. */
+  #resend(packet: RtpPacket, slot: number, outSeq: number): number {
+    const outTs = (packet.header.timestamp + this.#histTs[slot]!) >>> 0;
+    // VP8 picture id: recompute from the payload we cached (same offsets as when first sent).
+    const p = packet.payload;
+    let pidAt = -1;
+    let long = false;
+    let pid = 0;
+    if (p.length > 2 && p[0]! & 0x80 && p[1]! & 0x80) {
+      pidAt = 2;
+      long = (p[2]! & 0x80) !== 0;
+      pid = long ? ((p[2]! & 0x7f) << 8) | p[3]! : p[2]! & 0x7f;
+    }
     const lastPid = this.#lastOutPid;
-    this.#emitVideo(packet, outSeq, outTs, pidAt, long, pid, pidOffset);
+    const bytes = this.#emitVideo(packet, outSeq, outTs, pidAt, long, pid, this.#histPid[slot]!);
     this.#lastOutPid = lastPid;
+    return bytes;
+  }
+
+  /** A probe's padding: the last video packet sent, again (the browser drops the duplicate; its feedback counts it). */
+  #sendProbe(bytes: number): number {
+    if (!this.#connected || !this.lookup || !this.#started) return 0;
+    const outSeq = this.#lastOutSeq;
+    const slot = outSeq & (HISTORY - 1);
+    if (this.#histOut[slot] !== outSeq) return 0;
+    const src = this.#histSrc[slot]!;
+    const packet = this.lookup(src >>> 16, src & 0xffff);
+    if (!packet) return 0;
+    let sent = 0;
+    for (let n = 0; sent < bytes && n < 8; n++) sent += this.#resend(packet, slot, outSeq);
+    return sent;
+  }
+
+  #measureSendRate(): void {
+    this.sendRateBps = (this.bytesSent - this.#bytesAtRate) * 8;
+    this.#bytesAtRate = this.bytesSent;
   }
 
   /** What the viewer's RTCP tells us, read natively (rtp/rtcpFeedback.ts) or by werift (#onRtcp). */
   readonly #feedback: RtcpFeedbackHandler = {
-    report: (ssrc, fractionLost) => { if (ssrc === this.#videoSsrc) this.fractionLost = fractionLost / 256; },
-    remb: (bitrate) => { this.estimate = bitrate; },
+    report: (ssrc, fractionLost, lastSr, delay) => {
+      if (ssrc !== this.#videoSsrc) return;
+      this.fractionLost = fractionLost / 256;
+      if (lastSr !== 0 && lastSr === this.#lastSrMid) {
+        const rtt = (((ntpMiddle(performance.timeOrigin + performance.now()) - lastSr - delay) >>> 0) / 65536) * 1000;
+        if (rtt < 5000) this.retransmits.rttMs = Math.max(5, rtt);
+      }
+    },
+    remb: (bitrate) => { this.remb = bitrate; },
     keyframe: (ssrc) => { if (ssrc === this.#videoSsrc) this.#keyframeRequested(); },
     nack: (ssrc, seqs) => { if (ssrc === this.#videoSsrc) this.#retransmit(seqs); },
+    transportFeedback: (b, offset, end) => {
+      const bwe = this.bwe;
+      if (!bwe) return;
+      const now = performance.now();
+      bwe.feedback(b, offset, end, now);
+      this.#prober.feedback(bwe, now);
+    },
   };
 
   /** An inbound SRTCP datagram: authenticated and decrypted in place, then read. Werift never sees it. */
@@ -412,7 +514,7 @@ export class WeriftViewer {
     if (this.#closed) return;
     const feedback = this.#feedback;
     if (p instanceof RtcpRrPacket || p instanceof RtcpSrPacket) {
-      for (const r of p.reports) feedback.report(r.ssrc, r.fractionLost);
+      for (const r of p.reports) feedback.report(r.ssrc, r.fractionLost, r.lsr, r.dlsr);
     } else if (p instanceof RtcpPayloadSpecificFeedback) {
       const fb = p.feedback;
       if (fb instanceof ReceiverEstimatedMaxBitrate) feedback.remb(Number(fb.bitrate));
@@ -420,6 +522,9 @@ export class WeriftViewer {
       else this.#keyframeRequested(); // FIR
     } else if (p instanceof RtcpTransportLayerFeedback && p.feedback instanceof GenericNack) {
       feedback.nack(p.feedback.mediaSourceSsrc, p.feedback.lost);
+    } else if (p instanceof RtcpTransportLayerFeedback && p.feedback instanceof TransportWideCC) {
+      const raw = p.serialize();
+      feedback.transportFeedback(raw, 0, raw.length);
     }
   }
 
@@ -433,6 +538,7 @@ export class WeriftViewer {
     const audioTs = (this.#lastAudioTs + Math.round((now - this.#lastAudioWall) * 48)) >>> 0;
     const b = this.#report;
     const wall = performance.timeOrigin + now;
+    if (video) this.#lastSrMid = ntpMiddle(wall);
     let o = 0;
     if (video) o = writeSenderReport(b, o, this.#videoSsrc, wall, videoTs, this.#videoPackets, this.#videoOctets);
     if (audio) o = writeSenderReport(b, o, this.#audioSsrc, wall, audioTs, this.#audioPackets, this.#audioOctets);
@@ -453,10 +559,18 @@ export class WeriftViewer {
     this.#closed = true;
     this.#connected = false;
     for (const t of this.#timers) clearTimeout(t);
+    this.#prober.close();
     this.#socket?.close();
     this.lookup = undefined;
     this.events.emit('close', reason);
     this.events.removeAllListeners();
     await this.#pc.close().catch(() => {});
   }
+}
+
+/** The middle 32 bits of the NTP time for `wallMs` (as sender reports carry it and receiver reports echo it). */
+function ntpMiddle(wallMs: number): number {
+  const seconds = (Math.floor(wallMs / 1000) + 2208988800) >>> 0;
+  const fraction = Math.floor(((wallMs % 1000) / 1000) * 2 ** 32) >>> 0;
+  return (((seconds & 0xffff) << 16) | (fraction >>> 16)) >>> 0;
 }
