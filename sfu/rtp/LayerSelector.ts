@@ -10,6 +10,7 @@
 /** Estimate over a layer's bitrate needed to go up to it, and under which the current layer is left. */
 export const UP_MARGIN = 1.2;
 const DOWN_MARGIN = 0.9;
+const CONGESTED_MARGIN = 1.25;
 export const UP_HOLD_MS = 2000;
 /** After a step down, this long before another one: the estimate needs time to show the new layer's effect. */
 const DOWN_SETTLE_MS = 1000;
@@ -42,7 +43,8 @@ export class LayerSelector {
       return this.layer;
     }
     if (current > 0 && (!fits(current, DOWN_MARGIN) || (congested && now - this.#downAt > DOWN_SETTLE_MS))) {
-      const below = Math.min(current - 1, highestFitting(1));
+      // Congested, the estimate still falls as the queue drains: aim under it.
+      const below = Math.min(current - 1, highestFitting(congested ? CONGESTED_MARGIN : 1));
       this.layer = below;
       this.#downAt = now;
       this.#upSince = -1;

@@ -1,8 +1,8 @@
 /**
  * Bandwidth probes for one viewer on transport-cc: when a higher layer
  * might fit, a short cluster (PROBE_MS) is sent at that layer's rate with
- * margin, the extra bytes being duplicates of the last media packet (the
- * browser discards them; its feedback still reports them). A cluster that
+ * margin, the extra bytes being padding-only packets (the browser
+ * discards them; its feedback still reports them). A cluster that
  * arrived at its rate without queueing raises the estimate to that rate; one
  * that queued is cut short (the next feedback shows it) and the next probe
  * waits longer. No timer runs between probes.
@@ -14,9 +14,9 @@ const TICK_MS = 5;
 /** Probe rate over what the wanted layer needs (its rate with the up margin). */
 const OVERSHOOT = 1.15;
 const FIRST_BACKOFF_MS = 2000;
-const MAX_BACKOFF_MS = 4000;
+const MAX_BACKOFF_MS = 3000;
 /** After congestion this long passes before probing: the queue it left must drain first. */
-const AFTER_CONGESTION_MS = 2000;
+const AFTER_CONGESTION_MS = 1000;
 /** Queueing delay (ms) in the feedback that ends a probe early. */
 const ABORT_QUEUE_MS = 20;
 
@@ -70,7 +70,7 @@ export class Prober {
       if (sent === 0 && this.#sent === 0 && elapsed > PROBE_MS / 2) { this.#stop(); return; }
       this.#sent += sent;
     }
-    if (elapsed >= PROBE_MS || (elapsed > 40 && bwe.queueDelayMs > ABORT_QUEUE_MS)) this.#stop();
+    if (elapsed >= PROBE_MS || (elapsed > 20 && bwe.peakQueueDelayMs > ABORT_QUEUE_MS)) this.#stop();
   }
 
   #stop(): void {
@@ -86,6 +86,7 @@ export class Prober {
     const result = bwe.probeResult(now);
     if (!result) return;
     this.#awaiting = false;
+    if (process.env.SFU_DEBUG) console.error(`probe ok=${result.ok} delivered=${Math.round(result.deliveredBps / 1000)} kbps target=${Math.round(this.#targetBps / 1000)} kbps`);
     if (result.ok) {
       this.probesSucceeded++;
       bwe.probed(Math.min(result.deliveredBps, this.#targetBps));

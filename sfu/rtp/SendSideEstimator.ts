@@ -19,7 +19,7 @@ const MIN_ESTIMATE = 100_000;
 const MAX_ESTIMATE = 20_000_000;
 /** Minimum one-way delay is taken over two buckets of this length, so a route change is forgotten. */
 const BASE_WINDOW_MS = 10_000;
-const RATE_WINDOW_MS = 1000;
+const RATE_WINDOW_MS = 500;
 
 export interface ProbeResult {
   ok: boolean;
@@ -49,8 +49,12 @@ export class SendSideEstimator {
   congested = false;
   /** Smoothed loss fraction from the feedback, 0..1. */
   loss = 0;
-  /** Last queueing delay measured, ms. */
+  /** Last queueing delay measured (the feedback's least delayed packet), ms. */
   queueDelayMs = 0;
+  /** The most delayed packet of the last feedback, ms of queueing: a queue starting to build. */
+  peakQueueDelayMs = 0;
+  /** Delivered rate within the last feedback alone (0: too short to say), bps: under a queue, the link's rate. */
+  feedbackBps = 0;
   feedbacks = 0;
   readonly #sentAt = new Float64Array(SLOTS);
   readonly #size = new Uint16Array(SLOTS);
@@ -140,7 +144,10 @@ export class SendSideEstimator {
     let lost = 0;
     let bytes = 0;
     let minDelay = Infinity;
+    let maxDelay = -Infinity;
     let lastArrival = -Infinity;
+    let firstArrival = Infinity;
+    let firstSize = 0;
     const probe = this.#probe;
     for (let i = 0; i < count; i++) {
       const seq = (base + i) & 0xffff;
@@ -170,7 +177,9 @@ export class SendSideEstimator {
       bytes += size;
       const delay = arrival - this.#sentAt[slot]!;
       if (delay < minDelay) minDelay = delay;
+      if (delay > maxDelay) maxDelay = delay;
       if (arrival > lastArrival) lastArrival = arrival;
+      if (arrival < firstArrival) { firstArrival = arrival; firstSize = size; }
       if (inProbe) {
         // The cluster's first packet only opens the interval its bytes are measured over.
         if (probe.firstArrival < 0) probe.firstArrival = arrival;
@@ -189,6 +198,9 @@ export class SendSideEstimator {
     if (received > 0) {
       this.#queueSample(minDelay);
       this.queueDelayMs = minDelay - this.#base();
+      this.peakQueueDelayMs = maxDelay - this.#base();
+      const span = lastArrival - firstArrival;
+      this.feedbackBps = span >= 50 ? ((bytes - firstSize) * 8 * 1000) / span : 0;
       this.#addDelivered(lastArrival, bytes);
     }
     this.#update(now);
@@ -239,7 +251,9 @@ export class SendSideEstimator {
       this.congested = true;
       // One decrease per ~round trip of feedback, down to what the path delivered.
       if (now - this.#lastDecrease > 300 && this.ackedBps > 0) {
-        this.estimate = Math.max(MIN_ESTIMATE, Math.min(this.estimate, this.ackedBps * 0.85));
+        // The window still holds what went through before the queue; the last feedback alone is the link now.
+        const delivered = this.feedbackBps > 0 ? Math.min(this.ackedBps, this.feedbackBps) : this.ackedBps;
+        this.estimate = Math.max(MIN_ESTIMATE, Math.min(this.estimate, delivered * 0.85));
         this.#lastDecrease = now;
       }
     } else if (this.queueDelayMs < CLEAR_MS && this.loss < 0.02) {

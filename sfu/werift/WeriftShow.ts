@@ -225,6 +225,7 @@ export class WeriftShow {
     if (target < 0) target = available[0]!;
     if (target !== viewer.target || viewer.current !== target) {
       viewer.target = target;
+      if (target < viewer.current && viewer.congested) viewer.drainUntilSwitch();
       if (viewer.current !== target) {
         // A replay from an older keyframe still asks for a new one, so that the next joiners get a short replay.
         const fromCache = this.#startFromCache(viewer, target);

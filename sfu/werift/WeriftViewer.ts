@@ -129,6 +129,11 @@ export class WeriftViewer {
   #lastOutPid = 0;
   #lastOutWall = 0;
   #lastSrcSeq = -1;
+  /** Probe padding went out after this source sequence number (-1: none since the last switch), shifting the offset from this. */
+  #padAfterSrc = -1;
+  #offsetBeforePad = 0;
+  /** Until then (or the switch), the current layer is not forwarded: see drainUntilSwitch. */
+  #drainUntil = 0;
   #started = false;
   #audioSeqOffset = 0;
   #audioStarted = false;
@@ -163,6 +168,15 @@ export class WeriftViewer {
   /** The path looks overused now (transport-cc delay or loss, or NACKs refused over budget in the last second). */
   get congested(): boolean {
     return (this.bwe?.congested ?? false) || performance.now() - this.#refusedAt < 1000;
+  }
+
+  /**
+   * Stops forwarding the current layer until the switch to the lower target
+   * (at most `ms`): on a congested link its frames arrive broken anyway, and
+   * the queue they fill would hold back the lower layer's keyframe.
+   */
+  drainUntilSwitch(ms = 2000): void {
+    if (this.target >= 0 && this.target < this.current) this.#drainUntil = performance.now() + ms;
   }
 
   /** Probes are sent in the background; see rtp/Prober.ts. */
@@ -266,6 +280,8 @@ export class WeriftViewer {
     }
     this.current = info.layer;
     this.#lastSrcSeq = h.sequenceNumber;
+    this.#padAfterSrc = -1;
+    this.#drainUntil = 0;
   }
 
   /**
@@ -279,13 +295,18 @@ export class WeriftViewer {
     if (layer !== this.current) {
       if (layer !== this.target || !info.keyframe) return 0;
       this.#switchTo(info);
+    } else if (this.#drainUntil > info.receivedAt) {
+      return 0;
     }
     const packet = info.packet;
     const h = packet.header;
     const d = (h.sequenceNumber - this.#lastSrcSeq) & 0xffff;
+    let seqOffset = this.#seqOffset;
     if (d >= 0x8000 && d !== 0) {
       // Older than the last forwarded packet: fine within the layer, but never from before a switch.
       if (((this.#lastSrcSeq - h.sequenceNumber) & 0xffff) > 512) return 0;
+      // From before probe padding that took sequence numbers: the offset it would have had.
+      if (this.#padAfterSrc >= 0 && ((this.#padAfterSrc - h.sequenceNumber) & 0xffff) < 0x8000) seqOffset = this.#offsetBeforePad;
     } else {
       this.#lastSrcSeq = h.sequenceNumber;
     }
@@ -295,7 +316,7 @@ export class WeriftViewer {
       if (d > 0 && d < 0x8000) this.#seqOffset = (this.#seqOffset - 1) & 0xffff;
       return 0;
     }
-    const outSeq = (h.sequenceNumber + this.#seqOffset) & 0xffff;
+    const outSeq = (h.sequenceNumber + seqOffset) & 0xffff;
     const outTs = (h.timestamp + this.#tsOffset) >>> 0;
     if (d > 0 && d < 0x8000) {
       this.#lastOutSeq = outSeq;
@@ -455,17 +476,47 @@ export class WeriftViewer {
     return bytes;
   }
 
-  /** A probe's padding: the last video packet sent, again (the browser drops the duplicate; its feedback counts it). */
+  /**
+   * A probe's padding: padding-only packets (RFC 3550 5.1) continuing the
+   * video stream's sequence numbers, so the browser counts them in its
+   * transport-cc feedback and then discards them. (A duplicate of a media
+   * packet would be dropped by its SRTP replay check before feedback.)
+   */
   #sendProbe(bytes: number): number {
-    if (!this.#connected || !this.lookup || !this.#started) return 0;
-    const outSeq = this.#lastOutSeq;
-    const slot = outSeq & (HISTORY - 1);
-    if (this.#histOut[slot] !== outSeq) return 0;
-    const src = this.#histSrc[slot]!;
-    const packet = this.lookup(src >>> 16, src & 0xffff);
-    if (!packet) return 0;
+    const bwe = this.bwe;
+    if (!this.#connected || !this.#started || !bwe || this.#closed) return 0;
+    const enc = this.#enc!;
+    const buf = enc.buffer;
+    const pad = 255;
+    const length = 20 + pad;
     let sent = 0;
-    for (let n = 0; sent < bytes && n < 8; n++) sent += this.#resend(packet, slot, outSeq);
+    for (let n = 0; sent < bytes && n < 16; n++) {
+      if (this.#padAfterSrc !== this.#lastSrcSeq) {
+        this.#padAfterSrc = this.#lastSrcSeq;
+        this.#offsetBeforePad = this.#seqOffset;
+      }
+      const seq = (this.#lastOutSeq + 1) & 0xffff;
+      this.#seqOffset = (this.#seqOffset + 1) & 0xffff;
+      this.#lastOutSeq = seq;
+      this.#histOut[seq & (HISTORY - 1)] = -1; // nothing to retransmit for it
+      const o = HEADROOM;
+      buf[o] = 0xb0; // version 2, padding, extension
+      buf[o + 1] = this.#videoPt;
+      buf[o + 2] = seq >>> 8;
+      buf[o + 3] = seq & 0xff;
+      buf.writeUInt32BE(this.#lastOutTs, o + 4);
+      buf.writeUInt32BE(this.#videoSsrc, o + 8);
+      const tseq = bwe.sent(length + WIRE_OVERHEAD, performance.now());
+      buf[o + 12] = 0xbe; buf[o + 13] = 0xde; buf[o + 14] = 0; buf[o + 15] = 1;
+      buf[o + 16] = (this.#twccId << 4) | 1; buf[o + 17] = tseq >>> 8; buf[o + 18] = tseq & 0xff; buf[o + 19] = 0;
+      buf.fill(0, o + 20, o + length - 1);
+      buf[o + length - 1] = pad;
+      this.#transmit(length, 20);
+      this.packetsSent++;
+      this.bytesSent += length;
+      this.#videoPackets++;
+      sent += length + WIRE_OVERHEAD;
+    }
     return sent;
   }
 
