@@ -19,7 +19,7 @@ import { TypedEmitter } from '../emitter.ts';
 import type { CloseReason, LayerPreference } from '../engine.ts';
 import { SfuError } from '../errors.ts';
 import { writeVp8PictureId } from '../rtp/codec.ts';
-import { absSendTime, type FanoutBatch } from '../rtp/FanoutBatch.ts';
+import { absSendTime, transportCc, type FanoutBatch } from '../rtp/FanoutBatch.ts';
 import { readRtcpFeedback, type RtcpFeedbackHandler } from '../rtp/rtcpFeedback.ts';
 import { writeSenderReport } from '../rtp/senderReport.ts';
 import { rawRtcp } from '../rtp/TwccFeedback.ts';
@@ -341,7 +341,7 @@ export class WeriftViewer {
     const pid = (info.pid + this.#pidOffset) & (info.pidLong ? 0x7fff : 0x7f);
     const headerLength = this.#absId || this.#twccId ? 20 : 12;
     // Transport-cc replaces abs-send-time (packed as fanout.c reads it): its feedback is what we estimate from.
-    const ext = this.bwe ? (this.bwe.sent(headerLength + payload.length + WIRE_OVERHEAD, now) << 16) | (this.#twccId << 4) : this.#absId;
+    const ext = this.bwe ? transportCc(this.#twccId, this.bwe.sent(headerLength + payload.length + WIRE_OVERHEAD, now)) : this.#absId;
     batch!.add(enc.sessionId, fd, (h.marker ? 0x80 : 0) | this.#videoPt, outSeq, outTs, ssrc, enc.rocFor(ssrc, outSeq), pid, ext);
     this.#countVideo(headerLength, payload.length, info.pidOffset, info.pid, this.#pidOffset);
     return 0;
