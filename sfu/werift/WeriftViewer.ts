@@ -436,18 +436,18 @@ export class WeriftViewer {
     const now = performance.now();
     // A share of the estimate; before any estimate, of what we send.
     const budgetBps = RETRANSMIT_SHARE * Math.min(this.estimate, Math.max(this.sendRateBps, 300_000) * 2);
-    let refused = 0;
+    const overBudgetBefore = this.retransmits.refusedBudget;
     for (const outSeq of seqs) {
       const slot = outSeq & (HISTORY - 1);
       if (this.#histOut[slot] !== outSeq) continue;
       const src = this.#histSrc[slot]!;
       const packet = this.lookup(src >>> 16, src & 0xffff);
       if (!packet) continue;
-      if (!this.retransmits.allow(outSeq, this.#histSentAt[slot]!, packet.payload.length + 20 + WIRE_OVERHEAD, budgetBps, now)) { refused++; continue; }
+      if (!this.retransmits.allow(outSeq, this.#histSentAt[slot]!, packet.payload.length + 20 + WIRE_OVERHEAD, budgetBps, now)) continue;
       this.retransmittedBytes += this.#resend(packet, slot, outSeq);
       this.nacksAnswered++;
     }
-    if (refused > 0 && this.retransmits.refusedBudget > 0) {
+    if (this.retransmits.refusedBudget > overBudgetBefore) {
       this.#refusedAt = now;
       // Past the budget a fresh keyframe repairs the picture for less than the retransmissions would.
       if (now - this.#keyframeForRefusalAt > 1000 && this.current >= 0) {
