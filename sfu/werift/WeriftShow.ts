@@ -82,7 +82,8 @@ export class WeriftShow {
     this.showId = options.showId;
     this.publisher = publisher;
     this.#options = options;
-    this.keyframes = new KeyframeRequester(options.keyframeIntervalMs, (layer) => publisher.requestKeyframe(layer));
+    // Chromium's VP8 encoder keys every simulcast layer on one layer's PLI: one interval serves them all.
+    this.keyframes = new KeyframeRequester(options.keyframeIntervalMs, (layer) => publisher.requestKeyframe(layer), publisher.videoCodec === 'vp8');
     this.#info = { layer: 0, packet: undefined as unknown as RtpPacket, keyframe: false, pidOffset: -1, pidLong: false, pid: 0, receivedAt: 0 };
     publisher.sink = {
       video: (layer, packet, keyframe) => this.#onVideo(layer, packet, keyframe),

@@ -8,6 +8,7 @@
  * viewer fixed on `high` behind the shaped link (bytes retransmitted over
  * the link's capacity). Also scrapes the platform's /metrics mid-run.
  */
+import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { startTestPlatform } from '../../helpers/platform.ts';
 import { login, ok } from '../../signaling/helpers.ts';
@@ -63,7 +64,11 @@ function stats(viewer: Page, id: number): Promise<VideoStats> {
 
 export async function runAbrScenario(link: LinkEnv, log: (line: string) => void = () => {}): Promise<AbrFigures> {
   lift(link);
-  const platform = await startTestPlatform({ HOST: link.hostA, SFU_ANNOUNCED_IP: link.hostA, SERVE_CLIENT: 'false' });
+  // Off loopback, age verification fails closed and /metrics wants a token: this test is about media.
+  const metricsToken = randomBytes(24).toString('hex');
+  const platform = await startTestPlatform({
+    HOST: link.hostA, SFU_ANNOUNCED_IP: link.hostA, SERVE_CLIENT: 'false', AGE_VERIFICATION: 'off', METRICS_TOKEN: metricsToken,
+  });
   const publisherBrowser = await chromiumIn(link, 'A', platform.url);
   const viewerBrowser = await chromiumIn(link, 'B', platform.url);
   const users: { socket: { close(): void } }[] = [];
@@ -113,7 +118,9 @@ export async function runAbrScenario(link: LinkEnv, log: (line: string) => void 
     const shapedAt = performance.now();
     const downswitchS = await timeUntil(viewer, autoId, (s) => s.frameWidth > 0 && s.frameWidth <= 320, SHAPED_S, shapedAt);
     await sleep(Math.max(0, SHAPED_S * 1000 - (performance.now() - shapedAt)) / 2);
-    const metrics = await fetch(`${url}/metrics`).then((r) => r.text());
+    const scrape = await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${metricsToken}` } });
+    if (scrape.status !== 200) throw new Error(`/metrics answered ${scrape.status}: ${await scrape.text()}`);
+    const metrics = await scrape.text();
     await sleep(Math.max(0, SHAPED_S * 1000 - (performance.now() - shapedAt)));
     const shapedEnd = await stats(viewer, autoId);
     const freezeShapedAutoS = shapedEnd.freezeSeconds - before.freezeSeconds;
