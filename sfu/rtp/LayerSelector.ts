@@ -10,7 +10,8 @@
 /** Estimate over a layer's bitrate needed to go up to it, and under which the current layer is left. */
 export const UP_MARGIN = 1.2;
 const DOWN_MARGIN = 0.9;
-const CONGESTED_MARGIN = 1.25;
+/** Congested, the estimate still holds some of what went in before the queue (and audio rides on top): room kept under it. */
+const CONGESTED_MARGIN = 1.4;
 export const UP_HOLD_MS = 2000;
 /** After a step down, this long before another one: the estimate needs time to show the new layer's effect. */
 const DOWN_SETTLE_MS = 1000;
@@ -18,8 +19,8 @@ const DOWN_SETTLE_MS = 1000;
 export class LayerSelector {
   /** The layer chosen last (-1 before the first choice). */
   layer = -1;
-  #upSince = -1;
-  #upTo = -1;
+  /** Per layer, since when the estimate has fit it with the up margin (-1: it does not now). */
+  #fitSince: number[] = [];
   #downAt = -Infinity;
 
   /**
@@ -39,7 +40,7 @@ export class LayerSelector {
     const current = this.layer;
     if (current < 0 || current > top || !flowing(current)) {
       this.layer = highestFitting(1);
-      this.#upSince = -1;
+      this.#fitSince = [];
       return this.layer;
     }
     if (current > 0 && (!fits(current, DOWN_MARGIN) || (congested && now - this.#downAt > DOWN_SETTLE_MS))) {
@@ -47,22 +48,20 @@ export class LayerSelector {
       const below = Math.min(current - 1, highestFitting(congested ? CONGESTED_MARGIN : 1));
       this.layer = below;
       this.#downAt = now;
-      this.#upSince = -1;
+      this.#fitSince = [];
       return this.layer;
     }
-    const candidate = congested || holdUp ? current : highestFitting(UP_MARGIN);
-    if (candidate <= current) {
-      this.#upSince = -1;
-      return current;
+    // Each higher layer's hold runs on its own: a viewer that reached medium on the way does not start high's over.
+    let up = current;
+    for (let i = current + 1; i <= top; i++) {
+      if (congested || holdUp || !flowing(i) || !fits(i, UP_MARGIN)) this.#fitSince[i] = -1;
+      else if ((this.#fitSince[i] ?? -1) < 0) this.#fitSince[i] = now;
+      const since = this.#fitSince[i] ?? -1;
+      if (since >= 0 && now - since >= UP_HOLD_MS) up = i;
     }
-    if (this.#upSince < 0) {
-      this.#upSince = now;
-      this.#upTo = candidate;
-    }
-    this.#upTo = Math.min(this.#upTo, candidate);
-    if (now - this.#upSince >= UP_HOLD_MS) {
-      this.layer = this.#upTo;
-      this.#upSince = -1;
+    if (up > current) {
+      this.layer = up;
+      for (let i = 0; i <= up; i++) this.#fitSince[i] = -1;
     }
     return this.layer;
   }
@@ -72,7 +71,7 @@ export class LayerSelector {
     if (this.layer > 0 && now - this.#downAt > DOWN_SETTLE_MS) {
       this.layer--;
       this.#downAt = now;
-      this.#upSince = -1;
+      this.#fitSince = [];
     }
   }
 

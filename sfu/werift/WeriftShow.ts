@@ -273,9 +273,9 @@ export class WeriftShow {
     return s;
   }
 
-  /** Each flowing layer's bitrate, bps (0: not flowing). */
+  /** Each flowing layer's steady bitrate (see LayerState), bps (0: not flowing). */
   #rates(active: boolean[]): number[] {
-    return this.publisher.layers.map((l, i) => (l && active[i] ? Math.max(1, l.bitrate) : 0));
+    return this.publisher.layers.map((l, i) => (l && active[i] ? Math.max(1, l.steadyBitrate) : 0));
   }
 
   #tick(): void {

@@ -17,7 +17,8 @@ const abr = suite<{ figures: AbrFigures }>('adaptive bitrate behind a 400 kbit/s
 
 abr.before(async (ctx) => {
   // uvu reports a failing hook only as failed tests: say why.
-  ctx.figures = await runAbrScenario(link!, (line) => console.log(`  ${line}`)).catch((err) => { console.error(err); throw err; });
+  const t0 = performance.now();
+  ctx.figures = await runAbrScenario(link!, (line) => console.log(`  +${((performance.now() - t0) / 1000).toFixed(1)} s ${line}`)).catch((err) => { console.error(err); throw err; });
 });
 
 abr('a new auto viewer on a clean link reaches the high layer within 5 s and stays there', ({ figures }) => {

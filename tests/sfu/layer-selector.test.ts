@@ -34,6 +34,18 @@ sel('goes up only after the estimate has held with margin for the hold time', ()
   assert.is(s.choose(RATES, 2, 1_000_000, false, t), 2);
 });
 
+sel('a higher layer\'s hold runs on its own: reaching medium on the way does not restart high\'s', () => {
+  const s = new LayerSelector();
+  assert.is(s.choose(RATES, 2, 200_000, false, 0), 0);
+  // From 1 s the estimate fits medium with margin, from 2 s high too.
+  for (let t = 1000; t < 2000; t += 250) assert.is(s.choose(RATES, 2, 500_000, false, t), 0);
+  let t = 2000;
+  for (; t < 1000 + UP_HOLD_MS; t += 250) assert.is(s.choose(RATES, 2, 1_000_000, false, t), 0, `held at ${t} ms`);
+  assert.is(s.choose(RATES, 2, 1_000_000, false, t), 1, 'medium once its hold is over');
+  for (t += 250; t < 2000 + UP_HOLD_MS; t += 250) assert.is(s.choose(RATES, 2, 1_000_000, false, t), 1, `on medium at ${t} ms`);
+  assert.is(s.choose(RATES, 2, 1_000_000, false, t), 2, 'high once its own hold is over');
+});
+
 sel('congestion blocks going up', () => {
   const s = new LayerSelector();
   s.choose(RATES, 2, 200_000, false, 0);

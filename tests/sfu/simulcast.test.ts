@@ -120,7 +120,7 @@ e2e('20 werift viewers all receive audio and video', async () => {
   }
   const ok = (v: WeriftViewerClient) => v.firstFrameMs() !== undefined && v.videoPackets() > 50 && v.audioPackets() > 25;
   await waitFor(() => viewers.every(ok), 40_000, 'every viewer to get a keyframe, video and audio').catch((err: Error) => {
-    const lagging = viewers.filter((v) => !ok(v)).map((v) => `${v.location}: firstFrame=${v.firstFrameMs()} video=${v.videoPackets()} audio=${v.audioPackets()}`);
+    const lagging = viewers.filter((v) => !ok(v)).map((v) => `${v.location}: connected=${v.connectedMs()} firstFrame=${v.firstFrameMs()} video=${v.videoPackets()} audio=${v.audioPackets()}`);
     throw new Error(`${err.message}\n${lagging.join('\n')}`);
   });
   const [s] = await sfu.engine.showStats();

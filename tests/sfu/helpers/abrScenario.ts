@@ -16,7 +16,7 @@ import { PAGE_SCRIPT } from './pageScript.ts';
 import { chromiumIn, lift, shape, type LinkEnv } from './shapedLink.ts';
 
 export const LINK_BPS = 400_000;
-const SHAPED_S = Number(process.env.ABR_SHAPED_S ?? 15);
+const SHAPED_S = Number(process.env.ABR_SHAPED_S ?? 10);
 const STAY_S = 5;
 
 export interface AbrFigures {
