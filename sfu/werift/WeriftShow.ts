@@ -199,6 +199,9 @@ export class WeriftShow {
       this.events.emit('viewercount', this.#viewers.length);
     });
     viewer.events.on('keyframeneeded', (layer) => this.keyframes.request(layer));
+    viewer.events.on('congested', () => {
+      if (!this.#closed && viewer.preference === 'auto' && this.#viewers.includes(viewer)) this.#chooseLayer(viewer);
+    });
     viewer.events.on('close', () => {
       this.#selectors.delete(viewer);
       const before = this.#viewers.length;
@@ -273,9 +276,10 @@ export class WeriftShow {
     return s;
   }
 
-  /** Each flowing layer's steady bitrate (see LayerState), bps (0: not flowing). */
+  /** What each flowing layer costs a viewer, bps (0: not flowing): its steady bitrate (see LayerState) and the audio beside it. */
   #rates(active: boolean[]): number[] {
-    return this.publisher.layers.map((l, i) => (l && active[i] ? Math.max(1, l.steadyBitrate) : 0));
+    const audio = this.publisher.audioBitrate;
+    return this.publisher.layers.map((l, i) => (l && active[i] ? Math.max(1, l.steadyBitrate + audio) : 0));
   }
 
   #tick(): void {

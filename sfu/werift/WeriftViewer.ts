@@ -69,6 +69,8 @@ export class WeriftViewer {
   readonly events = new TypedEmitter<{
     connected: [];
     keyframeneeded: [layer: number];
+    /** The send-side estimator has just seen the path overused: layer choice need not wait for its tick. */
+    congested: [];
     nack: [seqs: number[]];
     close: [CloseReason];
   }>();
@@ -542,8 +544,10 @@ export class WeriftViewer {
       const bwe = this.bwe;
       if (!bwe) return;
       const now = performance.now();
+      const wasCongested = bwe.congested;
       bwe.feedback(b, offset, end, now);
       this.#prober.feedback(bwe, now);
+      if (bwe.congested && !wasCongested) this.events.emit('congested');
     },
   };
 
