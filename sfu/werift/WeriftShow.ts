@@ -89,8 +89,8 @@ export class WeriftShow {
       video: (layer, packet, keyframe) => this.#onVideo(layer, packet, keyframe),
       audio: (packet) => this.#onAudio(packet),
     };
-    // Layer choice runs four times a second: a congested viewer goes down within a keyframe of it.
-    this.#timer = setInterval(() => this.#tick(), 250);
+    // Layer choice runs twice a second; a viewer whose estimator sees congestion is re-chosen at once (its congested event).
+    this.#timer = setInterval(() => this.#tick(), 500);
     this.#timer.unref();
   }
 
