@@ -8,7 +8,7 @@
  *   upswitch_s                      link lifted -> first 1280-px frame again (target <= 10)
  *   retransmit_to_link_ratio_high   viewer fixed on high: retransmitted bytes / link capacity while shaped (target < 1.5)
  *
- * Env: ABR_SHAPED_S (default 15). Enters a loopback-only network namespace first
+ * Env: ABR_SHAPED_S (default 10). Enters a loopback-only network namespace first
  * (re-executes itself), then creates the two namespaces of the scenario inside it.
  */
 import { spawnSync } from 'node:child_process';
