@@ -84,6 +84,14 @@ export interface ShowStats {
   nacksAnswered: number;
   /** Publisher packets dropped for being bigger than any path MTU (1500-byte payload). */
   oversizeDropped: number;
+  /** Bytes sent again for NACKs, and NACKed packets refused (too old, repeated within an RTT, over budget). */
+  retransmittedBytes: number;
+  nacksRefused: number;
+  /** Bandwidth probes sent to viewers, and those that showed room for more. */
+  probes: number;
+  probesSucceeded: number;
+  /** Viewers by bandwidth estimate (send-side, else REMB): bucket upper bound in kbps ('+Inf', 'none') -> count. */
+  viewersByEstimate: Record<string, number>;
 }
 
 export interface WorkerStats {

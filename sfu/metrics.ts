@@ -1,6 +1,7 @@
 /**
  * Per-show SFU figures for Prometheus (`/metrics`): viewers, bitrates, loss,
- * viewers per layer, keyframe requests; and per-worker CPU and load.
+ * viewers per layer, keyframe requests, retransmissions, probes, viewers by
+ * bandwidth estimate; and per-worker CPU and load.
  * Show ids are public listing ids, never people.
  */
 import { Gauge, type Registry } from 'prom-client';
@@ -33,6 +34,10 @@ export function registerSfuMetrics(registry: Registry, engine: SfuEngine, prefix
   showGauge('show_keyframe_requests_to_publisher', 'Keyframe requests sent to the publisher (aggregated)', (s) => s.keyframeRequestsToPublisher);
   showGauge('show_keyframe_requests_from_viewers', 'Keyframe requests received from viewers', (s) => s.keyframeRequestsFromViewers);
   showGauge('show_nacks_answered', 'Retransmissions sent from the packet cache', (s) => s.nacksAnswered);
+  showGauge('show_retransmitted_bytes', 'Bytes sent again for viewers\' NACKs', (s) => s.retransmittedBytes);
+  showGauge('show_nacks_refused', 'NACKed packets not sent again (too old, repeated within an RTT, over the budget)', (s) => s.nacksRefused);
+  showGauge('show_probes', 'Bandwidth probes sent to viewers', (s) => s.probes);
+  showGauge('show_probes_succeeded', 'Bandwidth probes that showed room for a higher layer', (s) => s.probesSucceeded);
   showGauge('show_oversize_packets_dropped', 'Publisher packets dropped for exceeding a path MTU', (s) => s.oversizeDropped);
   new Gauge({
     name: prefix + 'show_layer_viewers', help: 'Viewers per simulcast layer', labelNames: ['show', 'layer'], registers: [registry],
@@ -40,6 +45,16 @@ export function registerSfuMetrics(registry: Registry, engine: SfuEngine, prefix
       this.reset();
       for (const s of await snapshot().shows) {
         for (const [layer, n] of Object.entries(s.viewersPerLayer)) this.set({ show: s.showId, layer }, n);
+      }
+    },
+  });
+  new Gauge({
+    name: prefix + 'show_viewer_estimate_viewers', help: 'Viewers by bandwidth estimate (kbps upper bound; none: no estimate yet)',
+    labelNames: ['show', 'le'], registers: [registry],
+    async collect() {
+      this.reset();
+      for (const s of await snapshot().shows) {
+        for (const [le, n] of Object.entries(s.viewersByEstimate)) this.set({ show: s.showId, le }, n);
       }
     },
   });

@@ -12,6 +12,7 @@ import { startDevChain, type DevChain } from '../contracts/devchain.ts';
 import { createSfu } from '../sfu/sfu.ts';
 import { createSfuRouter } from '../sfu/http.ts';
 import { createChainRouter } from './chain-routes.ts';
+import { registerSfuMetrics } from '../sfu/metrics.ts';
 import type { SfuEngine } from '../sfu/engine.ts';
 import type { Config } from './config.ts';
 import { createSignalingServer, type SignalingServer } from './server.ts';
@@ -154,6 +155,8 @@ export async function startPlatform(given: Config): Promise<Platform> {
       },
     });
     stack.push(() => signaling.close());
+    // The SFU's per-show and per-worker gauges on the platform's /metrics.
+    registerSfuMetrics(signaling.registry, sfu);
 
     // The settlement watcher: on with WATCHER_PRIVATE_KEY, or on the embedded chain with its settlement account.
     const watcher = startSettlementWatcher({

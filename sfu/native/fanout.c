@@ -17,7 +17,11 @@
 #include <string.h>
 #include "srtp.h"
 
-/* Int32 words per job: session id, fd, (marker|pt) << 16 | seq, timestamp, ssrc, roc, picture id, abs-send-time id. */
+/*
+ * Int32 words per job: session id, fd, (marker|pt) << 16 | seq, timestamp, ssrc, roc, picture id, and the
+ * header extension: abs-send-time id in bits 0-3, or a transport-wide-cc id in bits 4-7 with the packet's
+ * transport sequence number in bits 16-31 (written instead of abs-send-time: its feedback replaces REMB).
+ */
 #define JOB_STRIDE 8
 #define MAX_PAYLOAD 1600
 /* RTP header we write: 12 bytes, plus a one-byte-header extension block holding abs-send-time. */
@@ -102,17 +106,24 @@ napi_value fanout_send_batch(napi_env env, napi_callback_info info) {
   int32_t sent = 0;
   for (uint32_t i = 0; f && i < count; i++) {
     const int32_t *j = jobs + (size_t)i * JOB_STRIDE;
-    int32_t id = j[0], fd = j[1], abs_id = j[7];
+    int32_t id = j[0], fd = j[1], ext = j[7];
+    int32_t abs_id = ext & 0xf, twcc_id = (ext >> 4) & 0xf;
+    uint32_t twcc_seq = ((uint32_t)ext >> 16) & 0xffff;
     uint32_t w = (uint32_t)j[2], ts = (uint32_t)j[3], ssrc = (uint32_t)j[4], roc = (uint32_t)j[5], pid = (uint32_t)j[6];
     /* A job naming no live session or socket is skipped: the forwarder counts only what was sent. */
-    if (id < 0 || id >= f->cap || !f->sessions[id] || fd < 0 || abs_id < 0 || abs_id > 14) continue;
+    if (id < 0 || id >= f->cap || !f->sessions[id] || fd < 0 || abs_id > 14 || twcc_id > 14 || (ext & 0xff00)) continue;
     uint8_t *p = f->scratch;
-    p[0] = abs_id ? 0x90 : 0x80;
+    p[0] = abs_id || twcc_id ? 0x90 : 0x80;
     p[1] = (uint8_t)(w >> 16); p[2] = (uint8_t)(w >> 8); p[3] = (uint8_t)w;
     be32(p + 4, ts);
     be32(p + 8, ssrc);
     size_t hl = 12;
-    if (abs_id) {
+    if (twcc_id) {
+      p[12] = 0xbe; p[13] = 0xde; p[14] = 0; p[15] = 1;
+      p[16] = (uint8_t)((twcc_id << 4) | 1);
+      p[17] = (uint8_t)(twcc_seq >> 8); p[18] = (uint8_t)twcc_seq; p[19] = 0;
+      hl = 20;
+    } else if (abs_id) {
       p[12] = 0xbe; p[13] = 0xde; p[14] = 0; p[15] = 1;
       p[16] = (uint8_t)((abs_id << 4) | 2);
       p[17] = (uint8_t)(abs >> 16); p[18] = (uint8_t)(abs >> 8); p[19] = (uint8_t)abs;

@@ -31,9 +31,9 @@ export class FanoutBatch {
    * @param fd the viewer's connected UDP socket.
    * @param markerPt the marker bit (0x80) ORed with the payload type.
    * @param pid the VP8 picture id to write (ignored when the flush says none).
-   * @param absId the abs-send-time extension id, 0 for none.
+   * @param ext the header extension: an abs-send-time extension id (0 for none), or `transportCc(...)`.
    */
-  add(sessionId: number, fd: number, markerPt: number, seq: number, timestamp: number, ssrc: number, roc: number, pid: number, absId: number): void {
+  add(sessionId: number, fd: number, markerPt: number, seq: number, timestamp: number, ssrc: number, roc: number, pid: number, ext: number): void {
     let jobs = this.#jobs;
     const o = this.#count * JOB_STRIDE;
     if (o + JOB_STRIDE > jobs.length) {
@@ -48,7 +48,7 @@ export class FanoutBatch {
     jobs[o + 4] = ssrc;
     jobs[o + 5] = roc;
     jobs[o + 6] = pid;
-    jobs[o + 7] = absId;
+    jobs[o + 7] = ext;
     this.#count++;
   }
 
@@ -64,6 +64,11 @@ export class FanoutBatch {
     this.#count = 0;
     return srtpSend!.sendBatch(payload, this.#jobs, count, pidAt, pidLong, absSendTime());
   }
+}
+
+/** A job's extension word for a transport-wide-cc extension `id` (1..14) carrying sequence number `seq`. */
+export function transportCc(id: number, seq: number): number {
+  return ((seq & 0xffff) << 16) | ((id & 0xf) << 4);
 }
 
 /** abs-send-time now: 24-bit, 6.18 fixed-point seconds. */

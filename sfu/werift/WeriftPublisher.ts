@@ -39,6 +39,13 @@ export interface LayerState {
   height?: number;
   /** Bitrate over the last stats window, bps. */
   bitrate: number;
+  /**
+   * Median of the last three windows, bps: what layer choice weighs. A
+   * keyframe (every layer's, after any switch) fills one window, and
+   * would otherwise look like a layer that no longer fits.
+   */
+  steadyBitrate: number;
+  recentBitrates: number[];
   bytesAtWindow: number;
 }
 
@@ -181,7 +188,7 @@ export class WeriftPublisher {
     const h = packet.header;
     let s = this.layers[layer];
     if (!s) {
-      s = { ssrc: h.ssrc, packets: 0, bytes: 0, lost: 0, lastSeq: -1, lastPacketAt: 0, bitrate: 0, bytesAtWindow: 0 };
+      s = { ssrc: h.ssrc, packets: 0, bytes: 0, lost: 0, lastSeq: -1, lastPacketAt: 0, bitrate: 0, steadyBitrate: 0, recentBitrates: [], bytesAtWindow: 0 };
       this.layers[layer] = s;
     }
     s.ssrc = h.ssrc;
@@ -243,6 +250,10 @@ export class WeriftPublisher {
       if (!s) continue;
       s.bitrate = (s.bytes - s.bytesAtWindow) * 8;
       s.bytesAtWindow = s.bytes;
+      s.recentBitrates.push(s.bitrate);
+      if (s.recentBitrates.length > 3) s.recentBitrates.shift();
+      const sorted = [...s.recentBitrates].sort((a, b) => a - b);
+      s.steadyBitrate = sorted[Math.floor(sorted.length / 2)]!;
     }
     this.audioBitrate = (this.audioBytes - this.#audioBytesAtWindow) * 8;
     this.#audioBytesAtWindow = this.audioBytes;

@@ -10,6 +10,7 @@ import type { CloseReason, LayerPreference, ShowStats } from '../engine.ts';
 import { readVp8PictureId, vp8PictureIdOffsets } from '../rtp/codec.ts';
 import { FanoutBatch, MAX_FORWARD_PAYLOAD } from '../rtp/FanoutBatch.ts';
 import { KeyframeRequester } from '../rtp/KeyframeRequester.ts';
+import { LayerSelector } from '../rtp/LayerSelector.ts';
 import { LAYER_NAMES, type WeriftPublisher } from './WeriftPublisher.ts';
 import type { VideoPacketInfo, WeriftViewer } from './WeriftViewer.ts';
 
@@ -35,6 +36,8 @@ interface PictureGroup {
   pending: number;
   pendingTimestamp: number;
 }
+/** Upper bounds (kbps) of the viewer-estimate buckets in stats. */
+const ESTIMATE_BUCKETS_KBPS = [250, 500, 1000, 2000, 4000];
 const PREF_INDEX: Record<Exclude<LayerPreference, 'auto'>, number> = { low: 0, medium: 1, high: 2 };
 
 export interface WeriftShowOptions {
@@ -68,22 +71,25 @@ export class WeriftShow {
   oversizeDropped = 0;
   #forwardedBytesAtWindow = 0;
   forwardedBitrate = 0;
-  #lossCap = new Map<WeriftViewer, { cap: number; goodSince: number }>();
   /** When the last publisher packet (any layer or audio) arrived; starts at connection. */
   #lastMediaAt = performance.now();
   /** When the show was marked stalled (-1: media flowing). */
   #stalledAt = -1;
+  #selectors = new Map<WeriftViewer, LayerSelector>();
+  #windowAt = performance.now();
 
   constructor(publisher: WeriftPublisher, options: WeriftShowOptions) {
     this.showId = options.showId;
     this.publisher = publisher;
     this.#options = options;
-    this.keyframes = new KeyframeRequester(options.keyframeIntervalMs, (layer) => publisher.requestKeyframe(layer));
+    // Chromium's VP8 encoder keys every simulcast layer on one layer's PLI: one interval serves them all.
+    this.keyframes = new KeyframeRequester(options.keyframeIntervalMs, (layer) => publisher.requestKeyframe(layer), publisher.videoCodec === 'vp8');
     this.#info = { layer: 0, packet: undefined as unknown as RtpPacket, keyframe: false, pidOffset: -1, pidLong: false, pid: 0, receivedAt: 0 };
     publisher.sink = {
       video: (layer, packet, keyframe) => this.#onVideo(layer, packet, keyframe),
       audio: (packet) => this.#onAudio(packet),
     };
+    // Layer choice runs twice a second; a viewer whose estimator sees congestion is re-chosen at once (its congested event).
     this.#timer = setInterval(() => this.#tick(), 500);
     this.#timer.unref();
   }
@@ -193,8 +199,11 @@ export class WeriftShow {
       this.events.emit('viewercount', this.#viewers.length);
     });
     viewer.events.on('keyframeneeded', (layer) => this.keyframes.request(layer));
+    viewer.events.on('congested', () => {
+      if (!this.#closed && viewer.preference === 'auto' && this.#viewers.includes(viewer)) this.#chooseLayer(viewer);
+    });
     viewer.events.on('close', () => {
-      this.#lossCap.delete(viewer);
+      this.#selectors.delete(viewer);
       const before = this.#viewers.length;
       this.#viewers = this.#viewers.filter((v) => v !== viewer);
       if (this.#viewers.length !== before && !this.#closed) this.events.emit('viewercount', this.#viewers.length);
@@ -219,15 +228,9 @@ export class WeriftShow {
     }
     let wanted: number;
     if (viewer.preference === 'auto') {
-      wanted = 2;
-      const cap = this.#lossCap.get(viewer)?.cap ?? 2;
-      wanted = Math.min(wanted, cap);
-      // Highest active layer that fits the viewer's estimate (REMB) with 20% headroom.
-      while (wanted > 0) {
-        const l = this.publisher.layers[wanted];
-        if (!l || l.bitrate * 1.2 <= viewer.estimate) break;
-        wanted--;
-      }
+      // Some loss keeps a REMB-only viewer where it is (heavy loss steps it down in #tick).
+      const holdUp = !viewer.bwe && viewer.fractionLost > 0.02;
+      wanted = this.#selector(viewer).choose(this.#rates(active), 2, viewer.estimate, viewer.congested, performance.now(), holdUp);
     } else {
       wanted = PREF_INDEX[viewer.preference];
     }
@@ -237,6 +240,7 @@ export class WeriftShow {
     if (target < 0) target = available[0]!;
     if (target !== viewer.target || viewer.current !== target) {
       viewer.target = target;
+      if (target < viewer.current && viewer.congested) viewer.drainUntilSwitch();
       if (viewer.current !== target) {
         // A replay from an older keyframe still asks for a new one, so that the next joiners get a short replay.
         const fromCache = this.#startFromCache(viewer, target);
@@ -265,23 +269,41 @@ export class WeriftShow {
     }
   }
 
+  /** The viewer's layer chooser for `auto` (made on first use). */
+  #selector(viewer: WeriftViewer): LayerSelector {
+    let s = this.#selectors.get(viewer);
+    if (!s) { s = new LayerSelector(); this.#selectors.set(viewer, s); }
+    return s;
+  }
+
+  /** What each flowing layer costs a viewer, bps (0: not flowing): its steady bitrate (see LayerState) and the audio beside it. */
+  #rates(active: boolean[]): number[] {
+    const audio = this.publisher.audioBitrate;
+    return this.publisher.layers.map((l, i) => (l && active[i] ? Math.max(1, l.steadyBitrate + audio) : 0));
+  }
+
   #tick(): void {
     const now = performance.now();
     this.#checkStall(now);
     if (this.#closed) return;
+    const active = this.publisher.activeLayers();
     for (const v of this.#viewers) {
       if (v.preference === 'auto') {
-        let s = this.#lossCap.get(v);
-        if (!s) { s = { cap: 2, goodSince: now }; this.#lossCap.set(v, s); }
-        if (v.fractionLost > 0.1 && s.cap > 0) { s.cap--; s.goodSince = now; v.fractionLost = 0; }
-        else if (v.fractionLost > 0.02) s.goodSince = now;
-        else if (s.cap < 2 && now - s.goodSince > 5000) { s.cap++; s.goodSince = now; }
+        const selector = this.#selector(v);
+        // A viewer without transport-cc only has its receiver reports to say it is losing packets.
+        if (!v.bwe && v.fractionLost > 0.1) { selector.stepDown(now); v.fractionLost = 0; }
+        this.#chooseLayer(v);
+        const rates = this.#rates(active);
+        v.prober.maybeProbe(v.bwe, selector.wantsProbe(rates, 2, v.estimate), v.sendRateBps, now);
+      } else {
+        this.#chooseLayer(v);
       }
-      this.#chooseLayer(v);
     }
     const bytes = this.#viewers.reduce((n, v) => n + v.bytesSent, 0);
-    this.forwardedBitrate = Math.max(0, (bytes - this.#forwardedBytesAtWindow) * 16);
+    const seconds = Math.max(0.05, (now - this.#windowAt) / 1000);
+    this.forwardedBitrate = Math.max(0, ((bytes - this.#forwardedBytesAtWindow) * 8) / seconds);
     this.#forwardedBytesAtWindow = bytes;
+    this.#windowAt = now;
   }
 
   stats(): ShowStats {
@@ -290,11 +312,24 @@ export class WeriftShow {
     let loss = 0;
     let nacks = 0;
     let kfFromViewers = 0;
+    let retransmittedBytes = 0;
+    let nacksRefused = 0;
+    let probes = 0;
+    let probesSucceeded = 0;
+    const viewersByEstimate: Record<string, number> = Object.fromEntries([...ESTIMATE_BUCKETS_KBPS.map(String), '+Inf', 'none'].map((b) => [b, 0]));
     for (const v of this.#viewers) {
       if (v.current >= 0) perLayer[LAYER_NAMES[v.current]!]++;
       loss += v.fractionLost;
       nacks += v.nacksAnswered;
       kfFromViewers += v.keyframeRequests;
+      retransmittedBytes += v.retransmittedBytes;
+      const r = v.retransmits;
+      nacksRefused += r.refusedStale + r.refusedRepeat + r.refusedBudget;
+      probes += v.prober.probes;
+      probesSucceeded += v.prober.probesSucceeded;
+      const kbps = v.estimate / 1000;
+      const bucket = Number.isFinite(kbps) ? String(ESTIMATE_BUCKETS_KBPS.find((b) => kbps <= b) ?? '+Inf') : 'none';
+      viewersByEstimate[bucket]!++;
     }
     const layers = p.layers.flatMap((l, i) => (l ? [{
       layer: LAYER_NAMES[i]!,
@@ -316,6 +351,11 @@ export class WeriftShow {
       keyframeRequestsToPublisher: this.keyframes.sent,
       nacksAnswered: nacks,
       oversizeDropped: this.oversizeDropped,
+      retransmittedBytes,
+      nacksRefused,
+      probes,
+      probesSucceeded,
+      viewersByEstimate,
     };
   }
 

@@ -12,17 +12,20 @@
 import { randomBytes } from 'node:crypto';
 import {
   RTCPeerConnection, RtcpSrPacket, RtcpRrPacket, ReceiverEstimatedMaxBitrate,
-  RtcpPayloadSpecificFeedback, RtcpTransportLayerFeedback, PictureLossIndication, GenericNack,
+  RtcpPayloadSpecificFeedback, RtcpTransportLayerFeedback, PictureLossIndication, GenericNack, TransportWideCC,
   type RTCDtlsTransport, type RtcpPacket, type RTCRtpTransceiver, type RtpPacket,
 } from 'werift';
 import { TypedEmitter } from '../emitter.ts';
 import type { CloseReason, LayerPreference } from '../engine.ts';
 import { SfuError } from '../errors.ts';
 import { writeVp8PictureId } from '../rtp/codec.ts';
-import { absSendTime, type FanoutBatch } from '../rtp/FanoutBatch.ts';
+import { absSendTime, transportCc, type FanoutBatch } from '../rtp/FanoutBatch.ts';
 import { readRtcpFeedback, type RtcpFeedbackHandler } from '../rtp/rtcpFeedback.ts';
 import { writeSenderReport } from '../rtp/senderReport.ts';
 import { rawRtcp } from '../rtp/TwccFeedback.ts';
+import { SendSideEstimator } from '../rtp/SendSideEstimator.ts';
+import { RETRANSMIT_SHARE, RetransmitBudget } from '../rtp/RetransmitBudget.ts';
+import { Prober } from '../rtp/Prober.ts';
 import { HEADROOM, SrtpEncryptor } from '../rtp/SrtpEncryptor.ts';
 import { srtpSend } from '../native/srtpSend.ts';
 import { accelerateSrtp } from './nativeSrtp.ts';
@@ -31,6 +34,11 @@ import { MediaSocket, type IceConnection } from './MediaSocket.ts';
 import { checkOffer, createLocalAnswer, finishAnswer } from './sdp.ts';
 
 const HISTORY = 1024;
+const TWCC_URI = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
+/** The send-side estimate before any feedback: a viewer starts on the layer this supports (all of them, today). */
+const INITIAL_ESTIMATE = 2_500_000;
+/** SRTP auth tag and IP/UDP overhead per packet, counted in what the estimator sees. */
+const WIRE_OVERHEAD = 10 + 28;
 const CTR_PROFILE = 0x0001;
 const GCM_PROFILE = 0x0007;
 
@@ -61,6 +69,8 @@ export class WeriftViewer {
   readonly events = new TypedEmitter<{
     connected: [];
     keyframeneeded: [layer: number];
+    /** The send-side estimator has just seen the path overused: layer choice need not wait for its tick. */
+    congested: [];
     nack: [seqs: number[]];
     close: [CloseReason];
   }>();
@@ -70,12 +80,18 @@ export class WeriftViewer {
   /** Layer being forwarded now; -1 until the first keyframe. */
   current = -1;
   /** Last REMB from the viewer, bps (Infinity when it sends none). */
-  estimate = Infinity;
+  remb = Infinity;
   /** Fraction lost from the viewer's last receiver report, 0..1. */
   fractionLost = 0;
   packetsSent = 0;
   bytesSent = 0;
   nacksAnswered = 0;
+  retransmittedBytes = 0;
+  /** Send-side estimator when the viewer gives transport-wide-cc feedback, else undefined (REMB). */
+  bwe: SendSideEstimator | undefined;
+  readonly retransmits = new RetransmitBudget();
+  /** What we sent over the last second, bps. */
+  sendRateBps = 0;
   keyframeRequests = 0;
   readonly connectedAt: { ms: number } = { ms: 0 };
   readonly createdAt = performance.now();
@@ -100,6 +116,13 @@ export class WeriftViewer {
   #videoPt = 96;
   #audioPt = 111;
   #absId = 0;
+  #twccId = 0;
+  #bytesAtRate = 0;
+  #refusedAt = -Infinity;
+  #keyframeForRefusalAt = -Infinity;
+  /** Middle 32 bits of our last video sender report's NTP time (receiver reports echo them for RTT). */
+  #lastSrMid = 0;
+  readonly #prober: Prober;
   #seqOffset = 0;
   #tsOffset = 0;
   #pidOffset = 0;
@@ -108,6 +131,11 @@ export class WeriftViewer {
   #lastOutPid = 0;
   #lastOutWall = 0;
   #lastSrcSeq = -1;
+  /** Probe padding went out after this source sequence number (-1: none since the last switch), shifting the offset from this. */
+  #padAfterSrc = -1;
+  #offsetBeforePad = 0;
+  /** Until then (or the switch), the current layer is not forwarded: see drainUntilSwitch. */
+  #drainUntil = 0;
   #started = false;
   #audioSeqOffset = 0;
   #audioStarted = false;
@@ -122,6 +150,7 @@ export class WeriftViewer {
   readonly #histSrc = new Int32Array(HISTORY);
   readonly #histTs = new Uint32Array(HISTORY);
   readonly #histPid = new Int32Array(HISTORY);
+  readonly #histSentAt = new Float64Array(HISTORY);
   /** Looks a source packet up in the show's cache for retransmission. */
   lookup: ((layer: number, seq: number) => RtpPacket | undefined) | undefined;
 
@@ -130,7 +159,30 @@ export class WeriftViewer {
     this.preference = options.preference;
     this.#options = options;
     this.#pc = new RTCPeerConnection(viewerConfig(options.network, options.video));
+    this.#prober = new Prober((bytes) => this.#sendProbe(bytes));
   }
+
+  /** The bandwidth estimate layer choice uses, bps: send-side when available, else REMB (Infinity: none yet). */
+  get estimate(): number {
+    return this.bwe ? this.bwe.estimate : this.remb;
+  }
+
+  /** The path looks overused now (transport-cc delay or loss, or NACKs refused over budget in the last second). */
+  get congested(): boolean {
+    return (this.bwe?.congested ?? false) || performance.now() - this.#refusedAt < 1000;
+  }
+
+  /**
+   * Stops forwarding the current layer until the switch to the lower target
+   * (at most `ms`): on a congested link its frames arrive broken anyway, and
+   * the queue they fill would hold back the lower layer's keyframe.
+   */
+  drainUntilSwitch(ms = 2000): void {
+    if (this.target >= 0 && this.target < this.current) this.#drainUntil = performance.now() + ms;
+  }
+
+  /** Probes are sent in the background; see rtp/Prober.ts. */
+  get prober(): Prober { return this.#prober; }
 
   get connected(): boolean { return this.#connected; }
   get closed(): boolean { return this.#closed; }
@@ -160,6 +212,10 @@ export class WeriftViewer {
     this.#videoPt = this.#video?.codecs[0]?.payloadType ?? 96;
     this.#audioPt = this.#audio?.codecs[0]?.payloadType ?? 111;
     this.#absId = this.#video?.headerExtensions.find((e) => e.uri.endsWith('abs-send-time'))?.id ?? 0;
+    this.#twccId = this.#video?.headerExtensions.find((e) => e.uri === TWCC_URI)?.id ?? 0;
+    if (this.#twccId > 14) this.#twccId = 0;
+    // With transport-cc the browser sends feedback instead of REMB, and the estimate is ours to make.
+    if (this.#twccId) this.bwe = new SendSideEstimator(INITIAL_ESTIMATE);
     // RTCP is read off the transport: werift's router may hand a viewer's PLI to a receiver.
     for (const dtls of pc.dtlsTransports) dtls.onRtcp.subscribe((p) => this.#onRtcp(p));
     pc.connectionStateChange.subscribe((state) => {
@@ -189,7 +245,7 @@ export class WeriftViewer {
     if (rtcp) this.#socket.interceptRtcp((datagram) => this.#readRtcp(rtcp.inbound, datagram));
     this.#connected = true;
     this.connectedAt.ms = performance.now();
-    const sr = setInterval(() => this.#sendSenderReports(dtls), 1000);
+    const sr = setInterval(() => { this.#measureSendRate(); this.#sendSenderReports(dtls); }, 1000);
     sr.unref();
     this.#timers.push(sr);
     this.events.emit('connected');
@@ -226,6 +282,8 @@ export class WeriftViewer {
     }
     this.current = info.layer;
     this.#lastSrcSeq = h.sequenceNumber;
+    this.#padAfterSrc = -1;
+    this.#drainUntil = 0;
   }
 
   /**
@@ -239,13 +297,18 @@ export class WeriftViewer {
     if (layer !== this.current) {
       if (layer !== this.target || !info.keyframe) return 0;
       this.#switchTo(info);
+    } else if (this.#drainUntil > info.receivedAt) {
+      return 0;
     }
     const packet = info.packet;
     const h = packet.header;
     const d = (h.sequenceNumber - this.#lastSrcSeq) & 0xffff;
+    let seqOffset = this.#seqOffset;
     if (d >= 0x8000 && d !== 0) {
       // Older than the last forwarded packet: fine within the layer, but never from before a switch.
       if (((this.#lastSrcSeq - h.sequenceNumber) & 0xffff) > 512) return 0;
+      // From before probe padding that took sequence numbers: the offset it would have had.
+      if (this.#padAfterSrc >= 0 && ((this.#padAfterSrc - h.sequenceNumber) & 0xffff) < 0x8000) seqOffset = this.#offsetBeforePad;
     } else {
       this.#lastSrcSeq = h.sequenceNumber;
     }
@@ -255,7 +318,7 @@ export class WeriftViewer {
       if (d > 0 && d < 0x8000) this.#seqOffset = (this.#seqOffset - 1) & 0xffff;
       return 0;
     }
-    const outSeq = (h.sequenceNumber + this.#seqOffset) & 0xffff;
+    const outSeq = (h.sequenceNumber + seqOffset) & 0xffff;
     const outTs = (h.timestamp + this.#tsOffset) >>> 0;
     if (d > 0 && d < 0x8000) {
       this.#lastOutSeq = outSeq;
@@ -263,11 +326,14 @@ export class WeriftViewer {
       this.#lastOutWall = info.receivedAt;
     }
     const slot = outSeq & (HISTORY - 1);
+    const fd = batch ? this.#nativeFd() : -1;
+    // The show stamps each source packet just before its fan-out; a replay or a single send is now.
+    const now = fd >= 0 ? info.receivedAt : performance.now();
     this.#histOut[slot] = outSeq;
     this.#histSrc[slot] = (layer << 16) | h.sequenceNumber;
     this.#histTs[slot] = this.#tsOffset;
     this.#histPid[slot] = this.#pidOffset;
-    const fd = batch ? this.#nativeFd() : -1;
+    this.#histSentAt[slot] = now;
     if (fd < 0) {
       this.#emitVideo(packet, outSeq, outTs, info.pidOffset, info.pidLong, info.pid, this.#pidOffset);
       return 1;
@@ -275,8 +341,11 @@ export class WeriftViewer {
     const enc = this.#enc!;
     const ssrc = this.#videoSsrc;
     const pid = (info.pid + this.#pidOffset) & (info.pidLong ? 0x7fff : 0x7f);
-    batch!.add(enc.sessionId, fd, (h.marker ? 0x80 : 0) | this.#videoPt, outSeq, outTs, ssrc, enc.rocFor(ssrc, outSeq), pid, this.#absId);
-    this.#countVideo(this.#absId ? 20 : 12, payload.length, info.pidOffset, info.pid, this.#pidOffset);
+    const headerLength = this.#absId || this.#twccId ? 20 : 12;
+    // Transport-cc replaces abs-send-time (packed as fanout.c reads it): its feedback is what we estimate from.
+    const ext = this.bwe ? transportCc(this.#twccId, this.bwe.sent(headerLength + payload.length + WIRE_OVERHEAD, now)) : this.#absId;
+    batch!.add(enc.sessionId, fd, (h.marker ? 0x80 : 0) | this.#videoPt, outSeq, outTs, ssrc, enc.rocFor(ssrc, outSeq), pid, ext);
+    this.#countVideo(headerLength, payload.length, info.pidOffset, info.pid, this.#pidOffset);
     return 0;
   }
 
@@ -292,13 +361,14 @@ export class WeriftViewer {
     this.#videoOctets += payloadLength;
   }
 
-  #emitVideo(packet: RtpPacket, outSeq: number, outTs: number, pidAt: number, pidLong: boolean, pid: number, pidOffset: number): void {
+  /** Sends one video packet now on the single-packet path; returns its bytes on the wire. */
+  #emitVideo(packet: RtpPacket, outSeq: number, outTs: number, pidAt: number, pidLong: boolean, pid: number, pidOffset: number): number {
     const enc = this.#enc!;
     const buf = enc.buffer;
     const payload = packet.payload;
     let o = HEADROOM;
-    const abs = this.#absId;
-    buf[o] = abs ? 0x90 : 0x80;
+    const abs = this.bwe ? 0 : this.#absId;
+    buf[o] = abs || this.bwe ? 0x90 : 0x80;
     buf[o + 1] = (packet.header.marker ? 0x80 : 0) | this.#videoPt;
     buf[o + 2] = outSeq >>> 8;
     buf[o + 3] = outSeq & 0xff;
@@ -311,12 +381,19 @@ export class WeriftViewer {
       buf[o + 4] = (abs << 4) | 2;
       buf[o + 5] = v >>> 16; buf[o + 6] = (v >>> 8) & 0xff; buf[o + 7] = v & 0xff;
       o += 8;
+    } else if (this.bwe) {
+      const seq = this.bwe.sent(20 + payload.length + WIRE_OVERHEAD, performance.now());
+      buf[o] = 0xbe; buf[o + 1] = 0xde; buf[o + 2] = 0; buf[o + 3] = 1;
+      buf[o + 4] = (this.#twccId << 4) | 1;
+      buf[o + 5] = seq >>> 8; buf[o + 6] = seq & 0xff; buf[o + 7] = 0;
+      o += 8;
     }
     const headerLength = o - HEADROOM;
     payload.copy(buf, o);
     if (pidAt >= 0) writeVp8PictureId(buf, o + pidAt, pidLong, (pid + pidOffset) & (pidLong ? 0x7fff : 0x7f));
     this.#transmit(headerLength + payload.length, headerLength);
     this.#countVideo(headerLength, payload.length, pidAt, pid, pidOffset);
+    return headerLength + payload.length + WIRE_OVERHEAD;
   }
 
   /** Forwards one audio packet: into `batch` (0) when the native path can take it, else now (1 when sent). */
@@ -358,40 +435,120 @@ export class WeriftViewer {
 
   #retransmit(seqs: number[]): void {
     if (!this.#connected || !this.lookup) return;
+    const now = performance.now();
+    // A share of the estimate; before any estimate, of what we send.
+    const budgetBps = RETRANSMIT_SHARE * Math.min(this.estimate, Math.max(this.sendRateBps, 300_000) * 2);
+    const overBudgetBefore = this.retransmits.refusedBudget;
     for (const outSeq of seqs) {
       const slot = outSeq & (HISTORY - 1);
       if (this.#histOut[slot] !== outSeq) continue;
       const src = this.#histSrc[slot]!;
       const packet = this.lookup(src >>> 16, src & 0xffff);
       if (!packet) continue;
-      const outTs = (packet.header.timestamp + this.#histTs[slot]!) >>> 0;
-      // VP8 picture id: recompute from the payload we cached (same offsets as when first sent).
-      const p = packet.payload;
-      let pidAt = -1;
-      let long = false;
-      let pid = 0;
-      if (p.length > 2 && p[0]! & 0x80 && p[1]! & 0x80) {
-        pidAt = 2;
-        long = (p[2]! & 0x80) !== 0;
-        pid = long ? ((p[2]! & 0x7f) << 8) | p[3]! : p[2]! & 0x7f;
-      }
-      this.#emitVideoRetransmission(packet, outSeq, outTs, pidAt, long, pid, this.#histPid[slot]!);
+      if (!this.retransmits.allow(outSeq, this.#histSentAt[slot]!, packet.payload.length + 20 + WIRE_OVERHEAD, budgetBps, now)) continue;
+      this.retransmittedBytes += this.#resend(packet, slot, outSeq);
       this.nacksAnswered++;
+    }
+    if (this.retransmits.refusedBudget > overBudgetBefore) {
+      this.#refusedAt = now;
+      // Past the budget a fresh keyframe repairs the picture for less than the retransmissions would.
+      if (now - this.#keyframeForRefusalAt > 1000 && this.current >= 0) {
+        this.#keyframeForRefusalAt = now;
+        this.events.emit('keyframeneeded', this.current);
+      }
     }
   }
 
-  #emitVideoRetransmission(packet: RtpPacket, outSeq: number, outTs: number, pidAt: number, long: boolean, pid: number, pidOffset: number): void {
+  /** Sends the packet kept at history `slot` again with its original header fields; returns its bytes. */
+  #resend(packet: RtpPacket, slot: number, outSeq: number): number {
+    const outTs = (packet.header.timestamp + this.#histTs[slot]!) >>> 0;
+    // VP8 picture id: recompute from the payload we cached (same offsets as when first sent).
+    const p = packet.payload;
+    let pidAt = -1;
+    let long = false;
+    let pid = 0;
+    if (p.length > 2 && p[0]! & 0x80 && p[1]! & 0x80) {
+      pidAt = 2;
+      long = (p[2]! & 0x80) !== 0;
+      pid = long ? ((p[2]! & 0x7f) << 8) | p[3]! : p[2]! & 0x7f;
+    }
     const lastPid = this.#lastOutPid;
-    this.#emitVideo(packet, outSeq, outTs, pidAt, long, pid, pidOffset);
+    const bytes = this.#emitVideo(packet, outSeq, outTs, pidAt, long, pid, this.#histPid[slot]!);
     this.#lastOutPid = lastPid;
+    return bytes;
+  }
+
+  /**
+   * A probe's padding: padding-only packets (RFC 3550 5.1) continuing the
+   * video stream's sequence numbers, so the browser counts them in its
+   * transport-cc feedback and then discards them. (A duplicate of a media
+   * packet would be dropped by its SRTP replay check before feedback.)
+   */
+  #sendProbe(bytes: number): number {
+    const bwe = this.bwe;
+    if (!this.#connected || !this.#started || !bwe || this.#closed) return 0;
+    const enc = this.#enc!;
+    const buf = enc.buffer;
+    const pad = 255;
+    const length = 20 + pad;
+    let sent = 0;
+    for (let n = 0; sent < bytes && n < 16; n++) {
+      if (this.#padAfterSrc !== this.#lastSrcSeq) {
+        this.#padAfterSrc = this.#lastSrcSeq;
+        this.#offsetBeforePad = this.#seqOffset;
+      }
+      const seq = (this.#lastOutSeq + 1) & 0xffff;
+      this.#seqOffset = (this.#seqOffset + 1) & 0xffff;
+      this.#lastOutSeq = seq;
+      this.#histOut[seq & (HISTORY - 1)] = -1; // nothing to retransmit for it
+      const o = HEADROOM;
+      buf[o] = 0xb0; // version 2, padding, extension
+      buf[o + 1] = this.#videoPt;
+      buf[o + 2] = seq >>> 8;
+      buf[o + 3] = seq & 0xff;
+      buf.writeUInt32BE(this.#lastOutTs, o + 4);
+      buf.writeUInt32BE(this.#videoSsrc, o + 8);
+      const tseq = bwe.sent(length + WIRE_OVERHEAD, performance.now());
+      buf[o + 12] = 0xbe; buf[o + 13] = 0xde; buf[o + 14] = 0; buf[o + 15] = 1;
+      buf[o + 16] = (this.#twccId << 4) | 1; buf[o + 17] = tseq >>> 8; buf[o + 18] = tseq & 0xff; buf[o + 19] = 0;
+      buf.fill(0, o + 20, o + length - 1);
+      buf[o + length - 1] = pad;
+      this.#transmit(length, 20);
+      this.packetsSent++;
+      this.bytesSent += length;
+      this.#videoPackets++;
+      sent += length + WIRE_OVERHEAD;
+    }
+    return sent;
+  }
+
+  #measureSendRate(): void {
+    this.sendRateBps = (this.bytesSent - this.#bytesAtRate) * 8;
+    this.#bytesAtRate = this.bytesSent;
   }
 
   /** What the viewer's RTCP tells us, read natively (rtp/rtcpFeedback.ts) or by werift (#onRtcp). */
   readonly #feedback: RtcpFeedbackHandler = {
-    report: (ssrc, fractionLost) => { if (ssrc === this.#videoSsrc) this.fractionLost = fractionLost / 256; },
-    remb: (bitrate) => { this.estimate = bitrate; },
+    report: (ssrc, fractionLost, lastSr, delay) => {
+      if (ssrc !== this.#videoSsrc) return;
+      this.fractionLost = fractionLost / 256;
+      if (lastSr !== 0 && lastSr === this.#lastSrMid) {
+        const rtt = (((ntpMiddle(performance.timeOrigin + performance.now()) - lastSr - delay) >>> 0) / 65536) * 1000;
+        if (rtt < 5000) this.retransmits.rttMs = Math.max(5, rtt);
+      }
+    },
+    remb: (bitrate) => { this.remb = bitrate; },
     keyframe: (ssrc) => { if (ssrc === this.#videoSsrc) this.#keyframeRequested(); },
     nack: (ssrc, seqs) => { if (ssrc === this.#videoSsrc) this.#retransmit(seqs); },
+    transportFeedback: (b, offset, end) => {
+      const bwe = this.bwe;
+      if (!bwe) return;
+      const now = performance.now();
+      const wasCongested = bwe.congested;
+      bwe.feedback(b, offset, end, now);
+      this.#prober.feedback(bwe, now);
+      if (bwe.congested && !wasCongested) this.events.emit('congested');
+    },
   };
 
   /** An inbound SRTCP datagram: authenticated and decrypted in place, then read. Werift never sees it. */
@@ -412,7 +569,7 @@ export class WeriftViewer {
     if (this.#closed) return;
     const feedback = this.#feedback;
     if (p instanceof RtcpRrPacket || p instanceof RtcpSrPacket) {
-      for (const r of p.reports) feedback.report(r.ssrc, r.fractionLost);
+      for (const r of p.reports) feedback.report(r.ssrc, r.fractionLost, r.lsr, r.dlsr);
     } else if (p instanceof RtcpPayloadSpecificFeedback) {
       const fb = p.feedback;
       if (fb instanceof ReceiverEstimatedMaxBitrate) feedback.remb(Number(fb.bitrate));
@@ -420,6 +577,9 @@ export class WeriftViewer {
       else this.#keyframeRequested(); // FIR
     } else if (p instanceof RtcpTransportLayerFeedback && p.feedback instanceof GenericNack) {
       feedback.nack(p.feedback.mediaSourceSsrc, p.feedback.lost);
+    } else if (p instanceof RtcpTransportLayerFeedback && p.feedback instanceof TransportWideCC) {
+      const raw = p.serialize();
+      feedback.transportFeedback(raw, 0, raw.length);
     }
   }
 
@@ -433,6 +593,7 @@ export class WeriftViewer {
     const audioTs = (this.#lastAudioTs + Math.round((now - this.#lastAudioWall) * 48)) >>> 0;
     const b = this.#report;
     const wall = performance.timeOrigin + now;
+    if (video) this.#lastSrMid = ntpMiddle(wall);
     let o = 0;
     if (video) o = writeSenderReport(b, o, this.#videoSsrc, wall, videoTs, this.#videoPackets, this.#videoOctets);
     if (audio) o = writeSenderReport(b, o, this.#audioSsrc, wall, audioTs, this.#audioPackets, this.#audioOctets);
@@ -453,10 +614,18 @@ export class WeriftViewer {
     this.#closed = true;
     this.#connected = false;
     for (const t of this.#timers) clearTimeout(t);
+    this.#prober.close();
     this.#socket?.close();
     this.lookup = undefined;
     this.events.emit('close', reason);
     this.events.removeAllListeners();
     await this.#pc.close().catch(() => {});
   }
+}
+
+/** The middle 32 bits of the NTP time for `wallMs` (as sender reports carry it and receiver reports echo it). */
+function ntpMiddle(wallMs: number): number {
+  const seconds = (Math.floor(wallMs / 1000) + 2208988800) >>> 0;
+  const fraction = Math.floor(((wallMs % 1000) / 1000) * 2 ** 32) >>> 0;
+  return (((seconds & 0xffff) << 16) | (fraction >>> 16)) >>> 0;
 }

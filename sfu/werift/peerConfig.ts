@@ -76,12 +76,16 @@ export function publisherConfig(options: NetworkOptions): Partial<PeerConfig> {
   };
 }
 
-/** Egress: exactly the publisher's video codec, abs-send-time so browsers send REMB. */
+/**
+ * Egress: exactly the publisher's video codec; transport-wide-cc for our
+ * send-side estimate, with abs-send-time and REMB kept for a viewer that
+ * does not offer transport-cc.
+ */
 export function viewerConfig(
   options: NetworkOptions,
   video: { mimeType: string; parameters?: string },
 ): Partial<PeerConfig> {
-  const fb = [useNACK(), usePLI(), useREMB()];
+  const fb = [useNACK(), usePLI(), useREMB(), useTWCC()];
   const codec = video.mimeType.toLowerCase() === 'video/h264' ? H264(fb, video.parameters) : VP8(fb);
   const audio = OPUS();
   audio.rtcpFeedback = [];
@@ -90,7 +94,7 @@ export function viewerConfig(
     codecs: { audio: [audio], video: [codec] },
     headerExtensions: {
       audio: [],
-      video: [useAbsSendTime()],
+      video: [useAbsSendTime(), useTransportWideCC()],
     },
   };
 }

@@ -9,7 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RtpPacket, SrtcpSession, SrtpSession } from 'werift';
 import { srtpSend } from '../../sfu/native/srtpSend.ts';
-import { FanoutBatch } from '../../sfu/rtp/FanoutBatch.ts';
+import { FanoutBatch, transportCc } from '../../sfu/rtp/FanoutBatch.ts';
 import { SrtpEncryptor } from '../../sfu/rtp/SrtpEncryptor.ts';
 import { udpLink as link, until } from './helpers/udpLink.ts';
 
@@ -76,6 +76,29 @@ batch('each viewer gets its own header, picture id and abs-send-time around the 
     }
   } finally {
     for (const v of viewers) v.link.close();
+  }
+});
+
+batch('a transport-cc job carries its transport-wide sequence number in place of abs-send-time', async () => {
+  const v = await viewer();
+  try {
+    const fanout = new FanoutBatch();
+    for (const [seq, tseq] of [[100, 0xfffe], [101, 0xffff], [102, 0]] as const) {
+      fanout.add(v.enc.sessionId, v.link.fd, 96, seq, 9000, 0x77, v.enc.rocFor(0x77, seq), 0, transportCc(5, tseq));
+    }
+    const payload = randomBytes(300);
+    assert.is(fanout.flush(payload, -1, false), 3);
+    await until(() => v.link.received.length === 3);
+    const got = v.link.received.map((d) => RtpPacket.deSerialize(Buffer.from(v.p.receiver.srtp.decrypt(d))));
+    assert.equal(got.map((r) => r.header.sequenceNumber), [100, 101, 102]);
+    for (const [i, r] of got.entries()) {
+      assert.is(r.header.extensions.length, 1);
+      assert.is(r.header.extensions[0]!.id, 5);
+      assert.is(r.header.extensions[0]!.payload.readUInt16BE(0), [0xfffe, 0xffff, 0][i]);
+      assert.ok(r.payload.equals(payload), 'payload intact behind the 20-byte header');
+    }
+  } finally {
+    v.link.close();
   }
 });
 

@@ -48,6 +48,7 @@ function ours(buf: Buffer): Event[] {
     remb: (bitrate) => events.push(['remb', bitrate]),
     keyframe: (ssrc) => events.push(['keyframe', ssrc]),
     nack: (ssrc, seqs) => events.push(['nack', ssrc, ...seqs]),
+    transportFeedback: () => {},
   });
   assert.ok(ok, 'well-formed compound');
   return events;
@@ -82,14 +83,14 @@ reader('reads random compounds as werift does', () => {
 reader('a NACK followed by more packets yields only its own entries', () => {
   const buf = Buffer.from(words(packet(1, 205, words(be32(1), be32(9), be16(65535), be16(0b101))), packet(1, 206, words(be32(1), be32(9)))));
   const events: Event[] = [];
-  assert.ok(readRtcpFeedback(buf, buf.length, { report: () => {}, remb: () => {}, keyframe: (s) => events.push(['keyframe', s]), nack: (s, q) => events.push(['nack', s, ...q]) }));
+  assert.ok(readRtcpFeedback(buf, buf.length, { report: () => {}, remb: () => {}, keyframe: (s) => events.push(['keyframe', s]), nack: (s, q) => events.push(['nack', s, ...q]), transportFeedback: () => {} }));
   assert.equal(events, [['nack', 9, 65535, 0, 2], ['keyframe', 9]]);
 });
 
 reader('stops at a packet that runs past the datagram or is not version 2', () => {
   const rrOnly = Buffer.from(packet(1, 201, words(be32(1), be32(7), [64], new Array(19).fill(0))));
   const calls: number[] = [];
-  const h = { report: (s: number) => calls.push(s), remb: () => {}, keyframe: () => {}, nack: () => {} };
+  const h = { report: (s: number) => calls.push(s), remb: () => {}, keyframe: () => {}, nack: () => {}, transportFeedback: () => {} };
   assert.ok(readRtcpFeedback(rrOnly, rrOnly.length, h));
   assert.equal(calls, [7]);
   assert.not.ok(readRtcpFeedback(rrOnly, rrOnly.length - 4, h));

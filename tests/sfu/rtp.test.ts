@@ -129,6 +129,35 @@ kf('a keyframe that arrives cancels the pending request', async () => {
   k.close();
 });
 
+kf('layers that key together share one interval: viewers spread over layers cost one request per interval', async () => {
+  const sent: { layer: number; at: number }[] = [];
+  const t0 = performance.now();
+  const k = new KeyframeRequester(100, (layer) => sent.push({ layer, at: performance.now() - t0 }), true);
+  for (let i = 0; i < 30; i++) {
+    k.request(i % 3);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await new Promise((r) => setTimeout(r, 350));
+  for (let i = 1; i < sent.length; i++) assert.ok(sent[i]!.at - sent[i - 1]!.at >= 95, `spaced by the interval: ${JSON.stringify(sent)}`);
+  const elapsed = performance.now() - t0;
+  assert.ok(sent.length <= Math.ceil(elapsed / 100) + 1, `${sent.length} sent in ${elapsed} ms`);
+  // Oldest first: every layer still gets its own request when no keyframe answers for it.
+  assert.equal(new Set(sent.map((s) => s.layer)), new Set([0, 1, 2]));
+  k.close();
+});
+
+kf('with a shared interval a keyframe on a layer still cancels only that layer', async () => {
+  const sent: number[] = [];
+  const k = new KeyframeRequester(60, (layer) => sent.push(layer), true);
+  k.request(2); // sent now
+  k.request(0);
+  k.request(1);
+  k.keyframeReceived(0); // the PLI for 2 keyed layer 0 too
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(sent, [2, 1]);
+  k.close();
+});
+
 const codec = suite('codec parsing');
 
 codec('VP8 keyframe, size and picture id', () => {

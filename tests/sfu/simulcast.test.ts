@@ -120,7 +120,7 @@ e2e('20 werift viewers all receive audio and video', async () => {
   }
   const ok = (v: WeriftViewerClient) => v.firstFrameMs() !== undefined && v.videoPackets() > 50 && v.audioPackets() > 25;
   await waitFor(() => viewers.every(ok), 40_000, 'every viewer to get a keyframe, video and audio').catch((err: Error) => {
-    const lagging = viewers.filter((v) => !ok(v)).map((v) => `${v.location}: firstFrame=${v.firstFrameMs()} video=${v.videoPackets()} audio=${v.audioPackets()}`);
+    const lagging = viewers.filter((v) => !ok(v)).map((v) => `${v.location}: connected=${v.connectedMs()} firstFrame=${v.firstFrameMs()} video=${v.videoPackets()} audio=${v.audioPackets()}`);
     throw new Error(`${err.message}\n${lagging.join('\n')}`);
   });
   const [s] = await sfu.engine.showStats();
@@ -173,6 +173,36 @@ e2e('keyframe requests from 20 viewers reach the publisher at most once per inte
   assert.ok(received <= allowed, `publisher received ${received} PLIs in ${elapsed} ms (allowed ${allowed})`);
   await Promise.all(viewers.map((v) => v.close()));
   viewers = [];
+});
+
+/** Keyframes the publishing browser encoded, per simulcast layer (rid). */
+const keyframesEncoded = (): Promise<Record<string, number>> => page.evaluate(async () => {
+  const byRid: Record<string, number> = {};
+  for (const pc of (window as any).__allPcs ?? []) {
+    const r = await pc.getStats();
+    r.forEach((x: any) => { if (x.type === 'outbound-rtp' && x.kind === 'video') byRid[x.rid ?? ''] = x.keyFramesEncoded ?? 0; });
+  }
+  return byRid;
+});
+
+e2e('one PLI for the high layer brings a keyframe on every layer (why VP8 layers share one interval)', async () => {
+  const v = await joinWhep({ ...whep(), layer: 'high' });
+  try {
+    await waitFor(() => v.firstFrameMs() !== undefined, 15_000, 'the viewer to get a keyframe');
+    // Let the join's own keyframe request and its replies settle first.
+    await new Promise((r) => setTimeout(r, KEYFRAME_INTERVAL_MS * 2));
+    const before = await keyframesEncoded();
+    assert.is(Object.keys(before).length, 3, `three layers: ${JSON.stringify(before)}`);
+    const sentBefore = (await sfu.engine.showStats())[0]!.keyframeRequestsToPublisher;
+    await v.requestKeyframe();
+    await waitFor(async () => {
+      const now = await keyframesEncoded();
+      return Object.keys(before).every((rid) => now[rid]! > before[rid]!);
+    }, 5000, 'a new keyframe on every layer');
+    assert.is((await sfu.engine.showStats())[0]!.keyframeRequestsToPublisher - sentBefore, 1, 'one PLI went to the publisher');
+  } finally {
+    await v.close();
+  }
 });
 
 e2e.run();

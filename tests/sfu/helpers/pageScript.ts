@@ -138,6 +138,7 @@ export const PAGE_SCRIPT = String.raw`
         if (r.type === 'inbound-rtp' && r.kind === 'video') {
           out.framesDecoded = r.framesDecoded || 0; out.frameWidth = r.frameWidth || 0; out.frameHeight = r.frameHeight || 0;
           out.packetsLost = r.packetsLost || 0; out.bytes = r.bytesReceived || 0; out.freezeCount = r.freezeCount || 0;
+          out.freezeSeconds = r.totalFreezesDuration || 0;
         }
         if (r.type === 'inbound-rtp' && r.kind === 'audio') out.audioPackets = r.packetsReceived || 0;
       });

@@ -5,6 +5,7 @@
  */
 import {
   GenericNack, RTCPeerConnection, RTCRtpCodecParameters, RtcpSrPacket, RtcpTransportLayerFeedback, useNACK, usePLI, useREMB,
+  useTransportWideCC, useTWCC,
   type RTCRtpTransceiver,
 } from 'werift';
 import { isVp8Keyframe } from '../../../sfu/rtp/codec.ts';
@@ -41,6 +42,8 @@ export interface JoinOptions {
   layer?: 'auto' | 'high' | 'medium' | 'low';
   /** Local address to gather on (default 127.0.0.1). */
   listenIp?: string;
+  /** Offer transport-wide-cc (werift then sends transport-cc feedback) instead of REMB only. */
+  transportCc?: boolean;
 }
 
 /** Joins over WHEP; a 503 with Retry-After (the worker at its join budget) is retried after that delay, as client/lib/whip.ts does. */
@@ -52,9 +55,12 @@ export async function joinWhep(options: JoinOptions, attempt = 1): Promise<Werif
     iceUseIpv6: false,
     codecs: {
       audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111 })],
-      video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: 96, rtcpFeedback: [useNACK(), usePLI(), useREMB()] })],
+      video: [new RTCRtpCodecParameters({
+        mimeType: 'video/VP8', clockRate: 90000, payloadType: 96,
+        rtcpFeedback: [useNACK(), usePLI(), useREMB(), ...(options.transportCc ? [useTWCC()] : [])],
+      })],
     },
-    headerExtensions: { audio: [], video: [] },
+    headerExtensions: { audio: [], video: options.transportCc ? [useTransportWideCC()] : [] },
   });
   let video = 0;
   let audio = 0;
