@@ -5,6 +5,7 @@
  * one static index.html.
  */
 import { html } from 'lit';
+import { keyed } from 'lit/directives/keyed.js';
 import type { RouteConfig } from '@lit-labs/router';
 
 /** Wraps a page's dynamic import as a route `enter` hook (the page renders once its element is defined). */
@@ -25,7 +26,8 @@ export const ROUTES: RouteConfig[] = [
   {
     path: `/watch/${KEY}`,
     enter: load(() => import('./pages/live-viewer.ts')),
-    render: ({ key }) => html`<live-viewer .model=${key ?? ''}></live-viewer>`,
+    // Keyed: another model's link is a fresh page (its offer, chat and pins), not the last model's page reused.
+    render: ({ key }) => keyed(key, html`<live-viewer .model=${key ?? ''}></live-viewer>`),
   },
   {
     path: '/studio',
@@ -40,7 +42,7 @@ export const ROUTES: RouteConfig[] = [
   {
     path: `/wallet/${KEY}`,
     enter: load(() => import('./pages/live-wallet.ts')),
-    render: ({ key }) => html`<live-wallet .model=${key ?? ''}></live-wallet>`,
+    render: ({ key }) => keyed(key, html`<live-wallet .model=${key ?? ''}></live-wallet>`),
   },
   {
     path: '/rating',

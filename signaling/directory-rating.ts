@@ -31,6 +31,11 @@ export class DirectoryRating {
   readonly #logger: Logger;
   readonly #refreshMs: number;
   #rating: Rating | null = null;
+  /**
+   * Each model's bound wallet, read again after `refreshMs`: a directory subscription rates every online model,
+   * and one sealed-record read per model per subscriber would put the store on every page view.
+   */
+  readonly #wallets = new Map<string, { wallet: string; until: number }>();
   #timer: NodeJS.Timeout | null = null;
   #syncing: Promise<void> | null = null;
   #closed = false;
@@ -61,6 +66,8 @@ export class DirectoryRating {
       try {
         await this.#ledger.sync();
         this.#rating = this.#ledger.rate();
+        const now = Date.now();
+        for (const [key, w] of this.#wallets) if (w.until <= now) this.#wallets.delete(key);
       } catch (err) {
         this.#logger.warn({ err: (err as Error).message }, 'directory rating: chain read failed, keeping the last ranking');
         throw err;
@@ -75,7 +82,7 @@ export class DirectoryRating {
   async annotate(entry: DirectoryEntry): Promise<DirectoryEntry> {
     const rating = this.#rating;
     if (!rating) return entry;
-    const wallet = await this.#store.getWallet(entry.key);
+    const wallet = await this.#walletOf(entry.key);
     const r = wallet ? ratingOf(rating, wallet) : null;
     entry.rating = {
       wallet: r?.receiver ?? null,
@@ -85,6 +92,21 @@ export class DirectoryRating {
       block: this.#ledger.block,
     };
     return entry;
+  }
+
+  async #walletOf(key: string): Promise<string | null> {
+    const now = Date.now();
+    const known = this.#wallets.get(key);
+    if (known && known.until > now) return known.wallet;
+    const wallet = await this.#store.getWallet(key);
+    // No wallet yet is read again next time: a model who binds one is rated from then on.
+    if (wallet) this.#wallets.set(key, { wallet, until: now + this.#refreshMs });
+    return wallet;
+  }
+
+  /** The model bound another wallet here (session.ts wallet:bind): rate it by the new one at once. */
+  forget(key: string): void {
+    this.#wallets.delete(key);
   }
 
   /** Rates every entry and orders them best first, the order `npm run rating` prints. */

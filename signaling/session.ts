@@ -106,6 +106,7 @@ export function sessionHandlers(ctx: Ctx): Handlers {
         const key = socket.data.key;
         const { address } = await asWireError('BAD_REQUEST', '', () => verifyWalletBinding({ v: 1, identityKey: key, ...p }));
         await ctx.store.setWalletBinding(key, { address, walletSignature: p.walletSignature, identitySignature: p.identitySignature });
+        ctx.rating?.forget(key);
         return { address };
       },
     },

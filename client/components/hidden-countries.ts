@@ -30,7 +30,7 @@ export class HiddenCountries extends LitElement {
   declare status: string;
 
   static override styles = css`
-    :host { display: block; max-width: 560px; }
+    :host { display: block; max-width: 560px; margin-top: 24px; }
     h3 { margin: 0 0 6px; }
     ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 6px; }
     li { background: #333; border-radius: 14px; padding: 2px 4px 2px 10px; }

@@ -26,6 +26,7 @@ export class LiveDirectory extends LitElement {
     .live { color: #ff4d6d; font-weight: bold; }
     .muted { color: #999; }
     .new { color: #ffd166; font-weight: bold; }
+    p.muted a { color: #8ab4ff; }
   `;
 
   constructor() {

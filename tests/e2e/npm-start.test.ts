@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { npmStart } from '../helpers/npm-start.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const entry = ['--import', 'tsx', 'signaling/main.ts'];
@@ -105,23 +106,11 @@ start('comes up healthy, prints where to go, and SIGTERM leaves no process behin
  * workers, coturn when it runs) is gone within a few seconds and the port is free.
  */
 async function npmStartStopsOn(signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
-  let out = '';
-  const npm = spawn('npm', ['start', '--silent'], {
-    cwd: root,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', CHAIN_PORT: '0', SFU_WORKERS: '2', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  npm.stdout!.on('data', (d: Buffer) => { out += d; });
-  npm.stderr!.on('data', (d: Buffer) => { out += d; });
+  const { npm, url, output } = await npmStart();
   let tree: number[] = [];
   try {
     const deadline = Date.now() + 120_000;
-    let url = '';
-    while (!url && Date.now() < deadline && npm.exitCode === null) {
-      url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    assert.ok(url, `no URL printed:\n${out}`);
+    assert.ok(url, `no URL printed:\n${output()}`);
     let health = 0;
     while (health !== 200 && Date.now() < deadline) {
       health = await fetch(`${url}/healthz`).then((r) => r.status, () => 0);

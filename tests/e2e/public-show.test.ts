@@ -14,6 +14,7 @@ import { launchChromium, type Browser } from '../helpers/chromium.ts';
 import { buildClient, startTestPlatform } from '../helpers/platform.ts';
 import { keyVisual } from '../../client/services/key-visual.ts';
 import { pseudonymOf } from '../../crypto/identity.ts';
+import { login, ok } from '../signaling/helpers.ts';
 
 interface Ctx { platform: Platform; browser: Browser; model: Page; viewer: Page }
 const show = suite<Ctx>('public show in the browser');
@@ -149,6 +150,16 @@ show('a screenshot of the playing video, for humans', async ({ viewer }) => {
 show('ending the show tells the viewer', async ({ model, viewer }) => {
   await model.locator('#end').click();
   await viewer.locator('#status').filter({ hasText: 'ended' }).waitFor({ timeout: 15_000 });
+});
+
+show('following another model\'s link from a watch page shows that model, not the last one', async ({ platform, viewer }) => {
+  const other = await login(platform.url, 'model');
+  await ok(other.socket, 'model:setPrice', { pricePerMinute: '2000000000000000000', minMinutes: 3 });
+  await viewer.evaluate((key) => { location.hash = `#/watch/${key}`; }, other.key);
+  await viewer.locator(`live-viewer identity-badge[public-key="${other.key}"]`).first().waitFor({ timeout: 15_000 });
+  await viewer.locator(`live-viewer private-offer[model-key="${other.key}"][model="${other.pseudonym}"]`).waitFor({ timeout: 15_000 });
+  assert.is(await viewer.locator('live-viewer').count(), 1);
+  other.socket.close();
 });
 
 show('/healthz answers 200 with every part up', async ({ platform }) => {

@@ -11,11 +11,11 @@ import type { Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connectChannels } from '../../contracts/client.ts';
-import { bindWallet, walletBindingMessage } from '../../contracts/wallet-binding.ts';
 import type { Platform } from '../../signaling/platform.ts';
 import { launchChromium, type Browser } from '../helpers/chromium.ts';
 import { buildClient, startTestPlatform } from '../helpers/platform.ts';
-import { login, ok, type User } from '../signaling/helpers.ts';
+import { login, type User } from '../signaling/helpers.ts';
+import { bind } from '../signaling/private-setup.ts';
 
 interface Ctx { platform: Platform; browser: Browser; page: Page; model: User; modelWallet: Wallet; injected: Wallet; methods: string[] }
 const injected = suite<Ctx>('injected EIP-1193 wallet');
@@ -58,9 +58,7 @@ injected.before(async (ctx) => {
   ctx.page = await ctx.browser.context.newPage();
   ctx.model = await login(ctx.platform.url, 'model');
   ctx.modelWallet = new Wallet(ctx.platform.devChain!.demoAccounts[0]!.privateKey);
-  const walletSignature = await ctx.modelWallet.signMessage(walletBindingMessage(ctx.model.key));
-  const binding = await bindWallet(ctx.model.identity, ctx.modelWallet.address, walletSignature);
-  await ok(ctx.model.socket, 'wallet:bind', { address: binding.address, walletSignature, identitySignature: binding.identitySignature });
+  await bind(ctx.model, ctx.modelWallet);
 });
 
 injected.after(async (ctx) => {

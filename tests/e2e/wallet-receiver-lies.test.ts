@@ -17,7 +17,8 @@ import { RECEIVER_PATH, type ReceiverBody } from '../../signaling/protocol.ts';
 import type { Platform } from '../../signaling/platform.ts';
 import { launchChromium, type Browser } from '../helpers/chromium.ts';
 import { buildClient, startTestPlatform } from '../helpers/platform.ts';
-import { login, ok, type User } from '../signaling/helpers.ts';
+import { login, type User } from '../signaling/helpers.ts';
+import { bind } from '../signaling/private-setup.ts';
 
 type Binding = NonNullable<ReceiverBody['binding']>;
 interface Ctx { platform: Platform; browser: Browser; page: Page; model: User; modelWallet: Wallet; liar: { address: string; binding: Binding } }
@@ -30,9 +31,7 @@ lies.before(async (ctx) => {
   ctx.page = await ctx.browser.context.newPage();
   ctx.model = await login(ctx.platform.url, 'model');
   ctx.modelWallet = new Wallet(ctx.platform.devChain!.demoAccounts[0]!.privateKey);
-  const walletSignature = await ctx.modelWallet.signMessage(walletBindingMessage(ctx.model.key));
-  const binding = await bindWallet(ctx.model.identity, ctx.modelWallet.address, walletSignature);
-  await ok(ctx.model.socket, 'wallet:bind', { address: binding.address, walletSignature, identitySignature: binding.identitySignature });
+  await bind(ctx.model, ctx.modelWallet);
   // What the server would serve as its own: a wallet it holds, bound (validly) to an identity it holds.
   const [identity, wallet] = [await createIdentity(), Wallet.createRandom()];
   const liarBinding = await bindWallet(identity, wallet.address, await wallet.signMessage(walletBindingMessage(identity.publicKey)));

@@ -3,40 +3,26 @@
  * 17): a show published and watched through signaling, then the page
  * scraped as a monitoring system would, from loopback (no METRICS_TOKEN).
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { npmStart } from '../helpers/npm-start.ts';
 import { login, ok, type User } from '../signaling/helpers.ts';
 import { exitSoon } from './helpers/browser.ts';
 import { publishWhip, type WeriftPublisherClient } from './helpers/weriftPublisher.ts';
 import { joinWhep, type WeriftViewerClient } from './helpers/weriftViewer.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const metrics = suite('npm start: /metrics carries the SFU');
 
 metrics('per-show and per-worker SFU figures of a watched show', async () => {
-  let out = '';
-  const npm = spawn('npm', ['start', '--silent'], {
-    cwd: root,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', CHAIN_PORT: '0', SFU_WORKERS: '2', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  npm.stdout!.on('data', (d: Buffer) => { out += d; });
-  npm.stderr!.on('data', (d: Buffer) => { out += d; });
+  const { npm, url, output } = await npmStart();
   const users: User[] = [];
   let publisher: WeriftPublisherClient | undefined;
   let viewer: WeriftViewerClient | undefined;
   try {
+    assert.ok(url, `no URL printed:\n${output()}`);
     const deadline = Date.now() + 120_000;
-    let url = '';
-    while (!url && Date.now() < deadline && npm.exitCode === null) {
-      url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-      await sleep(200);
-    }
-    assert.ok(url, `no URL printed:\n${out}`);
 
     const model = await login(url, 'model');
     const client = await login(url, 'client');

@@ -6,7 +6,7 @@
  * the many viewers a join storm needs; tests/sfu/helpers/weriftViewer.ts is
  * the full one that decodes.
  */
-import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
+import { loopbackPeer } from './loopbackPeer.ts';
 
 export interface LightViewer {
   /** The WHEP answer's status: 201 admitted, 503 refused, ... */
@@ -22,16 +22,7 @@ export interface LightViewer {
 }
 
 export async function joinLight(endpoint: string, token: string, connectTimeoutMs = 20_000): Promise<LightViewer> {
-  const pc = new RTCPeerConnection({
-    iceAdditionalHostAddresses: ['127.0.0.1'],
-    iceInterfaceAddresses: { udp4: '127.0.0.1' } as never,
-    iceUseIpv6: false,
-    codecs: {
-      audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111 })],
-      video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: 96 })],
-    },
-    headerExtensions: { audio: [], video: [] },
-  });
+  const pc = loopbackPeer();
   pc.addTransceiver('video', { direction: 'recvonly' });
   pc.addTransceiver('audio', { direction: 'recvonly' });
   await pc.setLocalDescription(await pc.createOffer());

@@ -4,7 +4,8 @@
  * sending while its connection stays up, as a publisher whose ICE expired on
  * its side or whose encoder hung does.
  */
-import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket } from 'werift';
+import { MediaStreamTrack, RtpHeader, RtpPacket } from 'werift';
+import { loopbackPeer } from './loopbackPeer.ts';
 
 export interface WeriftPublisherClient {
   /** werift's connection state of the publisher's side. */
@@ -26,16 +27,7 @@ function vp8(keyframe: boolean, size: number): Buffer {
 }
 
 export async function publishWhip(endpoint: string, token: string): Promise<WeriftPublisherClient> {
-  const pc = new RTCPeerConnection({
-    iceAdditionalHostAddresses: ['127.0.0.1'],
-    iceInterfaceAddresses: { udp4: '127.0.0.1' } as never,
-    iceUseIpv6: false,
-    codecs: {
-      audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111 })],
-      video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: 96 })],
-    },
-    headerExtensions: { video: [], audio: [] },
-  });
+  const pc = loopbackPeer();
   const video = new MediaStreamTrack({ kind: 'video' });
   const audio = new MediaStreamTrack({ kind: 'audio' });
   pc.addTransceiver(video, { direction: 'sendonly' });
