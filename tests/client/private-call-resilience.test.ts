@@ -59,6 +59,10 @@ heal('signaling goes away: media and payment go on peer to peer', async (ctx) =>
   await ctx.rig.signalingDown();
   const before = await Promise.all([frames(ctx.client), frames(ctx.model)]);
   await until(ctx.model.page, (n) => agent.log.vouchers.length >= n + 1, 2 * MINUTE_MS, 'a minute paid without signaling', paid);
+  // The minute may have been paid a moment after `before` was read: give the frames their own deadline.
+  for (const [i, side] of [ctx.client, ctx.model].entries()) {
+    await until(side.page, async (n) => (await agent.media()).framesDecoded > n, 10_000, 'frames keep coming both ways', before[i]!);
+  }
   const after = await Promise.all([frames(ctx.client), frames(ctx.model)]);
   assert.ok(after[0]! > before[0]! && after[1]! > before[1]!, 'frames keep coming both ways');
   const log = await ctx.model.page.evaluate(() => agent.log);
