@@ -37,6 +37,10 @@ export const CLIENT_ERROR_CODES = [
   'KEY_CHANGED', // a known pseudonym arrived with another key than the one pinned for it
   'DEPOSIT_EXHAUSTED', // the channel's deposit cannot pay the next minute
   'CAMERA_UNAVAILABLE', // no camera or microphone, or permission refused
+  'DOCUMENT_TOO_LARGE', // the age document is bigger than the server accepts (protocol LIMITS)
+  'DOCUMENT_UNSUPPORTED', // the age document is empty, or not an image or a PDF
+  'VERIFIER_UNTRUSTED', // the verifier key in the link is not one this server accepts documents for
+  'VERIFIER_CHANGED', // the server offers another verifier key than the one this browser sealed to before
   'UNKNOWN', // anything else (details in the console)
 ] as const;
 export type ClientOnlyCode = (typeof CLIENT_ERROR_CODES)[number];

@@ -55,6 +55,10 @@ export const MESSAGES: Readonly<Record<ClientErrorCode, string>> = {
   KEY_CHANGED: 'Refused: this name now comes with a different key than before. It may not be the same person.',
   DEPOSIT_EXHAUSTED: 'The call ended because your deposit is used up. Top it up in your wallet.',
   CAMERA_UNAVAILABLE: 'Your camera or microphone is not available. Check the browser’s permissions.',
+  DOCUMENT_TOO_LARGE: 'That file is too big. Choose a smaller photo or scan of your document.',
+  DOCUMENT_UNSUPPORTED: 'Choose a photo (JPEG, PNG, WebP) or a PDF of your document.',
+  VERIFIER_UNTRUSTED: 'This server does not accept documents for the verifier in your link. Nothing was sent.',
+  VERIFIER_CHANGED: 'The server now names a different verifier than the one you used before. Nothing was sent: check the new fingerprint with your verifier first.',
   UNKNOWN: 'Something went wrong. Please try again.',
 };
 

@@ -45,6 +45,21 @@ export const ROUTES: RouteConfig[] = [
     render: ({ key }) => keyed(key, html`<live-wallet .model=${key ?? ''}></live-wallet>`),
   },
   {
+    path: '/verify',
+    enter: load(() => import('./pages/live-verify.ts')),
+    render: () => html`<live-verify></live-verify>`,
+  },
+  {
+    path: `/verify/${KEY}`,
+    enter: load(() => import('./pages/live-verify.ts')),
+    render: ({ key }) => keyed(key, html`<live-verify .verifier=${key ?? ''}></live-verify>`),
+  },
+  {
+    path: '/earnings',
+    enter: load(() => import('./pages/live-earnings.ts')),
+    render: () => html`<live-earnings></live-earnings>`,
+  },
+  {
     path: '/rating',
     enter: load(() => import('./pages/live-rating.ts')),
     render: () => html`<live-rating></live-rating>`,

@@ -17,7 +17,7 @@ import express from 'express';
 import { rooms, type Ctx, type Handlers } from './context.ts';
 import { AGE_DOCUMENT_PATH, LIMITS } from './protocol.ts';
 import { bodyErrors, sendError, sendThrown } from './http-errors.ts';
-import { ageStatus, pendingFor, recordAttestation, submitDocument } from './age.ts';
+import { ageStatus, ageStatusDetail, pendingFor, recordAttestation, submitDocument } from './age.ts';
 import { cancelModelGrace, endShow } from './presence.ts';
 import { endPrivate } from './private.ts';
 import { checkVerifierAuthorization } from './verifier-auth.ts';
@@ -71,7 +71,10 @@ export function accountHandlers(ctx: Ctx): Handlers {
     'age:status': {
       access: 'model',
       async handle(socket) {
-        return { status: await ageStatus(ctx, socket.data.key) };
+        return {
+          ...(await ageStatusDetail(ctx, socket.data.key)),
+          required: ctx.config.AGE_VERIFICATION === 'required', verifierKeys: ctx.config.VERIFIER_PUBLIC_KEYS,
+        };
       },
     },
   };

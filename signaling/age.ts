@@ -41,9 +41,23 @@ export async function requireAdult(ctx: Ctx, model: string): Promise<void> {
 }
 
 export async function ageStatus(ctx: Ctx, model: string): Promise<AgeStatus> {
+  return (await ageStatusDetail(ctx, model)).status;
+}
+
+/**
+ * The status with its end (ms since the epoch): when a verified model must verify again
+ * (AGE_ATTESTATION_MAX_AGE_DAYS), or when a pending document is deleted unread (AGE_DOCUMENT_TTL_HOURS).
+ */
+export async function ageStatusDetail(ctx: Ctx, model: string): Promise<{ status: AgeStatus; expiresAt?: number }> {
   const a = await storedAttestation(ctx, model);
-  if (a) return a.adult ? 'verified' : 'rejected';
-  return (await ctx.store.hasPendingAgeDocument(model)) ? 'pending' : 'none';
+  if (a) {
+    const maxAge = ctx.tuning.attestationMaxAgeSeconds;
+    return { status: a.adult ? 'verified' : 'rejected', ...(a.adult && maxAge ? { expiresAt: (a.issuedAt + maxAge) * 1000 } : {}) };
+  }
+  const pending = await ctx.store.pendingAgeDocument(model);
+  if (pending === null) return { status: 'none' };
+  const { submittedAt } = JSON.parse(pending) as PendingDocument;
+  return { status: 'pending', expiresAt: submittedAt * 1000 + ctx.tuning.ageDocumentTtlMs };
 }
 
 /**

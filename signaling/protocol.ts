@@ -332,7 +332,13 @@ export interface Replies {
   'profile:get': { fields: Record<string, string> };
   'account:delete': object;
   'age:submit': { status: AgeStatus };
-  'age:status': { status: AgeStatus; expiresAt?: number };
+  /**
+   * `expiresAt` (ms since the epoch): when a verified model must verify again, or a pending document is deleted
+   * unread. `verifierKeys`: the verifiers this server accepts documents for (VERIFIER_PUBLIC_KEYS), the server's
+   * word only: the browser seals to one only when it came in the verifier's link or the model confirmed its
+   * fingerprint (client/services/age-verification.ts). `required`: going live needs a verified status.
+   */
+  'age:status': { status: AgeStatus; expiresAt?: number; verifierKeys: string[]; required: boolean };
 }
 
 export type AgeStatus = 'none' | 'pending' | 'verified' | 'rejected';

@@ -5,6 +5,7 @@ import type { DirectoryEntry } from '../../signaling/protocol.ts';
 import { consumeServices } from '../context.ts';
 import { ChatController } from '../controllers/chat.ts';
 import { messageFor } from '../messages.ts';
+import { toClientError } from '../errors.ts';
 import { parseAmount } from '../format.ts';
 import { PrivateStudioController } from '../controllers/private-studio.ts';
 import '../components/live-chat.ts';
@@ -22,8 +23,10 @@ import type { HiddenCountriesDetail } from '../components/hidden-countries.ts';
 export class LiveStudio extends LitElement {
   static override properties = {
     status: { state: true }, live: { state: true }, onAir: { state: true }, showId: { state: true }, pseudonym: { state: true },
-    hiding: { state: true },
+    hiding: { state: true }, ageRefused: { state: true },
   };
+  /** Going live was refused for age verification: the way to the verification page is shown. */
+  declare ageRefused: boolean;
   declare status: string;
   /** Publishing over WHIP (the End button is shown). */
   declare live: boolean;
@@ -60,6 +63,7 @@ export class LiveStudio extends LitElement {
     this.showId = '';
     this.pseudonym = '';
     this.hiding = { countries: [], status: '', busy: false };
+    this.ageRefused = false;
   }
 
   override async firstUpdated(): Promise<void> {
@@ -107,6 +111,7 @@ export class LiveStudio extends LitElement {
       if (!this.onAir) this.status = 'Sending your video to the server…';
     } catch (err) {
       this.status = `Cannot go live: ${messageFor(err)}`;
+      this.ageRefused = toClientError(err).code.startsWith('AGE_');
       await this.#end();
     }
   }
@@ -191,7 +196,8 @@ export class LiveStudio extends LitElement {
         @call-end=${() => view.end()}></call-screen>
         ${view.state === 'ended' ? html`<p><button id="call-dismiss" @click=${() => view.dismiss()}>Back to the studio</button></p>` : ''}` : ''}
       <earnings-panel .rows=${p.rows} .unsettled=${p.unsettled} ?busy=${p.settling} status=${p.earningsStatus}
-        @earnings-settle=${() => void p.settle()}></earnings-panel>`;
+        @earnings-settle=${() => void p.settle()}></earnings-panel>
+      <p><a href="#/earnings" id="to-earnings">All earnings, per session and per day</a></p>`;
   }
 
   override render() {
@@ -199,6 +205,7 @@ export class LiveStudio extends LitElement {
     return html`
       <p>Performing as <strong id="pseudonym">${this.pseudonym || '…'}</strong></p>
       <p id="status" role="status">${this.status}</p>
+      ${this.ageRefused ? html`<p><a href="#/verify" id="to-verify">Verify your age</a></p>` : ''}
       <div class="stage">
         <video autoplay playsinline muted id="preview"></video>
         ${this.showId ? html`<live-chat .messages=${this.#chat.messages} .error=${this.#chat.error}

@@ -35,6 +35,11 @@ export interface SessionEarnings {
   /** What the channel owed before the call, and the highest voucher of the call (cumulative, base units). */
   baseline: string;
   highest: string;
+  /** `tip`: a tip in a public show (no minutes); absent on records made before tips were kept: `private`. */
+  kind?: 'private' | 'tip';
+  /** The call's price per minute and the tips paid in it (base units), to tell minutes from tips. */
+  pricePerMinute?: string;
+  tips?: string;
 }
 
 export interface Unsettled extends VaultEntry {
@@ -150,9 +155,11 @@ export class VoucherVault {
   /**
    * Settles every unsettled voucher in one transaction from the model's wallet (`chain` connected to its signer):
    * each entry is simulated alone first (eth_call), the ones the chain would refuse are dropped with the reason.
+   * `only`: settle just these channels (by id).
    */
-  async settle(chain: LiveChannelsClient): Promise<SettleReport> {
-    const candidates = (await this.unsettled(chain)).filter((u) => u.unsettled > 0n);
+  async settle(chain: LiveChannelsClient, only?: readonly string[]): Promise<SettleReport> {
+    const wanted = only ? new Set(only.map((id) => id.toLowerCase())) : null;
+    const candidates = (await this.unsettled(chain)).filter((u) => u.unsettled > 0n && (!wanted || wanted.has(u.channelId.toLowerCase())));
     const good: VaultEntry[] = [];
     const dropped: SettleReport['dropped'] = [];
     for (const u of candidates) {
