@@ -68,6 +68,7 @@ export class PrivateStudioController implements ReactiveController {
       session.listen('private:ended', (e) => { if (e.sessionId === this.request?.sessionId) this.#clearRequest('The client withdrew the request.'); }),
       session.listen('private:declined', (e) => { if (e.sessionId === this.request?.sessionId) this.#clearRequest('The request expired.'); }),
       session.events.on('login', () => void this.#syncVault()),
+      session.listen('tip:voucher', (t) => void this.#keepTip(t)),
     );
     try {
       await session.login();
@@ -116,10 +117,12 @@ export class PrivateStudioController implements ReactiveController {
       const vault = this.#vault;
       const receiver = this.#wallet.state!.address;
       const startedAt = Date.now();
+      let tips = 0n;
       call.events.on('voucher', (v, info) => {
+        tips += info.tip ?? 0n;
         void vault.keep(v, { sender: channel.sender, receiver }, info.via === 'signaling').then(() => vault.recordSession({
           sessionId: r.sessionId, channelId: r.channelId, peerPseudonym: r.client.pseudonym, startedAt,
-          baseline: floor.toString(), highest: v.cumulativeAmount.toString(),
+          baseline: floor.toString(), highest: v.cumulativeAmount.toString(), pricePerMinute: r.pricePerMinute, tips: tips.toString(),
         })).then(() => this.refreshEarnings());
       });
       call.events.on('ended', () => {
@@ -240,6 +243,20 @@ export class PrivateStudioController implements ReactiveController {
     this.#dropPrepared();
     this.status = status;
     this.#host.requestUpdate();
+  }
+
+  /** A public show's tip: checked and kept in the vault (client/services/earnings.ts `keepTip`), then recounted. */
+  async #keepTip(t: Parameters<ServerToClient['tip:voucher']>[0]): Promise<void> {
+    const vault = this.#vault;
+    const wallet = this.#wallet;
+    if (!vault || !wallet?.state) return;
+    try {
+      const { keepTip } = await import('../services/earnings.ts');
+      if (await keepTip(vault, wallet.reader, wallet.state.address, t)) await this.refreshEarnings();
+    } catch (err) {
+      this.earningsStatus = messageFor(err);
+      this.#host.requestUpdate();
+    }
   }
 
   /** Hands the server what only this browser holds, takes in what the server keeps (another device), then recounts. */

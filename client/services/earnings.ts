@@ -250,7 +250,7 @@ async function settlementLogs(reader: LiveChannelsClient, receiver: string, know
  * (the channel pays `receiver`, the voucher is signed by its sender and raises it), and recorded as a tip of the
  * raise over what the vault held, not of the amount the server names. Returns false for a voucher not kept.
  */
-export async function keepTip(vault: VoucherVault, reader: LiveChannelsClient, receiver: string, tip: TipVoucherEvent, fromBlock = 0): Promise<boolean> {
+export async function keepTip(vault: VoucherVault, reader: LiveChannelsClient, receiver: string, tip: TipVoucherEvent): Promise<boolean> {
   const { parseSignedVoucher, verifyVoucher } = await import('../../contracts/voucher.ts');
   let voucher;
   try {
@@ -258,7 +258,8 @@ export async function keepTip(vault: VoucherVault, reader: LiveChannelsClient, r
   } catch {
     return false; // the server's word: a malformed voucher is not kept
   }
-  const channel = await reader.getChannelById(voucher.channelId, fromBlock);
+  const latest = await reader.channels.runner?.provider?.getBlockNumber() ?? 0;
+  const channel = await reader.getChannelById(voucher.channelId, Math.max(0, latest - LOG_WINDOW_BLOCKS));
   if (!channel || channel.receiver.toLowerCase() !== receiver.toLowerCase()) return false;
   if (!verifyVoucher(await reader.domain(), voucher, channel.sender) || voucher.cumulativeAmount > channel.deposit) return false;
   const before = await vault.get(voucher.channelId);
