@@ -248,7 +248,7 @@ async function settlementLogs(reader: LiveChannelsClient, receiver: string, know
 /**
  * Keeps a public show's tip in the vault, as the model's browser gets it from the server: checked here first
  * (the channel pays `receiver`, the voucher is signed by its sender and raises it), and recorded as a tip of the
- * raise over what the vault held, not of the amount the server names. Returns false for a voucher not kept.
+ * raise over what the vault held, not of the amount the server names. Returns true when the vault holds it now.
  */
 export async function keepTip(vault: VoucherVault, reader: LiveChannelsClient, receiver: string, tip: TipVoucherEvent): Promise<boolean> {
   const { parseSignedVoucher, verifyVoucher } = await import('../../contracts/voucher.ts');
@@ -264,7 +264,8 @@ export async function keepTip(vault: VoucherVault, reader: LiveChannelsClient, r
   if (!verifyVoucher(await reader.domain(), voucher, channel.sender) || voucher.cumulativeAmount > channel.deposit) return false;
   const before = await vault.get(voucher.channelId);
   const floor = max(before ? BigInt(before.cumulativeAmount) : 0n, channel.paid);
-  if (voucher.cumulativeAmount <= floor) return false;
+  // Already held (another tab or page of this browser kept it first): recount all the same.
+  if (voucher.cumulativeAmount <= floor) return !!before && BigInt(before.cumulativeAmount) >= voucher.cumulativeAmount;
   await vault.keep(voucher, { sender: channel.sender, receiver }, true);
   await vault.recordSession({
     sessionId: `tip:${voucher.channelId}:${voucher.cumulativeAmount}`, kind: 'tip', channelId: voucher.channelId,

@@ -7,7 +7,8 @@
 import type { Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseUnits } from 'ethers';
+import { Wallet, parseUnits } from 'ethers';
+import { bindWallet, walletBindingMessage } from '../../contracts/wallet-binding.ts';
 import { connectChannels, type LiveChannelsClient } from '../../contracts/client.ts';
 import type { DevChain } from '../../contracts/devchain.ts';
 import { dayOf, feeOf } from '../../client/services/earnings.ts';
@@ -15,16 +16,17 @@ import { formatAmount } from '../../client/format.ts';
 import type { Platform } from '../../signaling/platform.ts';
 import { launchChromium, type Browser } from '../helpers/chromium.ts';
 import { buildClient, startTestPlatform } from '../helpers/platform.ts';
-import { call, client as socketTo, connected } from '../signaling/helpers.ts';
+import { call, client as socketTo, connected, login, ok } from '../signaling/helpers.ts';
 
 const PRICE = parseUnits('1.5', 18);
 const TIP = parseUnits('0.25', 18);
+const PUBLIC_TIP = parseUnits('0.75', 18);
 /** Long enough that the end click lands well before the next minute's voucher (signed half a minute ahead). */
 const MINUTE_MS = 5_000;
 
 interface Ctx {
   platform: Platform; url: string; chain: DevChain; reader: LiveChannelsClient; browser: Browser; model: Page; client: Page;
-  errors: string[]; startedAt: number; clientWallet: string; clientName: string; spent: bigint; channelId: string;
+  errors: string[]; modelKey: string; startedAt: number; clientWallet: string; clientName: string; spent: bigint; channelId: string;
 }
 const earnings = suite<Ctx>('the model\'s earnings page');
 
@@ -36,7 +38,7 @@ async function page(ctx: Ctx): Promise<Page> {
   const p = await ctx.browser.context.newPage();
   // The browser's own favicon request (the app has no icon; no code of ours asks for it) is not an app error.
   p.on('console', (m) => { if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) ctx.errors.push(`${m.text()} ${m.location().url}`); });
-  p.on('pageerror', (e) => ctx.errors.push(String(e)));
+  p.on('pageerror', (e) => ctx.errors.push(String(e.stack)));
   return p;
 }
 
@@ -73,6 +75,7 @@ earnings('a paid private call of K minutes with a tip', async (ctx) => {
   s.close();
   const modelKey = (dir.ok ? dir.models.find((m) => m.pricePerMinute === PRICE.toString()) : undefined)?.key;
   assert.ok(modelKey, 'the model is in the directory');
+  ctx.modelKey = modelKey!;
 
   await client.goto(`${ctx.url}/#/wallet/${modelKey}`);
   await client.locator('#address').waitFor({ timeout: 20_000 });
@@ -154,6 +157,44 @@ earnings('one click settles; the row shows the transaction of the chain\'s Chann
   const day = (await days.getAttribute('data-day'))!;
   assert.ok([dayOf(ctx.startedAt), dayOf(Date.now())].includes(day), `today: ${day}`);
   assert.is(await days.getAttribute('data-earned'), ctx.spent.toString(), 'the day\'s total');
+});
+
+earnings('a public show\'s tip is checked and kept by the studio, and listed as an unsettled tip', async (ctx) => {
+  const { model, chain } = ctx;
+  const modelWallet = (await model.locator('#earnings-wallet').textContent())!.trim();
+  // The client's page leaves the model's page: it would start playing the model's new show.
+  await ctx.client.goto(`${ctx.url}/#/`);
+  await model.goto(`${ctx.url}/#/studio`);
+  await model.locator('#pseudonym').filter({ hasNotText: '…' }).waitFor({ timeout: 20_000 });
+  await model.locator('#golive').click();
+  await model.locator('#status').filter({ hasText: 'You are live.' }).waitFor({ timeout: 30_000 });
+  const modelKey = ctx.modelKey;
+  const tipper = await login(ctx.url, 'client');
+  const tipperWallet = new Wallet(chain.demoAccounts[1]!.privateKey, chain.provider);
+  const signature = await tipperWallet.signMessage(walletBindingMessage(tipper.key));
+  const binding = await bindWallet(tipper.identity, tipperWallet.address, signature);
+  await ok(tipper.socket, 'wallet:bind', { address: binding.address, walletSignature: signature, identitySignature: binding.identitySignature });
+  const { showId } = await ok(tipper.socket, 'show:watch', { model: modelKey });
+  const payer = connectChannels(tipperWallet, chain.addresses);
+  await payer.openWithPermit(modelWallet, parseUnits('3', 18));
+  const tipChannel = (await payer.getChannel(tipperWallet.address, modelWallet)).channelId;
+  const v = await payer.signVoucher(tipChannel, PUBLIC_TIP);
+  await ok(tipper.socket, 'chat:tip', { showId, voucher: { channelId: tipChannel, cumulativeAmount: v.cumulativeAmount.toString(), signature: v.signature } });
+  await model.locator('#earnings-unsettled').filter({ hasText: formatAmount(PUBLIC_TIP) }).waitFor({ timeout: 20_000 });
+  tipper.socket.close();
+  await model.locator('#end').click();
+
+  await model.locator('#to-earnings').click();
+  const row = model.locator(`#earnings-items tbody tr[data-channel="${tipChannel.toLowerCase()}"]`);
+  await row.waitFor({ timeout: 30_000 });
+  assert.is(await row.getAttribute('data-state'), 'unsettled');
+  assert.is(await row.getAttribute('data-amount'), PUBLIC_TIP.toString());
+  const cells = (await row.locator('td').allTextContents()).map((t) => t.trim());
+  assert.equal([cells[1], cells[2]], ['Tip', tipper.pseudonym]);
+  assert.is(await model.locator('#total-unsettled').getAttribute('data-wei'), PUBLIC_TIP.toString());
+  assert.is(await model.locator('#total-earned').getAttribute('data-wei'), (ctx.spent + PUBLIC_TIP).toString());
+  const today = model.locator(`#earnings-days tbody tr[data-day="${dayOf(Date.now())}"]`);
+  assert.is(await today.getAttribute('data-earned'), (ctx.spent + PUBLIC_TIP).toString(), 'the day: the call and the tip');
 });
 
 earnings('no console error on the way', ({ errors }) => {
