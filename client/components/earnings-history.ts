@@ -82,7 +82,7 @@ export class EarningsHistory extends LitElement {
     return html`<section aria-labelledby="channels-title">
       <h3 id="channels-title">Deposits with money to settle</h3>
       <table id="earnings-channels">
-        <thead><tr><th>Client wallet</th><th class="num">Not settled</th><th class="num">Fee</th><th class="num">You get</th><th></th></tr></thead>
+        <thead><tr><th>Client wallet</th><th class="num">Not settled</th><th class="num">Fee</th><th class="num">You get</th><th>Settle</th></tr></thead>
         <tbody>${r.channels.map((c) => html`<tr data-channel=${c.channelId}>
           <td title=${c.sender}>${shortAddress(c.sender)}${c.state === 'closing' ? html` <strong>(closing: settle soon)</strong>` : nothing}</td>
           <td class="num">${exact(c.unsettled)}</td><td class="num">${exact(c.fee)}</td><td class="num">${exact(c.payout)}</td>

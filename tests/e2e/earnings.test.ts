@@ -195,6 +195,14 @@ earnings('a public show\'s tip is checked and kept by the studio, and listed as 
   assert.is(await model.locator('#total-earned').getAttribute('data-wei'), (ctx.spent + PUBLIC_TIP).toString());
   const today = model.locator(`#earnings-days tbody tr[data-day="${dayOf(Date.now())}"]`);
   assert.is(await today.getAttribute('data-earned'), (ctx.spent + PUBLIC_TIP).toString(), 'the day: the call and the tip');
+
+  // One deposit settled alone, from its own button.
+  await model.locator(`button.settle-channel[data-channel="${tipChannel.toLowerCase()}"]`).click();
+  await model.locator(`#earnings-items tbody tr[data-channel="${tipChannel.toLowerCase()}"][data-state="settled"]`).waitFor({ timeout: 30_000 });
+  const [log] = await ctx.reader.channels.queryFilter(ctx.reader.channels.filters.ChannelSettled!(tipChannel));
+  assert.is((log as unknown as { args: [string, bigint] }).args[1], PUBLIC_TIP);
+  assert.is((await row.locator('.item-tx').textContent())!.trim(), log!.transactionHash);
+  assert.is(await model.locator('#total-settled').getAttribute('data-wei'), (ctx.spent + PUBLIC_TIP).toString());
 });
 
 earnings('no console error on the way', ({ errors }) => {
