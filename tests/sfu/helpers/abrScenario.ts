@@ -82,10 +82,10 @@ export async function runAbrScenario(link: LinkEnv, log: (line: string) => void 
     const showId = opened.showId;
     const watch = async () => {
       const w = await ok(viewerUser.socket, 'show:watch', { model: modelUser.key });
-      return { endpoint: `${url}${w.whepUrl}`, token: w.whepToken };
+      return { endpoint: w.whepUrl, token: w.whepToken };
     };
     const model = await page(publisherBrowser.context, url);
-    const publisherId: number = await model.evaluate((a) => (window as any).sfuTest.publish(a), { endpoint: `${url}${opened.whipUrl}`, token: opened.whipToken, width: 1280, height: 720 });
+    const publisherId: number = await model.evaluate((a) => (window as any).sfuTest.publish(a), { endpoint: opened.whipUrl, token: opened.whipToken, width: 1280, height: 720 });
     // The publisher's own estimate has to climb before all three layers flow.
     const deadline = Date.now() + (Number(process.env.ABR_PUBLISH_WAIT_S) || 30) * 1000;
     for (;;) {
