@@ -23,7 +23,7 @@ import { freePort, startRedis, type RedisHandle } from '../signaling/helpers.ts'
 import { launchBrowser, waitFor, exitSoon, type Browser } from '../sfu/helpers/browser.ts';
 import { joinWhep, type WeriftViewerClient } from '../sfu/helpers/weriftViewer.ts';
 import { PAGE_SCRIPT } from '../sfu/helpers/pageScript.ts';
-import { connectionsOf, nodeScript, startNginx, startProc, type Proc } from './processes.ts';
+import { connectionsOf, nodeScript, readUntil, startNginx, startProc, type Proc } from './processes.ts';
 
 const t = suite('a cluster: two signaling processes behind nginx, two SFU hosts');
 const SECRET = randomBytes(32).toString('base64');
@@ -152,10 +152,8 @@ t('a show placed on SFU 1 through A, played through B, spills to SFU 2, survives
 
   // --- draining SFU 2 moves its viewer, which plays on ----------------------------------------------
   const events = await fetch(`${edgeViewer.location}/events`);
-  const stream = events.body!.getReader();
   const drained = sfu['sfu-2'].proc.stop(30_000);
-  let said = '';
-  await waitFor(async () => { said += new TextDecoder().decode((await stream.read()).value ?? new Uint8Array()); return /event: reconnect\ndata: \{"reason":"draining"\}/.test(said); }, 10_000, 'reconnect (draining) on the edge viewer\'s event stream');
+  await readUntil(events.body!, /event: reconnect\ndata: \{"reason":"draining"\}/, 10_000, 'reconnect (draining) on the edge viewer\'s event stream');
   await waitFor(async () => (await new RedisSfuHosts(hostsClient).get('sfu-2'))?.draining ?? true, 5_000, 'sfu-2 listed as draining');
   const moved = await viewer.request('show:watch', { model: model.info!.key });
   assert.is(moved.whepUrl, `${sfu['sfu-1'].url}/whep/${opened.showId}`, 'no edge with room: back to the origin');
@@ -181,6 +179,11 @@ t('a show placed on SFU 1 through A, played through B, spills to SFU 2, survives
   await waitFor(async () => await sfuTest(viewerPage).frames(browserViewer) > framesBefore + 20, 15_000, 'the browser viewer to keep decoding');
   const packets = movedViewer.videoPackets();
   await waitFor(() => movedViewer.videoPackets() > packets + 20, 10_000, 'the moved viewer to keep receiving');
+  // sfu-1's events are followed from B now (A gave its leases back): a viewer leaving is counted there.
+  const viewersOf = async () => (await viewer.request('directory:subscribe', {})).models.find((m) => m.key === model.info!.key)?.viewers;
+  assert.is(await waitFor(async () => (await viewersOf()) === 3, 10_000, 'three viewers on sfu-1'), true);
+  await movedViewer.close();
+  await waitFor(async () => (await viewersOf()) === 2, 10_000, 'the count to follow a viewer leaving sfu-1, through B');
   assert.not.ok(ended, 'the show never ended');
   assert.equal(errors, [], 'no console error on any page');
 });

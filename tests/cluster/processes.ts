@@ -122,3 +122,23 @@ export async function connectionsOf(port: number): Promise<number> {
   const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
   return Number(/^signaling_connections (\d+)/m.exec(text)?.[1] ?? NaN);
 }
+
+/** Reads a server-sent-event stream until its text matches `pattern`; fails after `timeoutMs` even if nothing arrives. */
+export async function readUntil(stream: ReadableStream<Uint8Array>, pattern: RegExp, timeoutMs: number, what: string): Promise<string> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out waiting for ${what} (got: ${JSON.stringify(text)})`)), timeoutMs); });
+  try {
+    while (!pattern.test(text)) {
+      const { value, done } = await Promise.race([reader.read(), timeout]);
+      if (done) throw new Error(`the stream ended before ${what} (got: ${JSON.stringify(text)})`);
+      text += decoder.decode(value, { stream: true });
+    }
+    return text;
+  } finally {
+    clearTimeout(timer);
+    reader.releaseLock();
+  }
+}

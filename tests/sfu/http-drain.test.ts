@@ -33,7 +33,7 @@ t.before(async () => {
   server = app.listen(0, '127.0.0.1');
   await new Promise<void>((r) => server.once('listening', () => r()));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  // A public URL with a path and a trailing slash, as behind a proxy: joined without a double slash.
+  // The public URL as an operator may write it, with a trailing slash: joined without a double slash.
   router = createSfuRouter({ engine, secret, drain, publicUrl: `${url}/` });
 });
 
