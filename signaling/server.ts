@@ -272,6 +272,9 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
       closed ??= (async () => {
         closing = true;
         gate.close();
+        // Stop listening first: a reverse proxy then sends new connections (the reconnects this close causes) to
+        // another process instead of to one that would refuse them.
+        const stopped = httpServer.listening ? new Promise<void>((resolve) => httpServer.close(() => resolve())) : Promise.resolve();
         clearInterval(beat);
         sfuFollower?.close();
         ctx.rating?.close();
@@ -283,8 +286,8 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
         const drained = Promise.allSettled([...inflight]);
         await Promise.race([drained, new Promise((r) => setTimeout(r, 5_000).unref())]);
         await new Promise<void>((resolve) => io.close(() => resolve()));
-        if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         httpServer.closeAllConnections?.();
+        await stopped;
         await store.close();
         for (const c of redisClients) await c.close().catch(() => c.destroy());
       })();
