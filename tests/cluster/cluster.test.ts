@@ -146,7 +146,9 @@ t('a show placed on SFU 1 through A, played through B, spills to SFU 2, survives
   assert.is(spilled.whepUrl, `${sfu['sfu-2'].url}/whep/${opened.showId}`, 'beyond the budget: the edge');
   assert.is(verifySfuToken(sfuKey, spilled.whepToken, 'whep', opened.showId).origin, sfu['sfu-1'].url);
   // The edge serves a show it does not hold by pulling it from the origin in the token (the relay's part).
-  const edgeViewer = await joinWhep({ endpoint: spilled.whepUrl, token: spilled.whepToken });
+  const edgeViewer = await joinWhep({ endpoint: spilled.whepUrl, token: spilled.whepToken }).catch((err: Error) => {
+    throw new Error(`the edge host did not serve a show it does not hold from the origin in the token (sfu/relay/): ${err.message}`);
+  });
   viewers.push(edgeViewer);
   await waitFor(() => edgeViewer.firstFrameMs() !== undefined && viewers[0]!.firstFrameMs() !== undefined, 20_000, 'frames on both hosts');
 
