@@ -24,6 +24,7 @@ export const MESSAGES: Readonly<Record<ClientErrorCode, string>> = {
   CHANNEL_INSUFFICIENT: 'Your deposit with this model is too small. Top it up first.',
   VOUCHER_INVALID: 'A payment was not accepted.',
   TURN_UNAVAILABLE: 'Private shows are unavailable right now: the relay server is not running.',
+  SFU_UNAVAILABLE: 'The video server is not reachable right now. Try again in a moment.',
   RECEIVER_UNVERIFIED: 'Refused: the server could not prove that this wallet belongs to the model in your link. Nothing was deposited.',
   INTERNAL: 'Something went wrong on our side. Please try again.',
   // The browser's own codes (client/errors.ts CLIENT_ERROR_CODES)

@@ -16,6 +16,7 @@ import { LAYER_PREFERENCES, type LayerPreference, type ResourceRole, type SfuEng
 import { SfuError, sfuRetryAfterSeconds } from './errors.ts';
 import { isValidShowId, verifySfuToken, type SfuTokenKind } from './tokens.ts';
 import { MAX_SDP_BYTES } from './werift/sdp.ts';
+import type { SfuDrain } from './drain.ts';
 
 export interface IceServer { urls: string | string[]; username?: string; credential?: string }
 
@@ -28,6 +29,10 @@ export interface SfuRouterOptions {
   iceServers?: IceServer[] | (() => IceServer[]);
   /** Path prefix where the router is mounted (for `Location`), e.g. '' or '/sfu'. */
   basePath?: string;
+  /** Externally visible base URL (PUBLIC_URL / SFU_PUBLIC_URL): `Location` and `Link` URLs are absolute from it; unset: relative. */
+  publicUrl?: string;
+  /** When the host is stopping: viewers' event streams get `reconnect` (`draining`), new sessions `SFU_CLOSED`. */
+  drain?: SfuDrain;
 }
 
 const RESOURCE_ID = /^[0-9a-f]{32}$/;
@@ -76,7 +81,7 @@ function bearer(req: Request): string {
 
 export function createSfuRouter(options: SfuRouterOptions): Router {
   const { engine, secret } = options;
-  const base = (options.basePath ?? '').replace(/\/$/, '');
+  const base = (options.publicUrl ?? '').replace(/\/+$/, '') + (options.basePath ?? '').replace(/\/$/, '');
   const iceServers = (): IceServer[] =>
     typeof options.iceServers === 'function' ? options.iceServers() : options.iceServers ?? [];
   const router = express.Router();
@@ -129,6 +134,7 @@ export function createSfuRouter(options: SfuRouterOptions): Router {
       try {
         const showId = showIdOf(req);
         const claims = verifySfuToken(secret, bearer(req), kind, showId);
+        if (options.drain?.draining) throw new SfuError('SFU_CLOSED', 'this media server is stopping: ask signaling for another one');
         const offerSdp = sdpOf(req);
         let layer: LayerPreference | undefined;
         if (kind === 'whep' && req.query.layer !== undefined) {
@@ -195,11 +201,18 @@ export function createSfuRouter(options: SfuRouterOptions): Router {
         res.end();
       };
       engine.events.on('resourceclosed', onClosed);
+      // A viewer moves off a stopping host; its session here stays until it leaves or the host exits.
+      const onDraining = () => res.write(`event: reconnect\ndata: ${JSON.stringify({ reason: 'draining' })}\n\n`);
+      if (role === 'viewer') {
+        options.drain?.events.on('draining', onDraining);
+        if (options.drain?.draining) onDraining();
+      }
       const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
       ping.unref();
       res.on('close', () => {
         clearInterval(ping);
         engine.events.off('resourceclosed', onClosed);
+        options.drain?.events.off('draining', onDraining);
       });
     });
   }

@@ -18,6 +18,8 @@ export interface SfuTokenClaims {
   sub: string;
   /** Lifetime from `now`. */
   ttlSeconds: number;
+  /** On a WHEP token for an edge host: the base URL of the origin host that holds the show. */
+  origin?: string;
 }
 
 /** What a verified token says. */
@@ -27,6 +29,8 @@ export interface SfuTokenPayload {
   sub: string;
   /** Expiry, unix seconds. */
   exp: number;
+  /** See SfuTokenClaims.origin. */
+  origin?: string;
 }
 
 const SHOW_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -57,6 +61,7 @@ export function mintSfuToken(secret: Uint8Array, claims: SfuTokenClaims, now: nu
     showId: claims.showId,
     sub: claims.sub,
     exp: Math.floor(now / 1000) + Math.ceil(claims.ttlSeconds),
+    ...(claims.origin ? { origin: claims.origin } : {}),
   };
   const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
   return `${body}.${sign(secret, body).toString('base64url')}`;

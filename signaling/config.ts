@@ -155,6 +155,19 @@ const schema = z.object({
   /** Percent of one core an SFU worker may use and still admit viewer joins; above it (or with its event loop lagging) WHEP answers 503 with Retry-After. */
   SFU_JOIN_CPU_PERCENT: z.coerce.number({ error: 'expected a percentage' }).int('expected a whole number')
     .min(10, 'expected 10 to 100 percent').max(100, 'expected 10 to 100 percent').default(80),
+  // SFU hosts of a cluster (issue 15): sfu/registry.ts, signaling/sfu-hosts.ts, signaling/sfu-main.ts.
+  /** `embedded`: this process runs the SFU (npm start); `remote`: shows go to SFU hosts registered in Redis (needs REDIS_URL). */
+  SFU_MODE: z.enum(['embedded', 'remote'], { error: "expected 'embedded' or 'remote'" }).default('embedded'),
+  /** This SFU host's id in the cluster (npm run sfu): letters, digits, - and _, unique per host. */
+  SFU_HOST_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected letters, digits, - and _ (at most 64)').default('local'),
+  /** Base URL clients reach this SFU host's WHIP/WHEP at (absolute URLs given to clients, `Location`); default PUBLIC_URL, else http://HOST:PORT. */
+  SFU_PUBLIC_URL: url(['http:', 'https:']).optional(),
+  /** Viewers one SFU worker should serve: a host's budget is workers x this; beyond it viewers go to an edge host. */
+  SFU_VIEWERS_PER_WORKER: z.coerce.number({ error: 'expected a count' }).int('expected a whole number')
+    .min(1, 'expected 1 to 100000').max(100_000, 'expected 1 to 100000').default(400),
+  /** How long a stopping SFU host (SIGTERM) waits for its viewers and publishers to move before it exits. */
+  SFU_DRAIN_SECONDS: z.coerce.number({ error: 'expected seconds' }).int('expected a whole number')
+    .min(1, 'expected 1 to 3600 seconds').max(3600, 'expected 1 to 3600 seconds').default(30),
   /** More web origins (comma-separated, e.g. `https://cam.example`) whose pages may log in, besides PUBLIC_URL's (or http://HOST:PORT). */
   LOGIN_ORIGINS: list(origin).default([]),
   /** Bearer token that `/metrics` asks for; unset: `/metrics` answers loopback clients only. */
@@ -231,6 +244,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (!e.TRUSTED_PROXY_HEADER && e.TRUSTED_PROXIES.length > 0) {
     throw new ConfigError('TRUSTED_PROXY_HEADER', 'expected the header the proxies in TRUSTED_PROXIES set (e.g. x-forwarded-for)');
+  }
+  if (e.SFU_MODE === 'remote' && !e.REDIS_URL) {
+    throw new ConfigError('REDIS_URL', 'expected the Redis the SFU hosts register in when SFU_MODE=remote');
   }
   const demo = !e.RPC_URL && LOOPBACK.test(e.HOST);
   if (!e.AGE_VERIFICATION && e.VERIFIER_PUBLIC_KEYS.length === 0 && !demo) {

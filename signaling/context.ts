@@ -3,6 +3,7 @@
  * metrics, the optional chain, timers, and this process's local bookkeeping;
  * tunable timings; the socket types, narrowed once a session is attached.
  */
+import type { SfuHostDirectory } from './sfu-hosts.ts';
 import type { DirectoryRating } from './directory-rating.ts';
 import type { Server, Socket } from 'socket.io';
 import type pino from 'pino';
@@ -184,6 +185,8 @@ export interface Ctx {
   rating: DirectoryRating | null;
   /** Lets signaling end a show's media (ban, close, deletion); absent when the SFU runs elsewhere. */
   sfu: SfuControl | null;
+  /** The SFU hosts shows and viewers are placed on (sfu-hosts.ts): the embedded one, or those registered in Redis. */
+  sfuHosts: SfuHostDirectory;
   /** The chat limit per identity (shared by every process over Redis). */
   limiters: { chat: RateLimiterAbstract };
   /** The countries each model hides from (region-rules.ts). */

@@ -20,6 +20,10 @@ import { createLogger } from './logger.ts';
 import { sfuTokenKey } from './sfu-token-key.ts';
 import { type SettlementWatcher, checkChallengePeriodFloor, startSettlementWatcher } from './settlement-watcher.ts';
 import { TurnServer, TurnServerError } from './turn-server.ts';
+import { randomBytes } from 'node:crypto';
+import { connectRedis } from './kv-redis.ts';
+import { RemoteSfu } from './remote-sfu.ts';
+import { RedisSfuHosts } from './sfu-hosts.ts';
 
 const clientDist = fileURLToPath(new URL('../client/dist/', import.meta.url));
 
@@ -36,7 +40,8 @@ export interface Platform {
   readonly chain: ChainConnection;
   /** Present when the platform runs its own chain (no RPC_URL). */
   readonly devChain: DevChain | null;
-  readonly sfu: SfuEngine;
+  /** The embedded SFU; null with SFU_MODE=remote (shows go to the SFU hosts registered in Redis). */
+  readonly sfu: SfuEngine | null;
   readonly signaling: SignalingServer;
   /** Settles closing channels' kept vouchers; null when no submitter key is configured (remote chain). */
   readonly watcher: SettlementWatcher | null;
@@ -111,6 +116,22 @@ async function startTurn(config: Config): Promise<{ turn: TurnServer | null; not
   }
 }
 
+/** SFU_MODE=remote: the hosts registered in Redis, and their events followed (two connections of its own). */
+async function followRemoteHosts(config: Config, logger: ReturnType<typeof createLogger>): Promise<{ link: RemoteSfu; hosts: RedisSfuHosts; close(): Promise<void> }> {
+  const onError = (err: Error) => logger.warn({ err: err.message }, 'Redis (SFU hosts) connection error');
+  const redis = await connectRedis(config.REDIS_URL!, onError);
+  const reader = await connectRedis(config.REDIS_URL!, onError);
+  const hosts = new RedisSfuHosts(redis);
+  const link = new RemoteSfu({ redis, reader, hosts, owner: randomBytes(8).toString('hex'), logger });
+  return {
+    link, hosts,
+    async close() {
+      await link.close();
+      await redis.close().catch(() => redis.destroy());
+    },
+  };
+}
+
 /** Start every part; on failure, stop what already started and rethrow. */
 export async function startPlatform(given: Config): Promise<Platform> {
   let config = given;
@@ -136,17 +157,20 @@ export async function startPlatform(given: Config): Promise<Platform> {
     }
     if (turnNote) logger.warn(turnNote);
 
-    const media = await createSfu({
+    const media = config.SFU_MODE === 'remote' ? null : await createSfu({
       workers: config.SFU_WORKERS,
       listenIp: config.HOST,
       announcedIp: config.SFU_ANNOUNCED_IP,
       stallAfterMs: config.SFU_STALL_SECONDS * 1000, stallEndMs: config.SFU_STALL_END_SECONDS * 1000, joinCpuBudget: config.SFU_JOIN_CPU_PERCENT / 100,
     });
-    stack.push(() => media.close());
-    const sfu = media.engine;
+    if (media) stack.push(() => media.close());
+    const sfu = media?.engine ?? null;
+    const remote = config.SFU_MODE === 'remote' ? await followRemoteHosts(config, logger) : null;
+    if (remote) stack.push(() => remote.close());
 
     const signaling = await createSignalingServer({
-      config, chain, logger, sfu, audience: new URL(url).origin,
+      config, chain, logger, audience: new URL(url).origin,
+      ...(sfu ? { sfu } : remote ? { sfu: remote.link, sfuHosts: remote.hosts } : {}),
       tuning: {
         ageDocumentTtlMs: config.AGE_DOCUMENT_TTL_HOURS * 3_600_000,
         attestationMaxAgeSeconds: config.AGE_ATTESTATION_MAX_AGE_DAYS * 86_400,
@@ -155,8 +179,13 @@ export async function startPlatform(given: Config): Promise<Platform> {
       },
     });
     stack.push(() => signaling.close());
+    // Following starts once the store exists; on close it stops before signaling does (leases handed back first).
+    if (remote) {
+      await remote.link.start(signaling.store);
+      stack.push(() => remote.link.close());
+    }
     // The SFU's per-show and per-worker gauges on the platform's /metrics.
-    registerSfuMetrics(signaling.registry, sfu);
+    if (sfu) registerSfuMetrics(signaling.registry, sfu);
 
     // The settlement watcher: on with WATCHER_PRIVATE_KEY, or on the embedded chain with its settlement account.
     const watcher = startSettlementWatcher({
@@ -169,13 +198,13 @@ export async function startPlatform(given: Config): Promise<Platform> {
     app.get('/healthz', async (_req, res) => {
       const parts = {
         chain: await chain.provider.getBlockNumber().then(() => true, () => false),
-        sfu: !sfu.closed,
+        sfu: sfu ? !sfu.closed : (await remote!.hosts.list().catch(() => [])).length > 0,
         signaling: signaling.httpServer.listening,
       };
       const ok = Object.values(parts).every(Boolean);
       res.status(ok ? 200 : 503).json({ ok, parts });
     });
-    app.use(createSfuRouter({ engine: sfu, secret: await sfuTokenKey(config.SESSION_SECRET) }));
+    if (sfu) app.use(createSfuRouter({ engine: sfu, secret: await sfuTokenKey(config.SESSION_SECRET), publicUrl: url }));
     app.use(createChainRouter({ chain, devChain, store: signaling.store, logger, hidesFrom: (model, req) => signaling.hidesFrom(model, req) }));
     if (config.SERVE_CLIENT) {
       if (!existsSync(clientDist)) {

@@ -57,6 +57,7 @@ export const ERROR_CODES = [
   'CHANNEL_INSUFFICIENT', // channel missing, not to this model, closing, or deposit too small
   'VOUCHER_INVALID', // bad signature, wrong channel, not monotonic or over the deposit
   'TURN_UNAVAILABLE', // no TURN server configured
+  'SFU_UNAVAILABLE', // no media server (SFU host) is alive to take the show or the viewer
   'RECEIVER_UNVERIFIED', // the browser refused the model's wallet: its binding is missing or not signed by the model's key from the link
   'INTERNAL', // bug or dependency failure; details only in the server log
 ] as const;

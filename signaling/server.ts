@@ -33,6 +33,7 @@ import { sendError, sendThrown } from './http-errors.ts';
 import { metricsAllowed } from './metrics-access.ts';
 import { heartbeat } from './presence.ts';
 import { SfuFollower, type SfuLink } from './follow-sfu.ts';
+import { LocalSfuHosts, type SfuHostDirectory } from './sfu-hosts.ts';
 import { sessionHandlers } from './session.ts';
 import { showHandlers } from './shows.ts';
 import { chatHandlers } from './chat.ts';
@@ -56,6 +57,8 @@ export interface SignalingOptions {
   registry?: Registry;
   /** The SFU whose lifecycle signaling follows (signaling/follow-sfu.ts; an in-process SfuEngine fits); without it no show goes public. */
   sfu?: SfuLink;
+  /** The SFU hosts to place shows on; default this process's embedded SFU at PUBLIC_URL (or the bound address). */
+  sfuHosts?: SfuHostDirectory;
   /** Origin bound into login challenges; default the origin of PUBLIC_URL, else http://HOST:PORT. */
   audience?: string;
   /** Timings and limits (tests shorten them). */
@@ -175,6 +178,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
       ? new DirectoryRating({ provider: options.chain.provider, channels: options.chain.addresses.channels, store, logger, refreshMs: config.RATING_REFRESH_SECONDS * 1000 })
       : null,
     sfu: options.sfu ?? null,
+    sfuHosts: options.sfuHosts ?? new LocalSfuHosts(() => config.PUBLIC_URL ?? ctx.auth.audience),
     limiters: { chat: chatLimiter },
     regions: new RegionRules({ store, sealer: records, cacheMs: tuning.regionCacheMs }),
     limits,
@@ -268,6 +272,9 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
       closed ??= (async () => {
         closing = true;
         gate.close();
+        // Stop listening first: a reverse proxy then sends new connections (the reconnects this close causes) to
+        // another process instead of to one that would refuse them.
+        const stopped = httpServer.listening ? new Promise<void>((resolve) => httpServer.close(() => resolve())) : Promise.resolve();
         clearInterval(beat);
         sfuFollower?.close();
         ctx.rating?.close();
@@ -279,8 +286,8 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
         const drained = Promise.allSettled([...inflight]);
         await Promise.race([drained, new Promise((r) => setTimeout(r, 5_000).unref())]);
         await new Promise<void>((resolve) => io.close(() => resolve()));
-        if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         httpServer.closeAllConnections?.();
+        await stopped;
         await store.close();
         for (const c of redisClients) await c.close().catch(() => c.destroy());
       })();

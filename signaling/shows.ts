@@ -4,6 +4,7 @@ import { mintSfuToken } from '../sfu/tokens.ts';
 import { rooms, type AuthedSock, type Ctx, type Handlers } from './context.ts';
 import { fail } from './errors.ts';
 import { whepPath, whipPath } from './protocol.ts';
+import { placeShow, placeViewer, type SfuHost } from './sfu-hosts.ts';
 import { endShow, pushEntry, setStatus } from './presence.ts';
 import { requireAdult } from './age.ts';
 import { refuseHidden, visibleFrom } from './regions.ts';
@@ -37,6 +38,19 @@ export async function joinShow(ctx: Ctx, socket: AuthedSock, showId: string, mod
   socket.data.shows.add(showId);
   // Kept for resume as long as a session may last; stale entries are dropped on resume.
   await ctx.store.addWatching(key, showId, ctx.tuning.sessionTtlSeconds * 1000);
+}
+
+/**
+ * The SFU host an opening show publishes to: its current host while that one is alive and not draining (a
+ * re-open after a media reconnect stays put), else the least-loaded host; the record follows a move.
+ */
+async function hostForShow(ctx: Ctx, showId: string, current: string | null): Promise<SfuHost> {
+  const hosts = await ctx.sfuHosts.list();
+  const kept = current === null ? undefined : hosts.find((h) => h.id === current && !h.draining);
+  const host = kept ?? placeShow(hosts);
+  if (!host) fail('SFU_UNAVAILABLE', 'no media server is available: try again in a moment');
+  if (current !== null && host.id !== current) await ctx.store.setShowHost(showId, host.id);
+  return host;
 }
 
 export function showHandlers(ctx: Ctx): Handlers {
@@ -77,10 +91,15 @@ export function showHandlers(ctx: Ctx): Handlers {
         if (presence?.status === 'private') fail('CONFLICT', 'end the private show first');
         let showId = presence?.showId ?? null;
         // Opening again while a show is open re-issues the WHIP token (e.g. after a media reconnect).
-        if (!showId || !(await ctx.store.getShow(showId))) {
+        const open = showId ? await ctx.store.getShow(showId) : null;
+        let host: SfuHost;
+        if (!showId || !open) {
           showId = newId();
-          await ctx.store.openShow({ showId, model: key, openedAt: Date.now(), slowModeSeconds: 0 }, ctx.tuning.presenceTtlMs);
-          ctx.logger.info({ showId, model: pseudonym }, 'show opened');
+          host = await hostForShow(ctx, showId, null);
+          await ctx.store.openShow({ showId, model: key, openedAt: Date.now(), slowModeSeconds: 0, host: host.id }, ctx.tuning.presenceTtlMs);
+          ctx.logger.info({ showId, model: pseudonym, host: host.id }, 'show opened');
+        } else {
+          host = await hostForShow(ctx, showId, open.host);
         }
         ctx.localShows.set(showId, key);
         ctx.metrics.shows.set(ctx.localShows.size);
@@ -89,7 +108,7 @@ export function showHandlers(ctx: Ctx): Handlers {
         const mediaFlows = presence?.status === 'public' && presence.showId === showId;
         await setStatus(ctx, key, pseudonym, mediaFlows ? 'public' : 'online', showId);
         const whipToken = mintSfuToken(ctx.sfuTokenKey, { kind: 'whip', showId, sub: key, ttlSeconds: ctx.tuning.sfuTokenTtlSeconds });
-        return { showId, whipUrl: whipPath(showId), whipToken };
+        return { showId, whipUrl: host.url + whipPath(showId), whipToken };
       },
     },
     'show:close': {
@@ -114,9 +133,16 @@ export function showHandlers(ctx: Ctx): Handlers {
         if (!show) fail('NOT_FOUND', 'this model is not in a public show');
         if (p.model !== socket.data.key) await joinShow(ctx, socket, show.showId, p.model);
         const model = (await ctx.store.entry(p.model, presence))!;
+        // The show's host while it has room, else an edge host that pulls the show from it once (origin claim).
+        const origin = await ctx.sfuHosts.get(show.host);
+        const placed = placeViewer(origin, origin ? await ctx.sfuHosts.list() : []);
+        if (!placed) fail('SFU_UNAVAILABLE', 'the media server of this show is gone: try again in a moment');
         // The SFU learns a random viewer id, not the viewer's identity.
-        const whepToken = mintSfuToken(ctx.sfuTokenKey, { kind: 'whep', showId: show.showId, sub: newId(), ttlSeconds: ctx.tuning.sfuTokenTtlSeconds });
-        return { showId: show.showId, whepUrl: whepPath(show.showId), whepToken, model, slowModeSeconds: show.slowModeSeconds };
+        const whepToken = mintSfuToken(ctx.sfuTokenKey, {
+          kind: 'whep', showId: show.showId, sub: newId(), ttlSeconds: ctx.tuning.sfuTokenTtlSeconds,
+          ...(placed.edge ? { origin: origin!.url } : {}),
+        });
+        return { showId: show.showId, whepUrl: placed.host.url + whepPath(show.showId), whepToken, model, slowModeSeconds: show.slowModeSeconds };
       },
     },
     'show:leave': {

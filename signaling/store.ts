@@ -41,6 +41,11 @@ export const KEY_PREFIXES = {
   'lc:kept:': { ephemeral: false }, // a channel's latest voucher, kept for its model (their money: voucher, both addresses, time)
   'lc:keptby:': { ephemeral: false }, // channel ids with a kept voucher, by receiver wallet address
   'lc:settling:': { ephemeral: true }, // one settlement watcher's claim on a channel while it submits
+  'lc:sfuhost:': { ephemeral: true }, // an SFU host's load and public URL, by its heartbeat (sfu/registry.ts)
+  'lc:sfuhosts': { ephemeral: false }, // set of SFU host ids (members pruned when their entry expires)
+  'lc:sfuev:': { ephemeral: false }, // an SFU host's engine events, a capped stream (sfu/host-events.ts)
+  'lc:sfulease:': { ephemeral: true }, // which signaling process follows an SFU host's events (signaling/remote-sfu.ts)
+  'lc:sfupos:': { ephemeral: true }, // the last event of a host's stream that signaling applied
 } as const;
 
 /** A wallet bound to an identity, with both signatures of contracts/wallet-binding.ts (so a browser can check it). */
@@ -55,7 +60,11 @@ export interface RecordSealer {
 
 export interface ModelSettings { pricePerMinute: string; minMinutes: number }
 export interface Presence { status: ModelStatus; showId: string | null; pseudonym: string }
-export interface ShowRecord { showId: string; model: string; openedAt: number; slowModeSeconds: number }
+export interface ShowRecord {
+  showId: string; model: string; openedAt: number; slowModeSeconds: number;
+  /** The SFU host holding the show (signaling/sfu-hosts.ts): its WHIP and its viewers' WHEP go there. */
+  host: string;
+}
 
 export type PrivateState = 'requested' | 'active' | 'ended';
 export interface PrivateSession {
@@ -147,14 +156,20 @@ export class Store {
   }
 
   // --- shows ------------------------------------------------------------------
-  async openShow(show: ShowRecord, ttlMs: number): Promise<void> {
-    await this.#kv.hset(`lc:show:${show.showId}`, { model: show.model, openedAt: String(show.openedAt), slow: String(show.slowModeSeconds) }, { ttlMs });
+  /** Opens a show; without `host`, on the embedded SFU's (`local`). */
+  async openShow(show: Omit<ShowRecord, 'host'> & { host?: string }, ttlMs: number): Promise<void> {
+    await this.#kv.hset(`lc:show:${show.showId}`, { model: show.model, openedAt: String(show.openedAt), slow: String(show.slowModeSeconds), host: show.host ?? 'local' }, { ttlMs });
+  }
+
+  /** Moves an open show to another SFU host (its host is gone or draining when the model publishes again). */
+  async setShowHost(showId: string, host: string): Promise<void> {
+    await this.#kv.hset(`lc:show:${showId}`, { host }, { xx: true });
   }
 
   async getShow(showId: string): Promise<ShowRecord | null> {
     const h = await this.#kv.hgetall(`lc:show:${showId}`);
     if (!h.model) return null;
-    return { showId, model: h.model, openedAt: Number(h.openedAt), slowModeSeconds: Number(h.slow ?? 0) };
+    return { showId, model: h.model, openedAt: Number(h.openedAt), slowModeSeconds: Number(h.slow ?? 0), host: h.host ?? 'local' };
   }
 
   async refreshShow(showId: string, ttlMs: number): Promise<void> {

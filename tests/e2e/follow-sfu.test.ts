@@ -54,7 +54,7 @@ function watchOnPublic(platform: Platform, viewer: User, model: string): Promise
         const whepAfterMs = performance.now() - pushedAt;
         if (!watch.ok) return resolve({ askedAfterMs, whepAfterMs, entry, error: `show:watch: ${watch.error.code} ${watch.error.message}` });
         try {
-          const joined = await joinWhep({ endpoint: `${platform.url}${watch.whepUrl}`, token: watch.whepToken });
+          const joined = await joinWhep({ endpoint: watch.whepUrl, token: watch.whepToken });
           resolve({ askedAfterMs, whepAfterMs, entry, viewer: joined });
         } catch (err) {
           resolve({ askedAfterMs, whepAfterMs, entry, error: (err as Error).message });
@@ -74,7 +74,7 @@ t(`a viewer who asks to watch within ${ASK_WITHIN_MS} ms of the directory saying
 
     const opened = await ok(model.socket, 'show:open', {});
     const publisher = await page.evaluate((a) => (window as any).sfuTest.publish(a), {
-      endpoint: `${platform.url}${opened.whipUrl}`, token: opened.whipToken, simulcast: false, width: 320, height: 240,
+      endpoint: opened.whipUrl, token: opened.whipToken, simulcast: false, width: 320, height: 240,
     }) as number;
 
     const r = await asked;

@@ -37,11 +37,11 @@ t('media that stops: stalled and told within seconds, resumed with the media, en
   await ok(viewer.socket, 'directory:subscribe', {});
   const opened = await ok(model.socket, 'show:open', {});
   const isPublic = next(viewer.socket, 'directory:update', (e) => e.key === model.key && e.status === 'public', 15_000);
-  const publisher = await publishWhip(`${platform.url}${opened.whipUrl}`, opened.whipToken);
+  const publisher = await publishWhip(opened.whipUrl, opened.whipToken);
   try {
     await isPublic;
     const watch = await ok(viewer.socket, 'show:watch', { model: model.key });
-    const whep = await joinLight(`${platform.url}${watch.whepUrl}`, watch.whepToken);
+    const whep = await joinLight(watch.whepUrl, watch.whepToken);
     assert.is(whep.status, 201);
     assert.ok(await whep.connected, 'viewer connected');
     await waitFor(() => whep.packets() > 50, 10_000, 'viewer receiving');

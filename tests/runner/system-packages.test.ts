@@ -23,7 +23,7 @@ function fakePath(present: string[]): { dir: string; done: () => void } {
 const check = suite('system commands the tests need');
 
 check('only the commands absent from PATH (or not executable) are missing; Chromium where the helper starts it', () => {
-  const path = fakePath(['ip', 'unshare', 'redis-server', 'chromium']);
+  const path = fakePath(['ip', 'unshare', 'redis-server', 'chromium', 'nginx']);
   try {
     const missing = missingSystemCommands({ PATH: path.dir, CHROMIUM_PATH: join(path.dir, 'chromium') });
     assert.equal(missing.map((m) => m.command), ['turnserver']);
@@ -40,10 +40,10 @@ check('a full run stops on any missing command; a filtered run only without the 
   try {
     const env = { PATH: path.dir, CHROMIUM_PATH: '/nonexistent/chromium' };
     const full = systemCheck(false, env, true);
-    assert.equal(full, { line: 'tests/run: missing chromium, redis-server, turnserver (install with: apt-get install -y chromium redis-server coturn)', stop: true });
+    assert.equal(full, { line: 'tests/run: missing chromium, redis-server, turnserver, nginx (install with: apt-get install -y chromium redis-server coturn nginx)', stop: true });
     const filtered = systemCheck(true, env, false);
     assert.is(filtered?.stop, false);
-    assert.match(filtered!.line, /sudo apt-get install -y chromium redis-server coturn/);
+    assert.match(filtered!.line, /sudo apt-get install -y chromium redis-server coturn nginx/);
     assert.is(systemCheck(true, { PATH: '', CHROMIUM_PATH: '/nonexistent' }, true)?.stop, true);
   } finally {
     path.done();
@@ -63,7 +63,7 @@ check('npm test with a PATH that hides them says it in one line, with the instal
       assert.ok(lines[0]!.includes(command), `${command} named`);
       assert.ok(lines[0]!.includes(` ${pkg}`), `${pkg} in the install command`);
     }
-    assert.match(lines[0]!, /apt-get install -y iproute2 util-linux chromium redis-server coturn\)$/);
+    assert.match(lines[0]!, /apt-get install -y iproute2 util-linux chromium redis-server coturn nginx\)$/);
   } finally {
     path.done();
   }

@@ -22,6 +22,8 @@ export const SYSTEM_COMMANDS: readonly SystemCommand[] = [
   { command: 'chromium', pkg: 'chromium', always: false },
   { command: 'redis-server', pkg: 'redis-server', always: false },
   { command: 'turnserver', pkg: 'coturn', always: false },
+  // The entry point in front of two signaling processes (tests/cluster/).
+  { command: 'nginx', pkg: 'nginx', always: false },
 ];
 
 function isExecutableFile(path: string): boolean {

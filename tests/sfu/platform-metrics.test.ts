@@ -28,7 +28,7 @@ metrics('per-show and per-worker SFU figures of a watched show', async () => {
     const client = await login(url, 'client');
     users.push(model, client);
     const opened = await ok(model.socket, 'show:open', {});
-    publisher = await publishWhip(`${url}${opened.whipUrl}`, opened.whipToken);
+    publisher = await publishWhip(opened.whipUrl, opened.whipToken);
     // The show is watchable once the publisher's media reached the SFU.
     let watch: Awaited<ReturnType<typeof ok<'show:watch'>>> | undefined;
     while (!watch && Date.now() < deadline) {
@@ -36,7 +36,7 @@ metrics('per-show and per-worker SFU figures of a watched show', async () => {
       if (!watch) await sleep(250);
     }
     assert.ok(watch, 'the show started');
-    viewer = await joinWhep({ endpoint: `${url}${watch.whepUrl}`, token: watch.whepToken, transportCc: true });
+    viewer = await joinWhep({ endpoint: watch.whepUrl, token: watch.whepToken, transportCc: true });
     const show = `show="${opened.showId}"`;
 
     // Gauges are read from the workers at scrape time: poll until the viewer's media shows in them.

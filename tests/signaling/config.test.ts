@@ -71,6 +71,11 @@ const cases: Record<string, { good: [string, unknown][]; bad: string[]; extra?: 
     extra: { TRUSTED_PROXY_HEADER: 'x-forwarded-for' },
   },
   ADDRESS_RATE_LIMITS: { good: [['on', 'on'], ['off', 'off']], bad: ['yes', '0'] },
+  SFU_MODE: { good: [['embedded', 'embedded'], ['remote', 'remote']], bad: ['both', 'on'], extra: { REDIS_URL: 'redis://127.0.0.1:6379' } },
+  SFU_HOST_ID: { good: [['sfu-1', 'sfu-1'], ['eu_west_2', 'eu_west_2']], bad: ['has space', 'a/b', 'x'.repeat(65)] },
+  SFU_PUBLIC_URL: { good: [['https://sfu1.cam.example', 'https://sfu1.cam.example']], bad: ['sfu1.cam.example', 'ftp://sfu1'] },
+  SFU_VIEWERS_PER_WORKER: { good: [['1', 1], ['400', 400]], bad: ['0', '100001', '2.5'] },
+  SFU_DRAIN_SECONDS: { good: [['1', 1], ['3600', 3600]], bad: ['0', '3601', 'soon'] },
 };
 
 const everyVariable = suite('config: every variable');
@@ -178,6 +183,11 @@ defaults('the embedded chain\'s challenge period must reach the floor the settle
   assert.throws(() => loadConfig({ MIN_CHALLENGE_PERIOD_SECONDS: '172800' }), (e: ConfigError) => e.variable === 'CHALLENGE_PERIOD_SECONDS');
   // A remote chain's period is read from the contract at start (platform.ts), not from this variable.
   assert.is(loadConfig({ RPC_URL: 'http://127.0.0.1:8545', ...cases.RPC_URL!.extra, CHALLENGE_PERIOD_SECONDS: '600' }).embeddedChain, false);
+});
+
+defaults('SFU_MODE=remote needs the Redis its SFU hosts register in', () => {
+  assert.throws(() => loadConfig({ SFU_MODE: 'remote' }), (e: ConfigError) => e.variable === 'REDIS_URL');
+  assert.is(loadConfig({}).SFU_MODE, 'embedded');
 });
 
 defaults('unknown variables are ignored', () => {

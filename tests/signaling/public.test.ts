@@ -28,7 +28,8 @@ function flows(name: string, withRedis: boolean) {
 
     const live = next(viewer.socket, 'directory:update', (e) => e.key === model.key && e.status === 'public');
     const opened = await ok(model.socket, 'show:open', {});
-    assert.is(opened.whipUrl, `/whip/${opened.showId}`);
+    // Absolute, from the SFU host's public URL (issue 15): here the embedded SFU, at this server's own address.
+    assert.is(opened.whipUrl, `${server.run.url}/whip/${opened.showId}`);
     // WHIP/WHEP tokens are signed with a key derived for them, not the raw SESSION_SECRET.
     const sfuKey = await deriveSecret(server.run.server.config.SESSION_SECRET, 'sfu-token');
     const claims = verifySfuToken(sfuKey, opened.whipToken, 'whip', opened.showId);
@@ -40,7 +41,7 @@ function flows(name: string, withRedis: boolean) {
     assert.ok(models.some((m) => m.key === model.key && m.status === 'public'));
 
     const watch = await ok(viewer.socket, 'show:watch', { model: model.key });
-    assert.is(watch.whepUrl, `/whep/${opened.showId}`);
+    assert.is(watch.whepUrl, `${server.run.url}/whep/${opened.showId}`);
     const whep = verifySfuToken(sfuKey, watch.whepToken, 'whep', opened.showId);
     assert.is.not(whep.sub, viewer.key, 'the SFU gets a random viewer id, not the identity');
     server.run.sfu!.events.emit('viewercount', opened.showId, 1);

@@ -82,14 +82,14 @@ export async function runAbrScenario(link: LinkEnv, log: (line: string) => void 
     const showId = opened.showId;
     const watch = async () => {
       const w = await ok(viewerUser.socket, 'show:watch', { model: modelUser.key });
-      return { endpoint: `${url}${w.whepUrl}`, token: w.whepToken };
+      return { endpoint: w.whepUrl, token: w.whepToken };
     };
     const model = await page(publisherBrowser.context, url);
-    const publisherId: number = await model.evaluate((a) => (window as any).sfuTest.publish(a), { endpoint: `${url}${opened.whipUrl}`, token: opened.whipToken, width: 1280, height: 720 });
+    const publisherId: number = await model.evaluate((a) => (window as any).sfuTest.publish(a), { endpoint: opened.whipUrl, token: opened.whipToken, width: 1280, height: 720 });
     // The publisher's own estimate has to climb before all three layers flow.
     const deadline = Date.now() + (Number(process.env.ABR_PUBLISH_WAIT_S) || 30) * 1000;
     for (;;) {
-      const [s] = await platform.sfu.showStats();
+      const [s] = await platform.sfu!.showStats();
       // Medium has to be near what the shaped link carries (with audio, over it), or "low" would not be the answer.
       const kbps = (layer: string) => s?.layers.find((l) => l.layer === layer)?.bitrateKbps ?? 0;
       if (s && kbps('low') > 0 && kbps('medium') > 300 && kbps('high') > 600) break;
@@ -99,7 +99,7 @@ export async function runAbrScenario(link: LinkEnv, log: (line: string) => void 
       }
       await sleep(250);
     }
-    log(`layers: ${JSON.stringify((await platform.sfu.showStats())[0]?.layers.map((l) => [l.layer, l.bitrateKbps]))}`);
+    log(`layers: ${JSON.stringify((await platform.sfu!.showStats())[0]?.layers.map((l) => [l.layer, l.bitrateKbps]))}`);
 
     const viewer = await page(viewerBrowser.context, url);
     const joinAt = performance.now();
@@ -127,17 +127,17 @@ export async function runAbrScenario(link: LinkEnv, log: (line: string) => void 
     log(`shaped: ${downswitchS.toFixed(2)} s to low, ${freezeShapedAutoS.toFixed(2)} s frozen, width at end ${shapedEnd.frameWidth}`);
     lift(link);
     const upswitchS = await timeUntil(viewer, autoId, (s) => s.frameWidth === 1280, 20);
-    log(`lifted: ${upswitchS.toFixed(2)} s to high; ${JSON.stringify((await platform.sfu.showStats())[0], ['probes', 'probesSucceeded', 'nacksAnswered', 'nacksRefused', 'retransmittedBytes'])}`);
+    log(`lifted: ${upswitchS.toFixed(2)} s to high; ${JSON.stringify((await platform.sfu!.showStats())[0], ['probes', 'probesSucceeded', 'nacksAnswered', 'nacksRefused', 'retransmittedBytes'])}`);
     await viewer.evaluate((i) => (window as any).sfuTest.stop(i), autoId);
 
     const highId: number = await viewer.evaluate((a) => (window as any).sfuTest.view(a), { ...(await watch()), layer: 'high' });
     await timeUntil(viewer, highId, (s) => s.frameWidth === 1280, 15);
     await sleep(1000);
-    const r0 = (await platform.sfu.showStats())[0]?.retransmittedBytes ?? 0;
+    const r0 = (await platform.sfu!.showStats())[0]?.retransmittedBytes ?? 0;
     shape(link);
     const t0 = performance.now();
     await sleep(SHAPED_S * 1000);
-    const r1 = (await platform.sfu.showStats())[0]?.retransmittedBytes ?? 0;
+    const r1 = (await platform.sfu!.showStats())[0]?.retransmittedBytes ?? 0;
     const shapedS = (performance.now() - t0) / 1000;
     lift(link);
     const retransmitToLinkRatioHigh = (r1 - r0) / ((LINK_BPS / 8) * shapedS);
