@@ -22,6 +22,7 @@ export const SYSTEM_COMMANDS: readonly SystemCommand[] = [
   { command: 'chromium', pkg: 'chromium', always: false },
   { command: 'redis-server', pkg: 'redis-server', always: false },
   { command: 'turnserver', pkg: 'coturn', always: false },
+  { command: 'docker-compose', pkg: 'docker-compose', always: false },
 ];
 
 function isExecutableFile(path: string): boolean {
