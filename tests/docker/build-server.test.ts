@@ -70,6 +70,22 @@ build('the tree is JavaScript only, ES modules, with the assets the code reads b
   assert.ok(files.some((f) => f.startsWith('contracts/artifacts/') && f.endsWith('.json')), 'contract artifacts');
 });
 
+build('the compiled server imports production dependencies only: never tsx, vite or a dev dependency', () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  const imported = new Set<string>();
+  for (const file of filesUnder(app).filter((f) => f.endsWith('.js'))) {
+    // Static imports and re-exports (`from` at the start of a statement or after a multi-line `}`), side-effect imports, import(), require().
+    for (const m of readFileSync(file, 'utf8').matchAll(/(?:^(?:import|export)[^'"\n]*?\bfrom[ \t]*|^\}[ \t]*from[ \t]*|^import[ \t]*|\bimport\([ \t]*|\brequire\([ \t]*|createRequire\(import\.meta\.url\)\([ \t]*)['"]([^'".][^'"]*)['"]/gm)) {
+      const spec = m[1]!;
+      if (spec.startsWith('node:')) continue;
+      imported.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+    }
+  }
+  assert.ok(imported.has('express') && imported.has('secp256k1'), [...imported].join(' '));
+  const notProduction = [...imported].filter((name) => !(name in pkg.dependencies) || name in pkg.devDependencies || name === 'tsx' || name === 'vite');
+  assert.equal(notProduction, [], 'packages the image would not have');
+});
+
 build('the compiled signaling runs on plain node: /healthz, HEALTHCHECK, worker without tsx, clean SIGTERM', async () => {
   let output = '';
   const child: ChildProcess = spawn(process.execPath, [join(app, 'signaling', 'main.js')], {
