@@ -149,6 +149,17 @@ parts('our images: non-root, health-checked, never overridden to root or without
   }
 });
 
+parts('start order waits for health: nodes for a healthy Redis, the entry for healthy signaling nodes', () => {
+  for (const [profile, config] of profiles) {
+    for (const name of ['signaling-a', 'signaling-b', 'sfu-1', 'sfu-2']) {
+      assert.equal(config.services[name]!.depends_on, { redis: { condition: 'service_healthy' } }, `${profile} ${name}`);
+    }
+    const entry = config.services[profile === 'dev' ? 'entry-dev' : 'entry']!;
+    assert.equal(entry.depends_on, { 'signaling-a': { condition: 'service_healthy' }, 'signaling-b': { condition: 'service_healthy' } }, profile);
+    assert.ok(config.services.redis!.healthcheck?.test, `${profile}: Redis is health-checked`);
+  }
+});
+
 const docs = suite('compose: every variable documented');
 
 docs('every variable compose.yml reads and every variable of signaling/config.ts is in the docs', () => {

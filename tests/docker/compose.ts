@@ -25,6 +25,7 @@ export interface Service {
   volumes?: string[];
   profiles?: string[];
   healthcheck?: { disable?: boolean; test?: string[] };
+  depends_on?: Record<string, { condition: string }>;
 }
 export interface Resolved {
   services: Record<string, Service>;
