@@ -6,7 +6,7 @@
  * Hardening for a server that only ever relays between two browsers of one call: both peers' relay candidates are
  * allocations on this same server, so the only peer address it ever needs is its own relay address; every other
  * peer (the machine's other interfaces, the LAN, the internet) is denied, so nobody can use it as an open relay.
- * Loopback peers are allowed only when HOST is loopback. No TLS/DTLS listeners, no CLI, no version in responses,
+ * Loopback peers are allowed only when HOST is loopback. UDP relays only (no TCP relays). No TLS/DTLS listeners, no CLI, no version in responses,
  * log, pid and database files in a private temporary directory removed on close.
  *
  * The child runs under `setpriv --pdeathsig SIGTERM` when util-linux has it, so coturn dies with this process even
@@ -136,6 +136,8 @@ export class TurnServer {
       `--min-port=${options.minPort ?? 49152}`, `--max-port=${options.maxPort ?? 65535}`,
       '--use-auth-secret', `--static-auth-secret=${secret}`, '--realm=livecam', '--fingerprint',
       '--no-tls', '--no-dtls', '--no-cli', '--no-rfc5780', '--no-software-attribute', '--no-multicast-peers',
+      // WebRTC relays UDP only; a TCP relay (RFC 6062) would let a client open TCP connections from this host.
+      '--no-tcp-relay',
       ...(loopback ? ['--allow-loopback-peers'] : []),
       // Peers: only this server's own relay address (see the header).
       '--denied-peer-ip=0.0.0.0-255.255.255.255', '--denied-peer-ip=::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',

@@ -10,7 +10,9 @@ import { SfuError, sfuErrorFrom } from '../errors.ts';
 import type { WeriftEngineOptions } from '../werift/WeriftEngine.ts';
 import type { EngineMethod, FromWorker, ToWorker } from './protocol.ts';
 
-const WORKER_MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+// Compiled (npm run build:server, the images) the worker is plain JavaScript for plain node; from source, tsx runs it.
+const COMPILED = import.meta.url.endsWith('.js');
+const WORKER_MAIN = fileURLToPath(new URL(COMPILED ? './main.js' : './main.ts', import.meta.url));
 
 export class WorkerHandle {
   readonly index: number;
@@ -33,7 +35,7 @@ export class WorkerHandle {
   static start(index: number, options: WeriftEngineOptions): Promise<WorkerHandle> {
     const child = fork(WORKER_MAIN, [], {
       // SFU_WORKER_NODE_OPTIONS: extra Node flags for workers (e.g. --cpu-prof when profiling).
-      execArgv: ['--import', 'tsx', ...(process.env.SFU_WORKER_NODE_OPTIONS ?? '').split(' ').filter(Boolean)],
+      execArgv: [...(COMPILED ? [] : ['--import', 'tsx']), ...(process.env.SFU_WORKER_NODE_OPTIONS ?? '').split(' ').filter(Boolean)],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });

@@ -26,10 +26,10 @@ check('only the commands absent from PATH (or not executable) are missing; Chrom
   const path = fakePath(['ip', 'unshare', 'redis-server', 'chromium', 'nginx']);
   try {
     const missing = missingSystemCommands({ PATH: path.dir, CHROMIUM_PATH: join(path.dir, 'chromium') });
-    assert.equal(missing.map((m) => m.command), ['turnserver']);
+    assert.equal(missing.map((m) => m.command), ['turnserver', 'docker-compose']);
     const noChromium = missingSystemCommands({ PATH: path.dir, CHROMIUM_PATH: join(path.dir, 'no-chromium') });
-    assert.equal(noChromium.map((m) => m.command), ['chromium', 'turnserver']);
-    assert.equal(missingSystemCommands({ PATH: path.dir, CHROMIUM_PATH: 'chromium' }).map((m) => m.command), ['turnserver']);
+    assert.equal(noChromium.map((m) => m.command), ['chromium', 'turnserver', 'docker-compose']);
+    assert.equal(missingSystemCommands({ PATH: path.dir, CHROMIUM_PATH: 'chromium' }).map((m) => m.command), ['turnserver', 'docker-compose']);
   } finally {
     path.done();
   }
@@ -40,10 +40,10 @@ check('a full run stops on any missing command; a filtered run only without the 
   try {
     const env = { PATH: path.dir, CHROMIUM_PATH: '/nonexistent/chromium' };
     const full = systemCheck(false, env, true);
-    assert.equal(full, { line: 'tests/run: missing chromium, redis-server, turnserver, nginx (install with: apt-get install -y chromium redis-server coturn nginx)', stop: true });
+    assert.equal(full, { line: 'tests/run: missing chromium, redis-server, turnserver, nginx, docker-compose (install with: apt-get install -y chromium redis-server coturn nginx docker-compose)', stop: true });
     const filtered = systemCheck(true, env, false);
     assert.is(filtered?.stop, false);
-    assert.match(filtered!.line, /sudo apt-get install -y chromium redis-server coturn nginx/);
+    assert.match(filtered!.line, /sudo apt-get install -y chromium redis-server coturn nginx docker-compose/);
     assert.is(systemCheck(true, { PATH: '', CHROMIUM_PATH: '/nonexistent' }, true)?.stop, true);
   } finally {
     path.done();
@@ -63,7 +63,7 @@ check('npm test with a PATH that hides them says it in one line, with the instal
       assert.ok(lines[0]!.includes(command), `${command} named`);
       assert.ok(lines[0]!.includes(` ${pkg}`), `${pkg} in the install command`);
     }
-    assert.match(lines[0]!, /apt-get install -y iproute2 util-linux chromium redis-server coturn nginx\)$/);
+    assert.match(lines[0]!, /apt-get install -y iproute2 util-linux chromium redis-server coturn nginx docker-compose\)$/);
   } finally {
     path.done();
   }

@@ -24,6 +24,8 @@ export const SYSTEM_COMMANDS: readonly SystemCommand[] = [
   { command: 'turnserver', pkg: 'coturn', always: false },
   // The entry point in front of two signaling processes (tests/cluster/).
   { command: 'nginx', pkg: 'nginx', always: false },
+  // `docker-compose config` validates docker/compose.yml (tests/docker/).
+  { command: 'docker-compose', pkg: 'docker-compose', always: false },
 ];
 
 function isExecutableFile(path: string): boolean {
