@@ -37,6 +37,8 @@ export const CLIENT_ERROR_CODES = [
   'KEY_CHANGED', // a known pseudonym arrived with another key than the one pinned for it
   'DEPOSIT_EXHAUSTED', // the channel's deposit cannot pay the next minute
   'CAMERA_UNAVAILABLE', // no camera or microphone, or permission refused
+  'PLAYBACK_FAILED', // the show's video could not be played, or not again after it was lost
+  'SHOW_FULL', // the media server takes no more viewers for now
   'UNKNOWN', // anything else (details in the console)
 ] as const;
 export type ClientOnlyCode = (typeof CLIENT_ERROR_CODES)[number];

@@ -55,6 +55,8 @@ export const MESSAGES: Readonly<Record<ClientErrorCode, string>> = {
   KEY_CHANGED: 'Refused: this name now comes with a different key than before. It may not be the same person.',
   DEPOSIT_EXHAUSTED: 'The call ended because your deposit is used up. Top it up in your wallet.',
   CAMERA_UNAVAILABLE: 'Your camera or microphone is not available. Check the browser’s permissions.',
+  PLAYBACK_FAILED: 'The video could not be played. Reload the page to try again.',
+  SHOW_FULL: 'This show is very busy right now. Please try again in a minute.',
   UNKNOWN: 'Something went wrong. Please try again.',
 };
 

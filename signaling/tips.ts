@@ -7,6 +7,7 @@
  * what the show is told. `chat:tip` takes a voucher on the tipper's channel with the model (payments.ts, the one
  * rule for money through signaling), hands it to the model (`tip:voucher`) and announces it in the chat.
  */
+import { formatUnits } from 'ethers';
 import { rooms, type Ctx, type Handlers } from './context.ts';
 import { fail } from './errors.ts';
 import type { ChatMessage, TipGoal, TipMenuItem } from './protocol.ts';
@@ -71,7 +72,7 @@ export function tipHandlers(ctx: Ctx): Handlers {
         const paidFor = item && BigInt(amount) >= BigInt(item.amount) ? item.label : undefined;
         const message: ChatMessage = {
           showId: p.showId, id: newId(), from: { key, pseudonym: socket.data.pseudonym }, kind: 'tip',
-          text: `tipped ${amount}`, amount, ...(paidFor ? { item: paidFor } : {}), at: Date.now(),
+          text: `tipped ${formatUnits(amount, 18).replace(/\.0$/, '')} LIVE${paidFor ? ` for ${paidFor}` : ''}`, amount, ...(paidFor ? { item: paidFor } : {}), at: Date.now(),
         };
         ctx.io.to(rooms.identity(show.model)).emit('tip:voucher', { showId: p.showId, from: message.from, voucher: p.voucher, amount });
         ctx.io.to(rooms.show(p.showId)).emit('chat:message', message);
