@@ -57,6 +57,8 @@ export class Player {
   /** Bumped by every join and by close: a join that finds it changed drops what it made. */
   #generation = 0;
   #reconnects = 0;
+  /** A reconnect loop runs. */
+  #rejoining = false;
   #closed = false;
 
   constructor(options: PlayerOptions) {
@@ -106,11 +108,14 @@ export class Player {
     }
   }
 
-  /** The show ended (signaling said so): stops for good, with `error` as the reason shown. */
+  /**
+   * The show ended (signaling said so): stops for good, with `error` as the reason shown. The SFU closed the
+   * session with its show, so nothing is asked of it.
+   */
   end(error: ClientError | null = null): void {
     if (this.#state === 'ended') return;
     this.#generation++;
-    this.#teardown();
+    this.#teardown(false);
     this.#set('ended', error);
   }
 
@@ -158,23 +163,37 @@ export class Player {
     sse.addEventListener('closed', () => sse.close());
   }
 
-  /** Joins again until it plays, the server refuses for good, or `reconnectForMs` passes. */
+  /**
+   * Joins again until it plays, the server refuses for good, or `reconnectForMs` passes (time offline does not
+   * count). It keeps trying while the browser says it is offline: that flag is only a hint (a page on a network
+   * without a route out reports offline and still reaches its server).
+   */
   async #reconnect(): Promise<void> {
-    if (this.#closed || this.#state === 'ended' || this.#state === 'reconnecting') return;
-    this.#teardown();
-    this.#set(globalThis.navigator?.onLine === false ? 'offline' : 'reconnecting', null);
-    const deadline = Date.now() + this.#o.reconnectForMs;
+    if (this.#closed || this.#rejoining || this.#is('ended')) return;
+    this.#rejoining = true;
+    try {
+      await this.#rejoin();
+    } finally {
+      this.#rejoining = false;
+    }
+  }
+
+  async #rejoin(): Promise<void> {
+    // The session is gone on the server (its worker died) or unreachable: close here, ask nothing there.
+    this.#teardown(false);
+    if (!this.#is('offline')) this.#set('reconnecting', null);
+    let deadline = Date.now() + this.#o.reconnectForMs;
     let pause = 200;
     let last: ClientError | null = null;
-    while (!this.#closed && this.#is('reconnecting', 'offline') && Date.now() < deadline) {
-      if (this.#is('reconnecting')) {
-        try {
-          await this.#join();
-          if (this.#session) { this.#reconnects++; return; }
-        } catch (err) {
-          last = toPlayerError(err);
-          if (FINAL_CODES.has(last.code)) break;
-        }
+    while (!this.#closed && this.#is('reconnecting', 'offline')) {
+      if (this.#is('offline')) deadline = Date.now() + this.#o.reconnectForMs;
+      else if (Date.now() > deadline) break;
+      try {
+        await this.#join();
+        if (this.#session) { this.#reconnects++; return; }
+      } catch (err) {
+        last = toPlayerError(err);
+        if (FINAL_CODES.has(last.code)) break;
       }
       await new Promise((resolve) => setTimeout(resolve, pause));
       pause = Math.min(pause * 2, 2_000);
@@ -183,19 +202,23 @@ export class Player {
     this.#set('ended', last ?? new ClientError('PLAYBACK_FAILED', 'could not join the show again in time'));
   }
 
+  /** The browser lost its network: say so; the media's own failure (or the SSE) starts the reconnect. */
   #onOffline = (): void => {
-    if (this.#state === 'playing' || this.#state === 'loading') void this.#reconnect();
-    else if (this.#state === 'reconnecting') this.#set('offline', null);
+    if (this.#is('reconnecting', 'playing')) this.#set('offline', null);
   };
 
   #onOnline = (): void => {
-    if (this.#state === 'offline') this.#set('reconnecting', null);
+    if (!this.#is('offline')) return;
+    if (this.#session?.pc.connectionState === 'connected') this.#set('playing', null);
+    else this.#set('reconnecting', null);
   };
 
-  #teardown(): void {
+  /** Drops the current session; `onServer` also ends it there (DELETE). */
+  #teardown(onServer = true): void {
     this.#sse?.close();
     this.#sse = null;
-    void this.#session?.stop();
+    if (onServer) void this.#session?.stop();
+    else this.#session?.pc.close();
     this.#session = null;
   }
 
