@@ -41,6 +41,8 @@ export const CLIENT_ERROR_CODES = [
   'DOCUMENT_UNSUPPORTED', // the age document is empty, or not an image or a PDF
   'VERIFIER_UNTRUSTED', // the verifier key in the link is not one this server accepts documents for
   'VERIFIER_CHANGED', // the server offers another verifier key than the one this browser sealed to before
+  'PLAYBACK_FAILED', // the show's video could not be played, or not again after it was lost
+  'SHOW_FULL', // the media server takes no more viewers for now
   'UNKNOWN', // anything else (details in the console)
 ] as const;
 export type ClientOnlyCode = (typeof CLIENT_ERROR_CODES)[number];

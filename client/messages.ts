@@ -60,6 +60,8 @@ export const MESSAGES: Readonly<Record<ClientErrorCode, string>> = {
   DOCUMENT_UNSUPPORTED: 'Choose a photo (JPEG, PNG, WebP) or a PDF of your document.',
   VERIFIER_UNTRUSTED: 'This server does not accept documents for the verifier in your link. Nothing was sent.',
   VERIFIER_CHANGED: 'The server now names a different verifier than the one you used before. Nothing was sent: check the new fingerprint with your verifier first.',
+  PLAYBACK_FAILED: 'The video could not be played. Reload the page to try again.',
+  SHOW_FULL: 'This show is very busy right now. Please try again in a minute.',
   UNKNOWN: 'Something went wrong. Please try again.',
 };
 

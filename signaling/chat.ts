@@ -1,13 +1,12 @@
 /**
  * Public-show chat: plain text with a length limit, a per-identity rate limit,
- * slow mode, mutes and bans by the model, and tips announced once their
- * voucher checks out. Nothing is stored: a message exists only in flight.
+ * slow mode, mutes and bans by the model (tips: tips.ts). Nothing is stored:
+ * a message exists only in flight.
  */
 import { rooms, type AuthedSock, type Ctx, type Handlers, type Sock } from './context.ts';
 import { fail } from './errors.ts';
 import type { ChatMessage } from './protocol.ts';
 import { newId } from './shows.ts';
-import { acceptVoucher } from './payments.ts';
 
 // C0/C1 controls except tab and newline, bidi overrides and isolates (used to disguise text).
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
@@ -19,7 +18,8 @@ export function cleanText(text: string): string {
   return cleaned;
 }
 
-async function showOf(ctx: Ctx, socket: AuthedSock, showId: string): Promise<{ model: string; slowModeSeconds: number }> {
+/** The show a socket may chat (or tip) in: it exists, the sender is not banned, and watches it (or is its model). */
+export async function showOf(ctx: Ctx, socket: AuthedSock, showId: string): Promise<{ model: string; slowModeSeconds: number }> {
   const show = await ctx.store.getShow(showId);
   if (!show) fail('NOT_FOUND', 'no such show');
   const isModel = show.model === socket.data.key;
@@ -61,24 +61,6 @@ export function chatHandlers(ctx: Ctx): Handlers {
         ctx.io.to(rooms.show(p.showId)).emit('chat:message', message);
         ctx.metrics.chatMessages.inc({ kind: 'text' });
         return { id: message.id };
-      },
-    },
-    'chat:tip': {
-      access: 'any',
-      async handle(socket, p) {
-        const key = socket.data.key;
-        const show = await showOf(ctx, socket, p.showId);
-        if (show.model === key) fail('FORBIDDEN', 'a model cannot tip itself');
-        const { amount } = await acceptVoucher(ctx, p.voucher, key, show.model);
-        const message: ChatMessage = {
-          showId: p.showId, id: newId(), from: { key, pseudonym: socket.data.pseudonym }, kind: 'tip',
-          text: `tipped ${amount}`, amount, at: Date.now(),
-        };
-        ctx.io.to(rooms.identity(show.model)).emit('tip:voucher', { showId: p.showId, from: message.from, voucher: p.voucher, amount });
-        ctx.io.to(rooms.show(p.showId)).emit('chat:message', message);
-        ctx.metrics.chatMessages.inc({ kind: 'tip' });
-        ctx.logger.info({ showId: p.showId }, 'tip'); // not who: a log must not say who pays which model
-        return { id: message.id, amount };
       },
     },
     'chat:mute': {

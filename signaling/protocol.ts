@@ -35,6 +35,12 @@ export const LIMITS = {
   muteMaxSeconds: 86_400,
   /** Private-show minimum minutes ceiling. */
   privateMaxMinMinutes: 240,
+  /** Most priced actions on a model's tip menu. */
+  tipMenuMaxItems: 20,
+  /** Longest tip menu action ("Dance"), characters. */
+  tipLabelMaxLength: 60,
+  /** Longest tip goal title, characters. */
+  tipGoalTitleMaxLength: 120,
 } as const;
 
 // ---------------------------------------------------------------------------
@@ -116,6 +122,28 @@ export const Voucher = z.strictObject({
 });
 export type Voucher = z.infer<typeof Voucher>;
 
+/** An amount above zero (a price or a target). */
+export const PositiveAmount = Amount.refine((a) => a !== '0', 'expected an amount above zero');
+/** One priced action of a model's tip menu ("Dance", 5 LIVE in base units). */
+export const TipMenuItem = z.strictObject({
+  label: z.string().min(1).max(LIMITS.tipLabelMaxLength),
+  amount: PositiveAmount,
+});
+export type TipMenuItem = z.infer<typeof TipMenuItem>;
+
+/** A model's tip goal as everyone in the show sees it. */
+export interface TipGoal {
+  /** New on every change of the goal: progress starts again from zero. */
+  id: string;
+  title: string;
+  /** Base units. */
+  target: string;
+  /** Tips in the model's current show since the goal was set (base units). */
+  progress: string;
+  /** The show the progress counts in; null when the model has no open show. */
+  showId: string | null;
+}
+
 /** One model as the directory shows it. No personal data: key, pseudonym, state, price. */
 export interface DirectoryEntry {
   key: string;
@@ -154,6 +182,8 @@ export interface ChatMessage {
   text: string;
   /** Tip amount in base units, for kind 'tip'. */
   amount?: string;
+  /** The tip menu action the tip paid for (kind 'tip'), when it paid at least its price. */
+  item?: string;
   at: number;
 }
 
@@ -229,7 +259,8 @@ export const schemas = {
   'show:leave': z.strictObject({ showId: Id }),
 
   'chat:send': z.strictObject({ showId: Id, text: z.string().min(1).max(LIMITS.chatMaxLength) }),
-  'chat:tip': z.strictObject({ showId: Id, voucher: Voucher }),
+  /** `item`: the label of the model's tip menu action this tip pays for (it must be on the menu). */
+  'chat:tip': z.strictObject({ showId: Id, voucher: Voucher, item: TipMenuItem.shape.label.optional() }),
   'chat:mute': z.strictObject({ showId: Id, target: PublicKey, seconds: z.number().int().min(1).max(LIMITS.muteMaxSeconds) }),
   'chat:ban': z.strictObject({ target: PublicKey }),
   'chat:unban': z.strictObject({ target: PublicKey }),
@@ -290,6 +321,18 @@ export const schemas = {
 
   'age:submit': z.strictObject({ sealedDocument: Base64(LIMITS.ageDocumentMaxLength), verifierKey: PublicKey }),
   'age:status': Empty,
+
+  /** The model's tip menu (whole list, replacing the previous one; empty: no menu). Labels are unique. */
+  'tips:setMenu': z.strictObject({
+    items: z.array(TipMenuItem).max(LIMITS.tipMenuMaxItems)
+      .refine((l) => new Set(l.map((i) => i.label.trim().toLowerCase())).size === l.length, 'expected each label once'),
+  }),
+  /** The model's tip goal; a new one (even with the same words) starts from zero; null removes it. */
+  'tips:setGoal': z.strictObject({
+    goal: z.strictObject({ title: z.string().min(1).max(LIMITS.tipGoalTitleMaxLength), target: PositiveAmount }).nullable(),
+  }),
+  /** A model's tip menu and goal: public, no login needed. */
+  'tips:get': z.strictObject({ model: PublicKey }),
 } as const;
 
 export type ClientEvent = keyof typeof schemas;
@@ -340,6 +383,9 @@ export interface Replies {
    * fingerprint (client/services/age-verification.ts). `required`: going live needs a verified status.
    */
   'age:status': { status: AgeStatus; expiresAt?: number; verifierKeys: string[]; required: boolean };
+  'tips:setMenu': { menu: TipMenuItem[] };
+  'tips:setGoal': { goal: TipGoal | null };
+  'tips:get': { menu: TipMenuItem[]; goal: TipGoal | null };
 }
 
 export type AgeStatus = 'none' | 'pending' | 'verified' | 'rejected';
@@ -375,6 +421,10 @@ export interface ServerToClient {
   'tip:voucher': (e: { showId: string; from: { key: string; pseudonym: string }; voucher: Voucher; amount: string }) => void;
   'private:ended': (e: { sessionId: string; reason: EndReason; by?: string }) => void;
   'age:status': (e: { status: AgeStatus }) => void;
+  /** To the model's show and the model: the tip menu changed. */
+  'tips:menu': (e: { model: string; menu: TipMenuItem[] }) => void;
+  /** To the model's show and the model: the goal changed, or a tip moved its progress (null: no goal). */
+  'tips:goal': (e: { model: string; goal: TipGoal | null }) => void;
 }
 
 /**

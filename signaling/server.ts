@@ -41,6 +41,7 @@ import { privateHandlers } from './private.ts';
 import { accountHandlers, ageUploadRouter, verifierRouter } from './account.ts';
 import { voucherHandlers } from './vouchers.ts';
 import { regionHandlers } from './regions.ts';
+import { tipHandlers } from './tips.ts';
 import { RegionRules } from './region-rules.ts';
 import { CountryLookup } from './geoip.ts';
 import { clientAddress, trustedProxies, type ProxyTrust } from './client-address.ts';
@@ -190,7 +191,7 @@ export async function createSignalingServer(options: SignalingOptions): Promise<
 
   // --- connections and events ---------------------------------------------------------
   const dispatcher = new Dispatcher({
-    handlers: { ...sessionHandlers(ctx), ...showHandlers(ctx), ...chatHandlers(ctx), ...privateHandlers(ctx), ...accountHandlers(ctx), ...voucherHandlers(ctx), ...regionHandlers(ctx) },
+    handlers: { ...sessionHandlers(ctx), ...showHandlers(ctx), ...chatHandlers(ctx), ...privateHandlers(ctx), ...accountHandlers(ctx), ...voucherHandlers(ctx), ...regionHandlers(ctx), ...tipHandlers(ctx) },
     limits,
     metrics, logger, track,
   });

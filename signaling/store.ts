@@ -7,7 +7,7 @@
  * personal: prices, bans (pseudonymous keys), channel high-water marks,
  * wrapped data keys and ciphertext.
  */
-import type { DirectoryEntry, KeptVoucher, ModelStatus, Role } from './protocol.ts';
+import type { DirectoryEntry, KeptVoucher, ModelStatus, Role, TipGoal, TipMenuItem } from './protocol.ts';
 import { compareDecimal, type Kv } from './kv.ts';
 import { fail } from './errors.ts';
 import { MemoryKv } from './kv-memory.ts';
@@ -46,6 +46,8 @@ export const KEY_PREFIXES = {
   'lc:sfuev:': { ephemeral: false }, // an SFU host's engine events, a capped stream (sfu/host-events.ts)
   'lc:sfulease:': { ephemeral: true }, // which signaling process follows an SFU host's events (signaling/remote-sfu.ts)
   'lc:sfupos:': { ephemeral: true }, // the last event of a host's stream that signaling applied
+  'lc:tipmenu:': { ephemeral: false }, // a model's public tip menu (signaling/tips.ts)
+  'lc:tipgoal:': { ephemeral: false }, // a model's public tip goal and its progress in the current show
 } as const;
 
 /** A wallet bound to an identity, with both signatures of contracts/wallet-binding.ts (so a browser can check it). */
@@ -440,7 +442,7 @@ export class Store {
     const records = await this.#kv.keys(`lc:rec:${key}:`);
     // The rate-limit counters too (limits.ts, chat.ts): nothing that names the key outlives it, even for a second.
     await this.#kv.del(...records, `lc:wallet:${key}`, `lc:model:${key}`, `lc:ban:${key}`, `lc:watch:${key}`, `lc:age:att:${key}`,
-      `lc:rl:ev:${key}`, `lc:rl:chat:${key}`);
+      `lc:rl:ev:${key}`, `lc:rl:chat:${key}`, `lc:tipmenu:${key}`, `lc:tipgoal:${key}`);
     await this.dropAgeDocument(key);
     await this.clearPresence(key);
   }
@@ -544,5 +546,43 @@ export class Store {
 
   activePrivateIds(): Promise<string[]> {
     return this.#kv.smembers('lc:priv:active');
+  }
+
+  // --- tip menu and goal (signaling/tips.ts): public, the model's own words ----------------------
+  async setTipMenu(model: string, menu: TipMenuItem[]): Promise<void> {
+    if (menu.length === 0) await this.#kv.del(`lc:tipmenu:${model}`);
+    else await this.#kv.set(`lc:tipmenu:${model}`, JSON.stringify(menu));
+  }
+
+  async tipMenu(model: string): Promise<TipMenuItem[]> {
+    const v = await this.#kv.get(`lc:tipmenu:${model}`);
+    return v ? (JSON.parse(v) as TipMenuItem[]) : [];
+  }
+
+  async setTipGoal(model: string, goal: TipGoal | null): Promise<void> {
+    if (goal === null) await this.#kv.del(`lc:tipgoal:${model}`);
+    else await this.#kv.set(`lc:tipgoal:${model}`, JSON.stringify(goal));
+  }
+
+  async tipGoal(model: string): Promise<TipGoal | null> {
+    const v = await this.#kv.get(`lc:tipgoal:${model}`);
+    return v ? (JSON.parse(v) as TipGoal) : null;
+  }
+
+  /**
+   * Adds a tip of `amount` in `showId` to the model's goal (atomic across processes: compare-and-set, retried on
+   * a race); a tip in another show than the one counted so far starts the count again. Null when there is no goal.
+   */
+  async addTipToGoal(model: string, showId: string, amount: bigint): Promise<TipGoal | null> {
+    const key = `lc:tipgoal:${model}`;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const raw = await this.#kv.get(key);
+      if (!raw) return null;
+      const goal = JSON.parse(raw) as TipGoal;
+      const before = goal.showId === showId ? BigInt(goal.progress) : 0n;
+      const next: TipGoal = { ...goal, showId, progress: (before + amount).toString() };
+      if (await this.#kv.compareAndSet(key, raw, JSON.stringify(next))) return next;
+    }
+    throw new SignalingError('INTERNAL', `tip goal of ${model}: too many concurrent updates`);
   }
 }

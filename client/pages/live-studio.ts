@@ -13,6 +13,7 @@ import '../components/private-prompt.ts';
 import '../components/call-screen.ts';
 import '../components/earnings-panel.ts';
 import '../components/hidden-countries.ts';
+import '../components/tip-menu-editor.ts';
 import type { HiddenCountriesDetail } from '../components/hidden-countries.ts';
 
 /**
@@ -218,7 +219,8 @@ export class LiveStudio extends LitElement {
       </p>
       <section class="private">${this.#privateSection()}</section>
       <hidden-countries .countries=${this.hiding.countries} ?busy=${this.hiding.busy} status=${this.hiding.status}
-        @hidden-countries-change=${this.#onHidden}></hidden-countries>`;
+        @hidden-countries-change=${this.#onHidden}></hidden-countries>
+      <tip-menu-editor model-key=${this.#myKey} @tip-editor-request=${(e: CustomEvent<{ run: (s: Session) => Promise<void> }>) => { if (this.#connection) void e.detail.run(this.#connection); }}></tip-menu-editor>`;
   }
 }
 customElements.define('live-studio', LiveStudio);

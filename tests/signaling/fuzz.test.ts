@@ -39,9 +39,10 @@ const VALID: Record<ClientEvent, Record<string, unknown>> = {
   'regions:set': { countries: ['DE', 'FR'] }, 'regions:get': {},
   'profile:set': { fields: { displayName: 'x' } }, 'profile:get': {}, 'account:delete': {},
   'age:submit': { sealedDocument: 'AAAA', verifierKey: KEY }, 'age:status': {},
+  'tips:setMenu': { items: [{ label: 'Dance', amount: '5' }] }, 'tips:setGoal': { goal: { title: 'Goal', target: '100' } }, 'tips:get': { model: KEY },
 };
 
-const MODEL_EVENTS = new Set<ClientEvent>(['model:setPrice', 'show:open', 'show:close', 'chat:mute', 'chat:ban', 'chat:unban', 'chat:slowMode', 'private:accept', 'private:decline', 'age:submit', 'age:status', 'vouchers:list', 'regions:set', 'regions:get']);
+const MODEL_EVENTS = new Set<ClientEvent>(['model:setPrice', 'show:open', 'show:close', 'chat:mute', 'chat:ban', 'chat:unban', 'chat:slowMode', 'private:accept', 'private:decline', 'age:submit', 'age:status', 'vouchers:list', 'regions:set', 'regions:get', 'tips:setMenu', 'tips:setGoal']);
 
 const weird = fc.oneof(
   fc.anything({ maxDepth: 3 }),
@@ -155,7 +156,7 @@ function fuzz(name: string, withRedis: boolean) {
       assert.ok(isErrorAck(none), `${event} without payload`);
       const extra = await emitRaw(socket, event, [VALID[event], 'extra']);
       assert.ok(isErrorAck(extra), `${event} with an extra argument`);
-      const nonAuth = ['session:challenge', 'session:login', 'session:resume', 'directory:subscribe', 'directory:unsubscribe'];
+      const nonAuth = ['session:challenge', 'session:login', 'session:resume', 'directory:subscribe', 'directory:unsubscribe', 'tips:get'];
       if (!nonAuth.includes(event)) {
         const res = await emitRaw(anon, event, [VALID[event]]);
         assert.ok(isErrorAck(res) && res.error.code === 'UNAUTHENTICATED', `${event} unauthenticated: ${JSON.stringify(res)}`);
