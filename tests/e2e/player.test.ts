@@ -119,7 +119,7 @@ t('the answer\'s Link ICE servers are applied to the connection', async ({ viewe
 });
 
 t('the quality menu moves the viewer to another layer: the SFU says so and the picture shrinks', async ({ platform, viewer, showId }) => {
-  const stats = async () => (await platform.sfu.showStats()).find((s) => s.showId === showId)!;
+  const stats = async () => (await platform.sfu!.showStats()).find((s) => s.showId === showId)!;
   const sent = async () => (await stats()).layers.filter((l) => l.bitrateKbps > 0).map((l) => l.layer);
   // The fake camera's simulcast needs bandwidth for its upper layers: wait for one besides low.
   const layers = await until(async () => { const l = await sent(); return l.some((x) => x !== 'low') ? l : null; }, 20_000, 'a layer above low from the publisher')
@@ -160,7 +160,7 @@ t('full screen from the keyboard, and back', async ({ viewer }) => {
 t('a killed SFU worker: the player joins again by itself, with the Link ICE servers, and frames flow again', async (ctx) => {
   const { platform, viewer, showId, turnUrl } = ctx;
   const pool = platform.sfu as WorkerPool;
-  const worker = (await platform.sfu.showStats()).find((s) => s.showId === showId)!.worker;
+  const worker = (await platform.sfu!.showStats()).find((s) => s.showId === showId)!.worker;
   const before = (await connections(viewer)).length;
   const killedAt = Date.now();
   process.kill(pool.workerPids[worker]!, 'SIGKILL');
@@ -170,7 +170,7 @@ t('a killed SFU worker: the player joins again by itself, with the Link ICE serv
     return pcs.length > before && last.state === 'connected' && last.framesDecoded >= 20 ? last : null;
   }, 30_000, 'frames on a new connection').catch(async (err) => {
     console.log('  viewer:', await viewer.locator('#status').textContent(), JSON.stringify(await connections(viewer)));
-    console.log('  model:', await ctx.model.locator('#status').textContent(), JSON.stringify(await platform.sfu.showStats()).slice(0, 300));
+    console.log('  model:', await ctx.model.locator('#status').textContent(), JSON.stringify(await platform.sfu!.showStats()).slice(0, 300));
     throw err;
   });
   console.log(`  playing again ${Date.now() - killedAt} ms after the kill`);
@@ -178,7 +178,7 @@ t('a killed SFU worker: the player joins again by itself, with the Link ICE serv
   assert.ok(again.configured.includes(turnUrl), `the new offer used the Link's servers (${again.configured.join(', ')})`);
   assert.ok(again.relayOffered, 'and offered a relay candidate through them');
   assert.is(await viewer.locator('#quality').inputValue(), 'low', 'the quality survives the reconnect');
-  await until(async () => (await platform.sfu.showStats()).find((s) => s.showId === showId)?.viewersPerLayer.low === 1, 15_000, 'the SFU forwarding low again');
+  await until(async () => (await platform.sfu!.showStats()).find((s) => s.showId === showId)?.viewersPerLayer.low === 1, 15_000, 'the SFU forwarding low again');
 });
 
 t('no console error on either page', async ({ errors }) => {
