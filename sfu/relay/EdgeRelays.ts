@@ -8,6 +8,8 @@
  * Every later viewer of the show on this host is served from that copy; it
  * ends with its last viewer, or when the origin's show ends.
  */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { SessionAnswer, SfuEngine, ViewRequest } from '../engine.ts';
 import { SfuError } from '../errors.ts';
 import { mintSfuToken } from '../tokens.ts';
@@ -62,22 +64,9 @@ export class EdgeRelays {
     const { engine, secret } = this.#options;
     const token = mintSfuToken(secret, { kind: 'relay', showId, sub: 'edge', ttlSeconds: 60 });
     const url = `${origin.replace(/\/+$/, '')}/relay/${encodeURIComponent(showId)}`;
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${token}` },
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.#options.timeoutMs ?? 5000),
-      });
-    } catch (cause) {
-      throw new SfuError('SFU_UNAVAILABLE', 'the show\'s origin SFU host did not answer', { cause });
-    }
-    const body = await res.text().catch(() => '');
-    if (res.status === 404) throw new SfuError('SFU_UNKNOWN_SHOW', 'the origin does not hold this show');
-    if (res.status !== 201 || body.length > MAX_OFFER_BYTES) {
-      throw new SfuError('SFU_UNAVAILABLE', `the show's origin SFU host refused the relay (${res.status})`);
-    }
+    const { status, body } = await post(url, token, this.#options.timeoutMs ?? 5000);
+    if (status === 404) throw new SfuError('SFU_UNKNOWN_SHOW', 'the origin does not hold this show');
+    if (status !== 201) throw new SfuError('SFU_UNAVAILABLE', `the show's origin SFU host refused the relay (${status})`);
     let offer: unknown;
     try { offer = JSON.parse(body); } catch { offer = undefined; }
     const host = new URL(origin).hostname.replace(/^\[(.*)\]$/, '$1');
@@ -85,4 +74,30 @@ export class EdgeRelays {
     await engine.attachRelay(showId, { ...checkRelayOffer(offer), host });
     this.pulled++;
   }
+}
+
+/**
+ * POSTs to the origin with node:http(s) (already loaded by the server, where
+ * the first `fetch` of a process would load undici on a viewer's join path);
+ * no redirects followed, the answer capped at MAX_OFFER_BYTES.
+ */
+function post(url: string, token: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const unavailable = (cause?: unknown) => reject(new SfuError('SFU_UNAVAILABLE', 'the show\'s origin SFU host did not answer', { cause }));
+    const request = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, {
+      method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Length': 0 }, timeout: timeoutMs,
+    }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+        if (body.length > MAX_OFFER_BYTES) { request.destroy(); reject(new SfuError('SFU_UNAVAILABLE', 'the origin\'s relay offer is too long')); }
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', unavailable);
+    });
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', unavailable);
+    request.end();
+  });
 }
