@@ -18,6 +18,9 @@ import { LAYER_NAMES, WeriftPublisher } from './WeriftPublisher.ts';
 import { WeriftShow } from './WeriftShow.ts';
 import { WeriftViewer } from './WeriftViewer.ts';
 
+/** Relays one show may feed at once (other workers of the host, edge hosts). */
+const MAX_FEEDS_PER_SHOW = 64;
+
 export interface WeriftEngineOptions extends NetworkOptions {
   /** Minimum time between keyframe requests per layer to a publisher (default 300 ms, Chromium's own minimum keyframe spacing). */
   keyframeIntervalMs?: number;
@@ -242,6 +245,8 @@ export class WeriftEngine implements SfuEngine {
     this.#check(showId);
     const show = this.#shows.get(showId);
     if (!show || show.closed) throw new SfuError('SFU_UNKNOWN_SHOW', 'nobody is publishing this show');
+    // Each relay serves a whole worker or host of viewers: more than this many is a misbehaving peer.
+    if (show.openFeeds >= MAX_FEEDS_PER_SHOW) throw new SfuError('SFU_OVERLOADED', 'this show feeds as many relays as it may');
     const listen = this.#options.listenIp;
     const feed = await RelayFeed.open({ bindIp: bindIp ?? (listen && listen !== '0.0.0.0' ? listen : '0.0.0.0') });
     if (show.closed) { await feed.close(); throw new SfuError('SFU_UNKNOWN_SHOW', 'the show ended'); }

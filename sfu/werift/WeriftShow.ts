@@ -69,6 +69,8 @@ export class WeriftShow {
   #endedFeedPackets = 0;
   /** Keyframe requests that came from relays (their viewers'), before aggregation here. */
   relayKeyframeRequests = 0;
+  /** Relays opened and not ended (streaming, or waiting for their source's first HELLO). */
+  get openFeeds(): number { return this.#openFeeds.size; }
   readonly keyframes: KeyframeRequester;
   #viewers: WeriftViewer[] = [];
   readonly #cache: (RtpPacket | undefined)[][] = [new Array(CACHE), new Array(CACHE), new Array(CACHE)];
