@@ -92,6 +92,30 @@ export interface ShowStats {
   probesSucceeded: number;
   /** Viewers by bandwidth estimate (send-side, else REMB): bucket upper bound in kbps ('+Inf', 'none') -> count. */
   viewersByEstimate: Record<string, number>;
+  /** This entry is a relayed copy of the show (fed by the show's worker, or by its origin host), not its publisher's. */
+  relayed: boolean;
+  /** Relays this copy feeds now (other workers of this host, edge hosts), and those that ended. */
+  relayFeeds: number;
+  relayFeedsEnded: number;
+  /** Packets sent to relays since the show started (each packet once per relay). */
+  relayedPackets: number;
+  /** Keyframe requests received from relays (their viewers', aggregated there first). */
+  relayKeyframeRequests: number;
+}
+
+/** What a worker or host holding a show hands out so that another can relay it (see sfu/relay/). */
+export interface RelayOffer {
+  /** UDP port of the feed. */
+  port: number;
+  /** Session id to quote in every relay control datagram, 32 hex digits. */
+  sessionId: string;
+  /** The publisher's negotiated video codec. */
+  video: { mimeType: string; parameters?: string };
+}
+
+/** A relay to start: the offer, and the address of the worker or host that made it. */
+export interface RelayAttach extends RelayOffer {
+  host: string;
 }
 
 export interface WorkerStats {
@@ -135,6 +159,13 @@ export interface SfuEngineEvents {
   showended: [showId: string, reason: CloseReason];
   /** The number of connected viewers of a show changed. */
   viewercount: [showId: string, count: number];
+  /**
+   * The viewer count of a relayed copy of a show (an edge host's): not the
+   * show's own count, which its origin reports as `viewercount`.
+   */
+  relayviewercount: [showId: string, count: number];
+  /** A relayed copy of a show ended (its last viewer left, or its feed ended); its viewers have been closed. */
+  relayended: [showId: string, reason: CloseReason];
   /** One session ended; `worker-died` means the client should reconnect. */
   resourceclosed: [showId: string, resourceId: string, role: ResourceRole, reason: CloseReason];
 }
@@ -156,6 +187,17 @@ export interface SfuEngine {
   /** The role of a session, or undefined when unknown. */
   resourceRole(showId: string, resourceId: string): ResourceRole | undefined;
   viewerInfo(showId: string, resourceId: string): Promise<ViewerInfo>;
+  /**
+   * Opens a relay of a show held here (published, or itself relayed): its media goes, once, to
+   * whoever quotes the offer's session id from a UDP socket. `bindIp` is where the feed listens.
+   */
+  openRelay(showId: string, bindIp?: string): Promise<RelayOffer>;
+  /** Serves a show held elsewhere from a relay of it; views of it then work here. Throws SFU_UNAVAILABLE when the feed does not answer. */
+  attachRelay(showId: string, relay: RelayAttach): Promise<void>;
+  /** True when a relayed copy of the show is served here. */
+  hasRelay(showId: string): boolean;
+  /** Ends the relayed copy of a show here (its viewers are closed with `reason`). */
+  closeRelay(showId: string, reason: CloseReason): Promise<void>;
   showStats(): Promise<ShowStats[]>;
   workerStats(): Promise<WorkerStats[]>;
   /** Idempotent: closes every session, kills workers, frees ports. */

@@ -14,6 +14,8 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { LAYER_PREFERENCES, type LayerPreference, type ResourceRole, type SfuEngine } from './engine.ts';
 import { SfuError, sfuRetryAfterSeconds } from './errors.ts';
+import { EdgeRelays } from './relay/EdgeRelays.ts';
+import { createRelayRouter } from './relay/relayRouter.ts';
 import { isValidShowId, verifySfuToken, type SfuTokenKind } from './tokens.ts';
 import { MAX_SDP_BYTES } from './werift/sdp.ts';
 import type { SfuDrain } from './drain.ts';
@@ -86,6 +88,9 @@ export function createSfuRouter(options: SfuRouterOptions): Router {
     typeof options.iceServers === 'function' ? options.iceServers() : options.iceServers ?? [];
   const router = express.Router();
   const sdpBody = express.text({ type: 'application/sdp', limit: MAX_SDP_BYTES });
+  // Origin/edge relay between SFU hosts (sfu/relay/): POST /relay/:showId here, and WHEP with an `origin` claim.
+  const edges = new EdgeRelays({ engine, secret });
+  router.use(createRelayRouter({ engine, secret }));
 
   const showIdOf = (req: Request): string => {
     const showId = String(req.params.showId ?? '');
@@ -144,7 +149,9 @@ export function createSfuRouter(options: SfuRouterOptions): Router {
         }
         const { resourceId, answerSdp } = kind === 'whip'
           ? await engine.publish({ showId, offerSdp, sub: claims.sub })
-          : await engine.view({ showId, offerSdp, sub: claims.sub, ...(layer ? { layer } : {}) });
+          : claims.origin !== undefined
+            ? await edges.view({ showId, offerSdp, sub: claims.sub, ...(layer ? { layer } : {}) }, claims.origin)
+            : await engine.view({ showId, offerSdp, sub: claims.sub, ...(layer ? { layer } : {}) });
         cors(res);
         res.setHeader('Location', `${base}/${kind}/${showId}/${resourceId}`);
         res.setHeader('Link', links(kind, showId, resourceId));

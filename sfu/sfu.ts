@@ -35,6 +35,8 @@ export interface SfuOptions {
   maxConnectingJoins?: number;
   /** Event-loop delay (ms) of a worker above which viewer joins are refused (default 250). */
   maxJoinLoopDelayMs?: number;
+  /** Viewers a worker takes before a show's further viewers spill to the other workers (default: no count, only the CPU budget). */
+  viewersPerWorker?: number;
 }
 
 export interface Sfu {
@@ -67,6 +69,10 @@ export async function createSfu(options: SfuOptions = {}): Promise<Sfu> {
     const engine = new WeriftEngine({ ...engineOptions, ...(options.rtcPortRange ? { rtcPortRange: options.rtcPortRange } : {}) });
     return { engine, close: () => engine.close() };
   }
-  const pool = await WorkerPool.start({ workers, engine: engineOptions, ...(options.rtcPortRange ? { rtcPortRange: options.rtcPortRange } : {}) });
+  const pool = await WorkerPool.start({
+    workers, engine: engineOptions,
+    ...(options.rtcPortRange ? { rtcPortRange: options.rtcPortRange } : {}),
+    ...(options.viewersPerWorker ? { viewersPerWorker: options.viewersPerWorker } : {}),
+  });
   return { engine: pool, close: () => pool.close() };
 }

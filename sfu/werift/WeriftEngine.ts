@@ -4,9 +4,11 @@
  */
 import { TypedEmitter } from '../emitter.ts';
 import type {
-  CloseReason, LayerPreference, PublishRequest, ResourceRole, SessionAnswer, SfuEngine, SfuEngineEvents,
+  CloseReason, LayerPreference, PublishRequest, RelayAttach, RelayOffer, ResourceRole, SessionAnswer, SfuEngine, SfuEngineEvents,
   ShowStats, ViewerInfo, ViewRequest, WorkerStats,
 } from '../engine.ts';
+import { RelayFeed } from '../relay/RelayFeed.ts';
+import { RelaySource } from '../relay/RelaySource.ts';
 import { SfuError } from '../errors.ts';
 import { isValidShowId } from '../tokens.ts';
 import { installFastHeaders } from './fastHeaders.ts';
@@ -15,6 +17,9 @@ import type { NetworkOptions } from './peerConfig.ts';
 import { LAYER_NAMES, WeriftPublisher } from './WeriftPublisher.ts';
 import { WeriftShow } from './WeriftShow.ts';
 import { WeriftViewer } from './WeriftViewer.ts';
+
+/** Relays one show may feed at once (other workers of the host, edge hosts). */
+const MAX_FEEDS_PER_SHOW = 64;
 
 export interface WeriftEngineOptions extends NetworkOptions {
   /** Minimum time between keyframe requests per layer to a publisher (default 300 ms, Chromium's own minimum keyframe spacing). */
@@ -44,6 +49,10 @@ export class WeriftEngine implements SfuEngine {
   readonly #publishers = new Map<string, WeriftPublisher>();
   readonly #shows = new Map<string, WeriftShow>();
   readonly #viewers = new Map<string, WeriftViewer>();
+  /** Shows in #shows whose source is a relay (a copy of a show held by another worker or host). */
+  readonly #relayed = new Set<string>();
+  /** Relays being attached (their feed not answered yet). */
+  readonly #attaching = new Set<string>();
   readonly #admission: JoinAdmission;
   #closed = false;
 
@@ -98,6 +107,9 @@ export class WeriftEngine implements SfuEngine {
     }
     publisher.events.on('connected', () => {
       if (this.#publishers.get(showId) !== publisher) return;
+      // Published here now: a relayed copy of it (this host was its edge) gives way.
+      const copy = this.#relayed.has(showId) ? this.#shows.get(showId) : undefined;
+      if (copy) void this.#endRelay(copy, 'replaced');
       const show = new WeriftShow(publisher, {
         showId,
         keyframeIntervalMs: this.#options.keyframeIntervalMs ?? 300,
@@ -172,6 +184,8 @@ export class WeriftEngine implements SfuEngine {
       release();
       this.#viewers.delete(viewer.id);
       this.events.emit('resourceclosed', viewer.showId, viewer.id, 'viewer', reason);
+      // A relayed copy ends with its last viewer.
+      if (this.#relayed.has(viewer.showId)) this.#closeIfUnwatched(show);
     });
     show.addViewer(viewer);
     return { resourceId: viewer.id, answerSdp };
@@ -220,7 +234,79 @@ export class WeriftEngine implements SfuEngine {
   }
 
   hasShow(showId: string): boolean {
-    return this.#shows.has(showId);
+    return this.#shows.has(showId) && !this.#relayed.has(showId);
+  }
+
+  hasRelay(showId: string): boolean {
+    return this.#relayed.has(showId);
+  }
+
+  async openRelay(showId: string, bindIp?: string): Promise<RelayOffer> {
+    this.#check(showId);
+    const show = this.#shows.get(showId);
+    if (!show || show.closed) throw new SfuError('SFU_UNKNOWN_SHOW', 'nobody is publishing this show');
+    // Each relay serves a whole worker or host of viewers: more than this many is a misbehaving peer.
+    if (show.openFeeds >= MAX_FEEDS_PER_SHOW) throw new SfuError('SFU_OVERLOADED', 'this show feeds as many relays as it may');
+    const listen = this.#options.listenIp;
+    const feed = await RelayFeed.open({ bindIp: bindIp ?? (listen && listen !== '0.0.0.0' ? listen : '0.0.0.0') });
+    if (show.closed) { await feed.close(); throw new SfuError('SFU_UNKNOWN_SHOW', 'the show ended'); }
+    show.addFeed(feed);
+    const { videoMime, videoFmtp } = show.publisher;
+    return { port: feed.port, sessionId: feed.sessionId, video: { mimeType: videoMime, ...(videoFmtp ? { parameters: videoFmtp } : {}) } };
+  }
+
+  async attachRelay(showId: string, relay: RelayAttach): Promise<void> {
+    this.#check(showId);
+    if (this.#shows.has(showId) || this.#attaching.has(showId)) throw new SfuError('SFU_SHOW_BUSY', 'this show is already served here');
+    this.#attaching.add(showId);
+    let source: RelaySource;
+    try {
+      source = await RelaySource.connect(relay);
+    } finally {
+      this.#attaching.delete(showId);
+    }
+    if (this.#closed || this.#shows.has(showId)) {
+      await source.close('engine-closed');
+      throw new SfuError(this.#closed ? 'SFU_CLOSED' : 'SFU_SHOW_BUSY', 'the relay is not needed any more');
+    }
+    const show = new WeriftShow(source, {
+      showId,
+      keyframeIntervalMs: this.#options.keyframeIntervalMs ?? 300,
+      worker: this.#options.worker ?? 0,
+      stallAfterMs: this.#options.stallAfterMs ?? 3000,
+      stallEndMs: this.#options.stallEndMs ?? 30_000,
+      relayed: true,
+    });
+    this.#shows.set(showId, show);
+    this.#relayed.add(showId);
+    show.events.on('viewercount', (n) => this.events.emit('relayviewercount', showId, n));
+    source.events.on('close', (reason) => { void this.#endRelay(show, reason); });
+    // A copy nobody watches is not kept: its first viewer has the connect timeout to arrive.
+    const idle = setTimeout(() => this.#closeIfUnwatched(show), this.#options.connectTimeoutMs ?? 15_000);
+    idle.unref();
+    show.events.on('close', () => clearTimeout(idle));
+  }
+
+  async closeRelay(showId: string, reason: CloseReason): Promise<void> {
+    const show = this.#shows.get(showId);
+    if (show && this.#relayed.has(showId)) await show.publisher.close(reason);
+  }
+
+  #closeIfUnwatched(show: WeriftShow): void {
+    if (show.closed || this.#shows.get(show.showId) !== show) return;
+    for (const v of this.#viewers.values()) if (v.showId === show.showId) return;
+    void show.publisher.close('deleted');
+  }
+
+  async #endRelay(show: WeriftShow, reason: CloseReason): Promise<void> {
+    if (this.#shows.get(show.showId) !== show) return;
+    this.#shows.delete(show.showId);
+    this.#relayed.delete(show.showId);
+    const viewers = [...this.#viewers.values()].filter((v) => v.showId === show.showId);
+    const viewerReason: CloseReason = reason === 'worker-died' || reason === 'engine-closed' ? reason : 'show-ended';
+    await Promise.all(viewers.map((v) => v.close(viewerReason)));
+    await show.close(reason);
+    this.events.emit('relayended', show.showId, reason);
   }
 
   async showStats(): Promise<ShowStats[]> {
@@ -251,7 +337,7 @@ export class WeriftEngine implements SfuEngine {
     this.#closed = true;
     this.#admission.close();
     const shows = [...this.#shows.values()];
-    await Promise.all(shows.map((s) => this.#endShow(s, 'engine-closed')));
+    await Promise.all(shows.map((s) => (this.#relayed.has(s.showId) ? this.#endRelay(s, 'engine-closed') : this.#endShow(s, 'engine-closed'))));
     await Promise.all([...this.#publishers.values()].map((p) => p.close('engine-closed')));
     await Promise.all([...this.#viewers.values()].map((v) => v.close('engine-closed')));
   }

@@ -9,13 +9,16 @@ import { RTCPeerConnection, type MediaStreamTrack, type RtpPacket, type RTCRtpTr
 import { TypedEmitter } from '../emitter.ts';
 import type { CloseReason, SimulcastLayer } from '../engine.ts';
 import { SfuError } from '../errors.ts';
-import { codecOf, isKeyframe, vp8KeyframeSize, type VideoCodec } from '../rtp/codec.ts';
+import { codecOf, type VideoCodec } from '../rtp/codec.ts';
 import { buildRemb, nowMicros, rawRtcp, TwccFeedback } from '../rtp/TwccFeedback.ts';
+import { LayerMeter, type LayerState } from './LayerMeter.ts';
 import { accelerateSrtp } from './nativeSrtp.ts';
 import { publisherConfig, type NetworkOptions } from './peerConfig.ts';
 import { finishAnswer, checkOffer, createLocalAnswer } from './sdp.ts';
 
 /** Layer indexes: 0 low, 1 medium, 2 high. */
+export type { LayerState } from './LayerMeter.ts';
+
 export const LAYER_NAMES: readonly SimulcastLayer[] = ['low', 'medium', 'high'];
 
 /** Maps the rids browsers and OBS use to a layer index. */
@@ -26,27 +29,6 @@ export function layerOfRid(rid: string | undefined): number | undefined {
   if (['m', 'mid', 'medium', 'half', '1'].includes(r)) return 1;
   if (['l', 'q', 'lo', 'low', 'quarter', '0'].includes(r)) return 0;
   return undefined;
-}
-
-export interface LayerState {
-  ssrc: number;
-  packets: number;
-  bytes: number;
-  lost: number;
-  lastSeq: number;
-  lastPacketAt: number;
-  width?: number;
-  height?: number;
-  /** Bitrate over the last stats window, bps. */
-  bitrate: number;
-  /**
-   * Median of the last three windows, bps: what layer choice weighs. A
-   * keyframe (every layer's, after any switch) fills one window, and
-   * would otherwise look like a layer that no longer fits.
-   */
-  steadyBitrate: number;
-  recentBitrates: number[];
-  bytesAtWindow: number;
 }
 
 /** Per-packet hooks set by the show (direct calls: no emitter on the hot path). */
@@ -68,14 +50,11 @@ export class WeriftPublisher {
   readonly id = randomBytes(16).toString('hex');
   readonly showId: string;
   readonly events = new TypedEmitter<{ connected: []; close: [CloseReason] }>();
-  readonly layers: (LayerState | undefined)[] = [undefined, undefined, undefined];
+  readonly #meter = new LayerMeter();
   sink: PublisherSink | undefined;
   videoCodec: VideoCodec = 'other';
   videoMime = 'video/VP8';
   videoFmtp: string | undefined;
-  audioBytes = 0;
-  audioBitrate = 0;
-  #audioBytesAtWindow = 0;
   readonly #pc: RTCPeerConnection;
   readonly #options: WeriftPublisherOptions;
   readonly #tracks = new Set<MediaStreamTrack>();
@@ -96,6 +75,8 @@ export class WeriftPublisher {
   get connected(): boolean { return this.#connected; }
   get closed(): boolean { return this.#closed; }
   get simulcast(): boolean { return this.#simulcast; }
+  get layers(): (LayerState | undefined)[] { return this.#meter.layers; }
+  get audioBitrate(): number { return this.#meter.audioBitrate; }
 
   /** Applies the offer, returns the SDP answer (ICE gathered: WHIP has no trickle from us). */
   async answer(offerSdp: string): Promise<string> {
@@ -156,7 +137,7 @@ export class WeriftPublisher {
     this.#tracks.add(track);
     if (track.kind === 'audio') {
       track.onReceiveRtp.subscribe((packet) => {
-        this.audioBytes += packet.payload.length;
+        this.#meter.audio(packet.payload.length);
         this.#audioSsrc = packet.header.ssrc;
         this.sink?.audio(packet);
       });
@@ -185,34 +166,13 @@ export class WeriftPublisher {
   }
 
   #onVideo(layer: number, packet: RtpPacket): void {
-    const h = packet.header;
-    let s = this.layers[layer];
-    if (!s) {
-      s = { ssrc: h.ssrc, packets: 0, bytes: 0, lost: 0, lastSeq: -1, lastPacketAt: 0, bitrate: 0, steadyBitrate: 0, recentBitrates: [], bytesAtWindow: 0 };
-      this.layers[layer] = s;
-    }
-    s.ssrc = h.ssrc;
-    s.packets++;
-    s.bytes += packet.payload.length;
-    s.lastPacketAt = performance.now();
-    if (s.lastSeq >= 0) {
-      const gap = (h.sequenceNumber - s.lastSeq) & 0xffff;
-      if (gap > 1 && gap < 0x8000) s.lost += gap - 1;
-    }
-    if (s.lastSeq < 0 || ((h.sequenceNumber - s.lastSeq) & 0xffff) < 0x8000) s.lastSeq = h.sequenceNumber;
-    const payload = packet.payload;
-    const key = payload.length > 0 && isKeyframe(this.videoCodec, payload);
-    if (key && this.videoCodec === 'vp8') {
-      const size = vp8KeyframeSize(payload);
-      if (size) { s.width = size.width; s.height = size.height; }
-    }
+    const key = this.#meter.video(layer, packet, this.videoCodec);
     this.sink?.video(layer, packet, key);
   }
 
   /** Layers that sent media within the last `windowMs`. */
   activeLayers(windowMs = 1500): boolean[] {
-    const now = performance.now();
-    return this.layers.map((s) => s !== undefined && now - s.lastPacketAt < windowMs);
+    return this.#meter.activeLayers(windowMs);
   }
 
   /** Sends a PLI for a layer. */
@@ -239,24 +199,10 @@ export class WeriftPublisher {
       dtls.sendRtcp([rawRtcp(buildRemb(sender, this.#options.maxBitrate, ssrcs)) as never]).catch(() => {});
     }, 1000);
     const window = setInterval(() => {
-      this.#updateBitrates();
+      this.#meter.updateBitrates();
       if (process.env.SFU_DEBUG) console.error(`twcc received=${twcc.reportedReceived} lost=${twcc.reportedLost}`);
     }, 1000);
     for (const t of [feedback, remb, window]) { t.unref(); this.#timers.push(t); }
-  }
-
-  #updateBitrates(): void {
-    for (const s of this.layers) {
-      if (!s) continue;
-      s.bitrate = (s.bytes - s.bytesAtWindow) * 8;
-      s.bytesAtWindow = s.bytes;
-      s.recentBitrates.push(s.bitrate);
-      if (s.recentBitrates.length > 3) s.recentBitrates.shift();
-      const sorted = [...s.recentBitrates].sort((a, b) => a - b);
-      s.steadyBitrate = sorted[Math.floor(sorted.length / 2)]!;
-    }
-    this.audioBitrate = (this.audioBytes - this.#audioBytesAtWindow) * 8;
-    this.#audioBytesAtWindow = this.audioBytes;
   }
 
   /** Idempotent. */

@@ -11,7 +11,9 @@ import { readVp8PictureId, vp8PictureIdOffsets } from '../rtp/codec.ts';
 import { FanoutBatch, MAX_FORWARD_PAYLOAD } from '../rtp/FanoutBatch.ts';
 import { KeyframeRequester } from '../rtp/KeyframeRequester.ts';
 import { LayerSelector } from '../rtp/LayerSelector.ts';
-import { LAYER_NAMES, type WeriftPublisher } from './WeriftPublisher.ts';
+import type { RelayFeed } from '../relay/RelayFeed.ts';
+import type { ShowSource } from './ShowSource.ts';
+import { LAYER_NAMES } from './WeriftPublisher.ts';
 import type { VideoPacketInfo, WeriftViewer } from './WeriftViewer.ts';
 
 const CACHE = 1024;
@@ -50,12 +52,25 @@ export interface WeriftShowOptions {
   stallAfterMs: number;
   /** A show stalled this long ends: the publisher is closed with reason `stalled`. */
   stallEndMs: number;
+  /** The source is a relay of a show held by another worker or host. */
+  relayed?: boolean;
 }
 
 export class WeriftShow {
   readonly showId: string;
   readonly events = new TypedEmitter<{ viewercount: [number]; stalled: []; resumed: []; close: [CloseReason] }>();
-  readonly publisher: WeriftPublisher;
+  /** The show's source: its publisher, or a relay of the show from another worker or host. */
+  readonly publisher: ShowSource;
+  /** Relays feeding this show's media to other workers or hosts (each gets every packet once). */
+  #feeds: RelayFeed[] = [];
+  /** Feeds opened and not closed yet (streaming or waiting for their source's HELLO). */
+  readonly #openFeeds = new Set<RelayFeed>();
+  #feedsEnded = 0;
+  #endedFeedPackets = 0;
+  /** Keyframe requests that came from relays (their viewers'), before aggregation here. */
+  relayKeyframeRequests = 0;
+  /** Relays opened and not ended (streaming, or waiting for their source's first HELLO). */
+  get openFeeds(): number { return this.#openFeeds.size; }
   readonly keyframes: KeyframeRequester;
   #viewers: WeriftViewer[] = [];
   readonly #cache: (RtpPacket | undefined)[][] = [new Array(CACHE), new Array(CACHE), new Array(CACHE)];
@@ -78,7 +93,7 @@ export class WeriftShow {
   #selectors = new Map<WeriftViewer, LayerSelector>();
   #windowAt = performance.now();
 
-  constructor(publisher: WeriftPublisher, options: WeriftShowOptions) {
+  constructor(publisher: ShowSource, options: WeriftShowOptions) {
     this.showId = options.showId;
     this.publisher = publisher;
     this.#options = options;
@@ -118,6 +133,8 @@ export class WeriftShow {
       info.pidOffset = -1;
     }
     this.#remember(info);
+    const feeds = this.#feeds;
+    for (let i = 0; i < feeds.length; i++) feeds[i]!.video(layer, packet);
     const viewers = this.#viewers;
     const batch = this.#batch;
     let sent = 0;
@@ -179,6 +196,8 @@ export class WeriftShow {
     let sent = 0;
     const now = performance.now();
     this.#lastMediaAt = now;
+    const feeds = this.#feeds;
+    for (let i = 0; i < feeds.length; i++) feeds[i]!.audio(packet);
     for (let i = 0; i < viewers.length; i++) sent += viewers[i]!.forwardAudio(packet, now, batch);
     if (batch) sent += batch.flush(packet.payload, -1, false);
     this.forwardedPackets += sent;
@@ -188,6 +207,31 @@ export class WeriftShow {
   lookup(layer: number, seq: number): RtpPacket | undefined {
     const p = this.#cache[layer]?.[seq & (CACHE - 1)];
     return p && p.header.sequenceNumber === seq ? p : undefined;
+  }
+
+  /**
+   * Feeds the show to another worker or host: once its source says HELLO,
+   * the cached picture groups go first (its first viewers then start at
+   * once, as joiners here do), then every packet as it arrives.
+   */
+  addFeed(feed: RelayFeed): void {
+    if (this.#closed) { void feed.close(); return; }
+    feed.events.on('start', () => {
+      if (this.#closed) return;
+      for (const gop of this.#gop) {
+        if (!gop || performance.now() - gop.startedAt > GOP_MAX_AGE_MS) continue;
+        for (const info of gop.packets) feed.video(info.layer, info.packet);
+      }
+      this.#feeds = [...this.#feeds, feed];
+    });
+    feed.events.on('keyframe', (layer) => { this.relayKeyframeRequests++; this.keyframes.request(layer); });
+    feed.events.on('close', () => {
+      this.#feeds = this.#feeds.filter((f) => f !== feed);
+      this.#openFeeds.delete(feed);
+      this.#feedsEnded++;
+      this.#endedFeedPackets += feed.packetsSent;
+    });
+    this.#openFeeds.add(feed);
   }
 
   addViewer(viewer: WeriftViewer): void {
@@ -356,6 +400,11 @@ export class WeriftShow {
       probes,
       probesSucceeded,
       viewersByEstimate,
+      relayed: this.#options.relayed ?? false,
+      relayFeeds: this.#feeds.length,
+      relayFeedsEnded: this.#feedsEnded,
+      relayedPackets: [...this.#openFeeds].reduce((n, f) => n + f.packetsSent, this.#endedFeedPackets),
+      relayKeyframeRequests: this.relayKeyframeRequests,
     };
   }
 
@@ -365,12 +414,15 @@ export class WeriftShow {
     this.#closed = true;
     clearInterval(this.#timer);
     this.keyframes.close();
+    const feeds = [...this.#openFeeds];
+    this.#feeds = [];
     const viewers = this.#viewers;
     this.#viewers = [];
     this.events.emit('close', reason);
     this.events.removeAllListeners();
     await Promise.all([
       ...viewers.map((v) => v.close(reason === 'worker-died' ? reason : 'show-ended')),
+      ...feeds.map((f) => f.close()),
       this.publisher.close(reason),
     ]);
   }

@@ -21,6 +21,8 @@ process.on('message', (msg: ToWorker) => {
     engine.events.on('showended', (...args) => send({ type: 'event', name: 'showended', args }));
     engine.events.on('viewercount', (...args) => send({ type: 'event', name: 'viewercount', args }));
     engine.events.on('resourceclosed', (...args) => send({ type: 'event', name: 'resourceclosed', args }));
+    engine.events.on('relayviewercount', (...args) => send({ type: 'event', name: 'relayviewercount', args }));
+    engine.events.on('relayended', (...args) => send({ type: 'event', name: 'relayended', args }));
     send({ type: 'ready' });
     return;
   }

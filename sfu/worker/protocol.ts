@@ -3,7 +3,8 @@ import type { SfuEngineEvents } from '../engine.ts';
 import type { WeriftEngineOptions } from '../werift/WeriftEngine.ts';
 
 export type EngineMethod =
-  | 'publish' | 'view' | 'setLayer' | 'closeResource' | 'closeShow' | 'viewerInfo' | 'showStats' | 'workerStats';
+  | 'publish' | 'view' | 'setLayer' | 'closeResource' | 'closeShow' | 'viewerInfo' | 'showStats' | 'workerStats'
+  | 'openRelay' | 'attachRelay' | 'closeRelay';
 
 export type ToWorker =
   | { type: 'init'; options: WeriftEngineOptions }

@@ -76,7 +76,7 @@ const signedBy = (who: () => Identity, path: string) => async (c: Credential, _s
   if (c === 'junk') return `LiveCam-Verifier ${verifier.publicKey}.${Math.floor(Date.now() / 1000)}.${'A'.repeat(86)}`;
   return verifierAuthorization(c === 'valid' ? who() : stranger, method, path);
 };
-const sfuBearer = (kind: 'whip' | 'whep') => async (c: Credential, segments: string[]) => {
+const sfuBearer = (kind: 'whip' | 'whep' | 'relay') => async (c: Credential, segments: string[]) => {
   if (c === 'none') return null;
   if (c === 'junk') return 'Bearer garbage';
   const showId = segments[0] ?? '';
@@ -122,6 +122,7 @@ for (const kind of ['whip', 'whep'] as const) {
     [`GET /${kind}/:showId/:resourceId/events`]: { shape: 'sfu', params: 2, authorization },
   });
 }
+ROUTES['POST /relay/:showId'] = { shape: 'sfu', params: 1, authorization: sfuBearer('relay') };
 ROUTES['POST /whep/:showId/:resourceId/layer'] = { shape: 'sfu', params: 2, authorization: sfuBearer('whep'), bodies: fc.constantFrom('{"layer":"high"}', '{"encodingId":"h"}', '{"layer":1}') };
 
 /** A request of `route` (`METHOD /path/:param`), with its parameters filled in. */
