@@ -162,6 +162,8 @@ export async function startPlatform(given: Config): Promise<Platform> {
       listenIp: config.HOST,
       announcedIp: config.SFU_ANNOUNCED_IP,
       stallAfterMs: config.SFU_STALL_SECONDS * 1000, stallEndMs: config.SFU_STALL_END_SECONDS * 1000, joinCpuBudget: config.SFU_JOIN_CPU_PERCENT / 100,
+    // Beyond this a show's viewers spill to the host's other workers (sfu/relay/).
+    viewersPerWorker: config.SFU_VIEWERS_PER_WORKER,
     });
     if (media) stack.push(() => media.close());
     const sfu = media?.engine ?? null;
