@@ -37,6 +37,9 @@ export const CLIENT_ERROR_CODES = [
   'KEY_CHANGED', // a known pseudonym arrived with another key than the one pinned for it
   'DEPOSIT_EXHAUSTED', // the channel's deposit cannot pay the next minute
   'CAMERA_UNAVAILABLE', // no camera or microphone, or permission refused
+  'WRONG_PASSPHRASE', // the passphrase does not open the backup or the locked identity
+  'PASSPHRASE_TOO_SHORT', // a new passphrase under 8 characters, or the two entries differ
+  'BACKUP_INVALID', // the chosen file is not a LiveCam identity backup (or was altered)
   'UNKNOWN', // anything else (details in the console)
 ] as const;
 export type ClientOnlyCode = (typeof CLIENT_ERROR_CODES)[number];
@@ -67,6 +70,7 @@ const FROM_LIBRARY: Readonly<Record<string, ClientErrorCode>> = {
   PAYMENT_VOUCHER_OVER_DEPOSIT: 'VOUCHER_INVALID',
   PAYMENT_VOUCHER_WRONG_CHANNEL: 'VOUCHER_INVALID',
   PAYMENT_VOUCHER_MALFORMED: 'VOUCHER_INVALID',
+  CRYPTO_BAD_PASSPHRASE: 'WRONG_PASSPHRASE',
 };
 
 /** Wallet-side failures as EIP-1193 / ethers name them. */

@@ -55,6 +55,9 @@ export const MESSAGES: Readonly<Record<ClientErrorCode, string>> = {
   KEY_CHANGED: 'Refused: this name now comes with a different key than before. It may not be the same person.',
   DEPOSIT_EXHAUSTED: 'The call ended because your deposit is used up. Top it up in your wallet.',
   CAMERA_UNAVAILABLE: 'Your camera or microphone is not available. Check the browser’s permissions.',
+  WRONG_PASSPHRASE: 'That passphrase is not the right one. Nothing was changed.',
+  PASSPHRASE_TOO_SHORT: 'Choose a passphrase of at least 8 characters, and type the same one twice.',
+  BACKUP_INVALID: 'This file is not a LiveCam identity backup, or it was changed.',
   UNKNOWN: 'Something went wrong. Please try again.',
 };
 

@@ -45,6 +45,11 @@ export const ROUTES: RouteConfig[] = [
     render: ({ key }) => keyed(key, html`<live-wallet .model=${key ?? ''}></live-wallet>`),
   },
   {
+    path: '/account',
+    enter: load(() => import('./pages/live-account.ts')),
+    render: () => html`<live-account></live-account>`,
+  },
+  {
     path: '/rating',
     enter: load(() => import('./pages/live-rating.ts')),
     render: () => html`<live-rating></live-rating>`,

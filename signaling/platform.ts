@@ -6,7 +6,6 @@
 import { existsSync } from 'node:fs';
 import { createServer, isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import express from 'express';
 import { JsonRpcProvider, type Provider } from 'ethers';
 import { startDevChain, type DevChain } from '../contracts/devchain.ts';
 import { createSfu } from '../sfu/sfu.ts';
@@ -20,6 +19,7 @@ import { createLogger } from './logger.ts';
 import { sfuTokenKey } from './sfu-token-key.ts';
 import { type SettlementWatcher, checkChallengePeriodFloor, startSettlementWatcher } from './settlement-watcher.ts';
 import { TurnServer, TurnServerError } from './turn-server.ts';
+import { staticClient } from './static-client.ts';
 
 const clientDist = fileURLToPath(new URL('../client/dist/', import.meta.url));
 
@@ -181,7 +181,7 @@ export async function startPlatform(given: Config): Promise<Platform> {
       if (!existsSync(clientDist)) {
         logger.warn('client/dist is missing: run `npm run build:client` (npm start does it for you)');
       }
-      app.use(express.static(clientDist, { index: 'index.html', maxAge: '1h' }));
+      app.use(staticClient({ root: clientDist }));
     }
 
     await signaling.listen(port, config.HOST);
