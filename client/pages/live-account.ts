@@ -106,6 +106,8 @@ export class LiveAccount extends LitElement {
 
   #backup = (e: SubmitEvent) => {
     e.preventDefault();
+    // The event's target is gone once its dispatch is over (shadow DOM): keep the form.
+    const form = e.currentTarget as HTMLFormElement;
     return this.#run('backup', async () => {
       const passphrase = checkNewPassphrase(this.#value('backup-passphrase'), this.#value('backup-repeat'));
       const text = await this.#account!.backup(passphrase);
@@ -115,18 +117,20 @@ export class LiveAccount extends LitElement {
       a.download = `livecam-identity-${this.identities?.[0]?.pseudonym ?? 'backup'}.json`;
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
-      (e.target as HTMLFormElement).reset();
+      form.reset();
       this.notice = 'Backup downloaded. Keep the file and remember the passphrase: both are needed to restore it.';
     });
   };
 
   #restore = (e: SubmitEvent) => {
     e.preventDefault();
+    // The event's target is gone once its dispatch is over (shadow DOM): keep the form.
+    const form = e.currentTarget as HTMLFormElement;
     return this.#run('restore', async () => {
       const file = this.renderRoot.querySelector<HTMLInputElement>('#restore-file')?.files?.[0];
       const text = file ? await file.text() : '';
       const roles = await this.#account!.restore(text, this.#value('restore-passphrase'));
-      (e.target as HTMLFormElement).reset();
+      form.reset();
       this.identities = await this.#account!.identities();
       this.notice = `Restored: your ${roles.map((r) => ROLE_NAMES[r].toLowerCase()).join(' and ')} identity is now the one of this browser.`;
     });
@@ -134,10 +138,12 @@ export class LiveAccount extends LitElement {
 
   #lock = (e: SubmitEvent) => {
     e.preventDefault();
+    // The event's target is gone once its dispatch is over (shadow DOM): keep the form.
+    const form = e.currentTarget as HTMLFormElement;
     return this.#run('lock', async () => {
       const passphrase = checkNewPassphrase(this.#value('lock-passphrase'), this.#value('lock-repeat'));
       await this.#services.value!.identities.lock(passphrase);
-      (e.target as HTMLFormElement).reset();
+      form.reset();
       this.locked = true;
       this.notice = 'Your keys are now stored under this passphrase. Each new visit asks for it once.';
     });
