@@ -5,6 +5,7 @@
  * (chain-routes.ts), so `connect-src 'self'` covers signaling, WHIP/WHEP, the API and the chain alike.
  */
 import express, { type RequestHandler, type Response } from 'express';
+import { fail } from './errors.ts';
 
 export interface StaticClientOptions {
   /** The folder of the built client (client/dist). */
@@ -15,9 +16,9 @@ export interface StaticClientOptions {
 
 /** A source list entry must be a bare origin: anything else could widen the policy (`*`, `'unsafe-eval'`, `;`). */
 function checkedOrigin(source: string): string {
-  const url = new URL(source);
-  if (!/^(https?|wss?):$/.test(url.protocol) || url.origin !== source.replace(/\/$/, '')) {
-    throw new TypeError(`CSP connect source must be an http(s)/ws(s) origin: ${source}`);
+  const url = URL.canParse(source) ? new URL(source) : null;
+  if (!url || !/^(https?|wss?):$/.test(url.protocol) || url.origin !== source.replace(/\/$/, '')) {
+    fail('BAD_REQUEST', `CSP connect source must be an http(s)/ws(s) origin: ${source}`);
   }
   return url.origin;
 }
