@@ -7,7 +7,7 @@ import { ROUTES } from '../../client/routes.ts';
 
 /** `#/...` URLs of every route, each parameter filled with `modelKey` (a 43-character identity key). */
 export function routeUrls(base: string, modelKey: string): string[] {
-  return ROUTES.map((r) => `${base}/#${String(r.path).replace(/:\w+(\([^)]*\))?/g, modelKey)}`);
+  return ROUTES.map((r) => `${base}/#${String('path' in r ? r.path : '/').replace(/:\w+(\([^)]*\))?/g, modelKey)}`);
 }
 
 /** Goes live from the studio in `page`; resolves with the model's key once the show is on air. */
