@@ -203,14 +203,15 @@ export class LiveAccount extends LitElement {
       <p class="notice" role="status">${this.notice}</p>
       <section aria-labelledby="ids-title" id="identities"><h3 id="ids-title">Your identities</h3>${this.#renderIdentities()}</section>
       <section aria-labelledby="backup-title" id="backup"><h3 id="backup-title">Back up</h3>
-        <p class="muted">A file with your keys, encrypted under a passphrase you choose, to restore them on another device.</p>
+        <p class="muted">A file with your keys, encrypted under a passphrase you choose, to restore them on another device.
+          The wallet made in this browser is not in it: move its LIVE to a wallet you keep before you leave this device.</p>
         <form @submit=${this.#backup}>
           <label>Passphrase (at least 8 characters)<input id="backup-passphrase" type="password" autocomplete="new-password"></label>
           <label>The same passphrase again<input id="backup-repeat" type="password" autocomplete="new-password"></label>
           <button type="submit" ?disabled=${busy || none}>${this.busy === 'backup' ? 'Encrypting…' : 'Download backup'}</button>
         </form></section>
       <section aria-labelledby="restore-title" id="restore"><h3 id="restore-title">Restore from a backup</h3>
-        <p class="muted">The identities in the file replace the ones of this browser.</p>
+        <p class="muted">The identities in the file replace the ones of this browser: back those up first if you want to keep them.</p>
         <form @submit=${this.#restore}>
           <label>Backup file<input id="restore-file" type="file" accept=".json,application/json"></label>
           <label>Its passphrase<input id="restore-passphrase" type="password" autocomplete="current-password"></label>
