@@ -42,10 +42,11 @@ export class LiveAccount extends LitElement {
     section { margin: 0 0 24px; padding: 16px; border-radius: 8px; background: #1f1f2b; }
     h2 { margin-top: 0; }
     h3 { margin: 0 0 8px; font-size: 1.1em; }
+    h4 { margin: 0 0 4px; font-size: 1em; }
     ul { list-style: none; padding: 0; margin: 0; display: grid; gap: 12px; }
     form { display: grid; gap: 8px; max-width: 28em; }
     label { display: grid; gap: 4px; }
-    input { font: inherit; padding: 8px; border-radius: 4px; border: 1px solid #666; background: #111118; color: inherit; }
+    input { box-sizing: border-box; width: 100%; min-width: 0; font: inherit; padding: 8px; border-radius: 4px; border: 1px solid #666; background: #111118; color: inherit; }
     button { font: inherit; padding: 8px 16px; border-radius: 6px; border: 1px solid #555; background: #2c2c3d; color: #eee; cursor: pointer; min-height: 44px; justify-self: start; }
     button.danger { background: #8c1c32; border-color: #ff4d6d; }
     button[disabled] { opacity: .6; cursor: default; }
@@ -170,7 +171,7 @@ export class LiveAccount extends LitElement {
         <button @click=${this.#make} ?disabled=${this.busy !== ''}>Make my identity now</button>`;
     }
     return html`<ul>${this.identities.map((id) => html`<li data-role=${id.role}>
-      <h3>${ROLE_NAMES[id.role]}</h3>
+      <h4>${ROLE_NAMES[id.role]}</h4>
       <identity-badge public-key=${id.publicKey}></identity-badge>
       <p>Safety code: <span class="safety" data-role=${id.role}>${id.safetyCode}</span></p></li>`)}</ul>
       <p class="muted">The safety code comes from your full key: after a restore on another device it must be the same.</p>`;
