@@ -43,6 +43,9 @@ export const CLIENT_ERROR_CODES = [
   'VERIFIER_CHANGED', // the server offers another verifier key than the one this browser sealed to before
   'PLAYBACK_FAILED', // the show's video could not be played, or not again after it was lost
   'SHOW_FULL', // the media server takes no more viewers for now
+  'WRONG_PASSPHRASE', // the passphrase does not open the backup or the locked identity
+  'PASSPHRASE_TOO_SHORT', // a new passphrase under 8 characters, or the two entries differ
+  'BACKUP_INVALID', // the chosen file is not a LiveCam identity backup (or was altered)
   'UNKNOWN', // anything else (details in the console)
 ] as const;
 export type ClientOnlyCode = (typeof CLIENT_ERROR_CODES)[number];
@@ -73,6 +76,7 @@ const FROM_LIBRARY: Readonly<Record<string, ClientErrorCode>> = {
   PAYMENT_VOUCHER_OVER_DEPOSIT: 'VOUCHER_INVALID',
   PAYMENT_VOUCHER_WRONG_CHANNEL: 'VOUCHER_INVALID',
   PAYMENT_VOUCHER_MALFORMED: 'VOUCHER_INVALID',
+  CRYPTO_BAD_PASSPHRASE: 'WRONG_PASSPHRASE',
 };
 
 /** Wallet-side failures as EIP-1193 / ethers name them. */

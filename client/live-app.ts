@@ -9,12 +9,20 @@ import { FALLBACK, ROUTES, hashPath } from './routes.ts';
 
 /** The shell: owns the tab's services (given to pages by context), a header and the page the URL hash names. */
 export class LiveApp extends LitElement {
-  static override properties = { loading: { state: true }, path: { state: true }, failed: { state: true } };
+  static override properties = {
+    loading: { state: true }, path: { state: true }, failed: { state: true },
+    unlocking: { state: true }, unlockError: { state: true }, unlockBusy: { state: true },
+  };
   declare loading: boolean;
   /** Plain words when a page's code could not be loaded ('' otherwise). */
   declare failed: string;
   /** The current hash path, to mark the current link. */
   declare path: string;
+  /** A page waits for an identity while the store is under a passphrase: the unlock form shows. */
+  declare unlocking: boolean;
+  declare unlockError: string;
+  declare unlockBusy: boolean;
+  #offLocked: (() => void) | null = null;
   readonly #services = new Services();
   // Registered as a controller: answers every context request from the pages below.
   readonly #provider = new ContextProvider(this, { context: servicesContext, initialValue: this.#services });
@@ -54,7 +62,29 @@ export class LiveApp extends LitElement {
     this.loading = true;
     this.path = '/';
     this.failed = '';
+    this.unlocking = false;
+    this.unlockError = '';
+    this.unlockBusy = false;
   }
+
+  #onLocked = () => {
+    // The form's code loads only when a locked identity is first needed.
+    void import('./components/identity-unlock.ts').then(() => { this.unlocking = true; },
+      (err: unknown) => { this.failed = messageFor(toClientError(err, 'NETWORK')); });
+  };
+
+  #onUnlock = async (e: CustomEvent<{ passphrase: string }>) => {
+    this.unlockBusy = true;
+    try {
+      await this.#services.identities.unlock(e.detail.passphrase);
+      this.unlocking = false;
+      this.unlockError = '';
+    } catch (err) {
+      this.unlockError = messageFor(err);
+    } finally {
+      this.unlockBusy = false;
+    }
+  };
 
   #onHash = () => {
     this.path = hashPath(location.hash);
@@ -71,18 +101,20 @@ export class LiveApp extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     addEventListener('hashchange', this.#onHash);
+    this.#offLocked = this.#services.identities.events.on('locked', this.#onLocked);
     this.#onHash();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     removeEventListener('hashchange', this.#onHash);
+    this.#offLocked?.();
   }
 
   override render() {
     return html`
-      <header><h1>LiveCam</h1><nav aria-label="Main">${this.#link('#/', 'Watch', '/')} ${this.#link('#/studio', 'Go live', '/studio')} ${this.#link('#/wallet', 'Wallet', '/wallet')}</nav></header>
-      <main>${this.failed ? html`<p role="alert">${this.failed}</p><button @click=${() => location.reload()}>Reload the page</button>`
+      <header><h1>LiveCam</h1><nav aria-label="Main">${this.#link('#/', 'Watch', '/')} ${this.#link('#/studio', 'Go live', '/studio')} ${this.#link('#/wallet', 'Wallet', '/wallet')} ${this.#link('#/account', 'Account', '/account')}</nav></header>
+      <main>${this.unlocking ? html`<identity-unlock .error=${this.unlockError} ?busy=${this.unlockBusy} @unlock=${this.#onUnlock}></identity-unlock>` : ''}${this.failed ? html`<p role="alert">${this.failed}</p><button @click=${() => location.reload()}>Reload the page</button>`
         : this.loading ? html`<p role="status">Loading…</p>` : this.#routes.outlet()}</main>`;
   }
 }

@@ -62,6 +62,9 @@ export const MESSAGES: Readonly<Record<ClientErrorCode, string>> = {
   VERIFIER_CHANGED: 'The server now names a different verifier than the one you used before. Nothing was sent: check the new fingerprint with your verifier first.',
   PLAYBACK_FAILED: 'The video could not be played. Reload the page to try again.',
   SHOW_FULL: 'This show is very busy right now. Please try again in a minute.',
+  WRONG_PASSPHRASE: 'That passphrase is not the right one. Nothing was changed.',
+  PASSPHRASE_TOO_SHORT: 'Choose a passphrase of at least 8 characters, and type the same one twice.',
+  BACKUP_INVALID: 'This file is not a LiveCam identity backup, or it was changed.',
   UNKNOWN: 'Something went wrong. Please try again.',
 };
 

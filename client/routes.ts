@@ -1,7 +1,8 @@
 /**
  * The app's routes: one page per hash route, each page's module imported only
  * when the route is first entered (so the directory never loads the studio's,
- * the wallet's or the call's code). Hash routes keep every URL served by the
+ * the wallet's or the call's code); the directory itself, the landing page,
+ * comes with the shell (main.ts). Hash routes keep every URL served by the
  * one static index.html.
  */
 import { html } from 'lit';
@@ -20,7 +21,7 @@ const KEY = ':key([A-Za-z0-9_\\-]{43})';
 export const ROUTES: RouteConfig[] = [
   {
     path: '/',
-    enter: load(() => import('./pages/live-directory.ts')),
+    // Already loaded with the shell (main.ts): the landing page needs no second round trip.
     render: () => html`<live-directory></live-directory>`,
   },
   {
@@ -58,6 +59,11 @@ export const ROUTES: RouteConfig[] = [
     path: '/earnings',
     enter: load(() => import('./pages/live-earnings.ts')),
     render: () => html`<live-earnings></live-earnings>`,
+  },
+  {
+    path: '/account',
+    enter: load(() => import('./pages/live-account.ts')),
+    render: () => html`<live-account></live-account>`,
   },
   {
     path: '/rating',

@@ -6,7 +6,6 @@
 import { existsSync } from 'node:fs';
 import { createServer, isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import express from 'express';
 import { JsonRpcProvider, type Provider } from 'ethers';
 import { startDevChain, type DevChain } from '../contracts/devchain.ts';
 import { createSfu } from '../sfu/sfu.ts';
@@ -24,6 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { connectRedis } from './kv-redis.ts';
 import { RemoteSfu } from './remote-sfu.ts';
 import { RedisSfuHosts } from './sfu-hosts.ts';
+import { staticClient } from './static-client.ts';
 
 const clientDist = fileURLToPath(new URL('../client/dist/', import.meta.url));
 
@@ -212,7 +212,9 @@ export async function startPlatform(given: Config): Promise<Platform> {
       if (!existsSync(clientDist)) {
         logger.warn('client/dist is missing: run `npm run build:client` (npm start does it for you)');
       }
-      app.use(express.static(clientDist, { index: 'index.html', maxAge: '1h' }));
+      // WHIP/WHEP URLs are absolute, from each SFU host's public URL: the page's policy lets it reach those origins.
+      const hostOrigins = async () => (sfu ? [url] : (await remote!.hosts.list()).map((h) => h.url)).map((u) => new URL(u).origin);
+      app.use(staticClient({ root: clientDist, connectSources: hostOrigins }));
     }
 
     await signaling.listen(port, config.HOST);

@@ -46,7 +46,7 @@ export class ChannelPanel extends LitElement {
     input { font: inherit; padding: 8px; border-radius: 6px; border: 1px solid #555; background: #0e0e14; color: #eee; width: 10em; min-height: 28px; }
     input[aria-invalid='true'] { border-color: #ff4d6d; }
     button { font: inherit; padding: 8px 16px; border-radius: 6px; border: 1px solid #555; background: #2c2c3d; color: #eee; cursor: pointer; min-height: 44px; }
-    button.primary { background: #ff4d6d; border-color: #ff4d6d; color: white; }
+    button.primary { background: #c9184a; border-color: #c9184a; color: white; }
     button:disabled { background: #2c2c3d; border-color: #444; color: #888; cursor: default; }
     button:focus-visible, input:focus-visible { outline: 2px solid #8ab4ff; outline-offset: 2px; }
     .hint { color: #999; margin: 4px 0; }

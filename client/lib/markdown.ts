@@ -34,7 +34,8 @@ export function renderMarkdown(source: string): TemplateResult[] {
     } else if (line.startsWith('    ')) {
       const code: string[] = [];
       while (i < lines.length && (lines[i]!.startsWith('    ') || (lines[i]!.trim() === '' && lines[i + 1]?.startsWith('    ')))) code.push(lines[i++]!.slice(4));
-      blocks.push(html`<pre><code>${code.join('\n')}</code></pre>`);
+      // Focusable: a wide block scrolls sideways, and keyboard users must be able to scroll it too.
+      blocks.push(html`<pre tabindex="0"><code>${code.join('\n')}</code></pre>`);
     } else if (line.startsWith('|')) {
       const rows: string[][] = [];
       while (i < lines.length && lines[i]!.startsWith('|')) rows.push(cells(lines[i++]!));

@@ -50,7 +50,7 @@ export class LiveStudio extends LitElement {
     .stage { display: flex; gap: 16px; flex-wrap: wrap; }
     video { width: 640px; max-width: 100%; background: #000; border-radius: 8px; }
     button { font-size: 1.1em; padding: 8px 20px; }
-    .golive { background: #ff4d6d; color: white; border: 0; border-radius: 6px; }
+    .golive { background: #c9184a; color: white; border: 0; border-radius: 6px; }
     .private { display: grid; gap: 16px; margin-top: 20px; }
     .price { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: end; }
     .price input { width: 9em; padding: 6px; }

@@ -41,6 +41,7 @@ export class LiveWallet extends LitElement {
 
   static override styles = css`
     :host { display: block; max-width: 720px; }
+    a { color: #8ab4ff; }
     .panels { display: grid; gap: 16px; }
     .muted { color: #999; }
     [role='alert'] { color: #ff8fa3; }

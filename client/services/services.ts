@@ -50,14 +50,22 @@ export class Services {
     return wallet;
   }
 
-  /** Closes every service; idempotent. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+  /**
+   * Drops the sessions and wallets (the next use makes new ones), for when the identities changed under them:
+   * a restored backup logs in with the restored key, a deleted account with none of the old.
+   */
+  restart(): void {
     for (const wallet of this.#wallets.values()) void wallet.then((w) => w.close(), () => undefined);
     this.#wallets.clear();
     for (const session of this.#sessions.values()) session.close();
     this.#sessions.clear();
+  }
+
+  /** Closes every service; idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.restart();
     this.identities.close();
   }
 }
