@@ -7,6 +7,7 @@ import { whepPath, whipPath } from './protocol.ts';
 import { endShow, pushEntry, setStatus } from './presence.ts';
 import { requireAdult } from './age.ts';
 import { refuseHidden, visibleFrom } from './regions.ts';
+import { viewerSubject } from './viewer-subject.ts';
 
 export const newId = (): string => randomBytes(12).toString('base64url');
 
@@ -114,8 +115,9 @@ export function showHandlers(ctx: Ctx): Handlers {
         if (!show) fail('NOT_FOUND', 'this model is not in a public show');
         if (p.model !== socket.data.key) await joinShow(ctx, socket, show.showId, p.model);
         const model = (await ctx.store.entry(p.model, presence))!;
-        // The SFU learns a random viewer id, not the viewer's identity.
-        const whepToken = mintSfuToken(ctx.sfuTokenKey, { kind: 'whep', showId: show.showId, sub: newId(), ttlSeconds: ctx.tuning.sfuTokenTtlSeconds });
+        // The SFU learns an opaque per-show viewer id, not the viewer's identity (viewer-subject.ts: a ban evicts it).
+        const sub = await viewerSubject(ctx.config.SESSION_SECRET, show.showId, socket.data.key);
+        const whepToken = mintSfuToken(ctx.sfuTokenKey, { kind: 'whep', showId: show.showId, sub, ttlSeconds: ctx.tuning.sfuTokenTtlSeconds });
         return { showId: show.showId, whepUrl: whepPath(show.showId), whepToken, model, slowModeSeconds: show.slowModeSeconds };
       },
     },
