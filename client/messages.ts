@@ -54,7 +54,9 @@ export const MESSAGES: Readonly<Record<ClientErrorCode, string>> = {
   PEER_KEY_MISMATCH: 'The call was stopped: the server named a different person than the one in your link.',
   KEY_CHANGED: 'Refused: this name now comes with a different key than before. It may not be the same person.',
   DEPOSIT_EXHAUSTED: 'The call ended because your deposit is used up. Top it up in your wallet.',
-  CAMERA_UNAVAILABLE: 'Your camera or microphone is not available. Check the browser’s permissions.',
+  CAMERA_UNAVAILABLE: 'Your camera or microphone is not available. Check that it is connected and that no other program is using it.',
+  CAMERA_DENIED: 'This site may not use your camera or microphone. Allow them in your browser’s site settings (the icon next to the address), then try again.',
+  PROFILE_INVALID: 'Some of your profile is not accepted: see the note next to each field.',
   UNKNOWN: 'Something went wrong. Please try again.',
 };
 

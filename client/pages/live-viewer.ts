@@ -60,9 +60,10 @@ export class LiveViewer extends LitElement {
     }
   }
 
-  #onEnded = (e: { showId: string }) => {
+  #onEnded = (e: { showId: string; reason: string }) => {
     if (e.showId !== this.showId) return;
-    this.status = `The show has ended. This page plays ${this.#modelName || 'the model'}'s next show when it starts.`;
+    this.status = e.reason === 'banned' ? 'You were banned by this model: the chat and the video stopped.'
+      : `The show has ended. This page plays ${this.#modelName || 'the model'}'s next show when it starts.`;
     this.showId = '';
     this.#joining = '';
     this.#stopPlayback();
@@ -113,7 +114,7 @@ export class LiveViewer extends LitElement {
       this.#stopPlayback();
       this.showId = watch.showId;
       this.#modelName = watch.model.pseudonym;
-      this.#chat.attach(connection, watch.showId);
+      this.#chat.attach(connection, watch.showId, { slowModeSeconds: watch.slowModeSeconds });
       this.status = `Watching ${watch.model.pseudonym}`;
       const video = this.renderRoot.querySelector('video')!;
       const playback = await whepPlay(new URL(watch.whepUrl, location.origin).href, watch.whepToken, (stream) => {
@@ -170,7 +171,7 @@ export class LiveViewer extends LitElement {
       <identity-badge id="model-identity" public-key=${this.model} pinned-key=${this.pinnedKey}></identity-badge>
       <div class="stage">
         <video autoplay playsinline muted controls id="remote"></video>
-        ${this.showId ? html`<live-chat .messages=${this.#chat.messages} .error=${this.#chat.error}
+        ${this.showId ? html`<live-chat .messages=${this.#chat.messages} .error=${this.#chat.error} .moderation=${this.#chat.moderation}
           @chat-send=${(e: CustomEvent<{ text: string }>) => void this.#chat.send(e.detail.text)}></live-chat>` : ''}
       </div>
       <section class="private">${this.#privateSection()}</section>`;
