@@ -54,7 +54,7 @@ export class ProfileEditor extends LitElement {
     const languages = [...root.querySelector<HTMLSelectElement>('#profile-languages')!.selectedOptions].map((o) => o.value);
     return {
       stageName: value('profile-stage-name'), about: value('profile-about'), languages, tags: value('profile-tags'),
-      price: value('profile-price'), minMinutes: value('profile-min-minutes'),
+      price: value('price'), minMinutes: value('min-minutes'),
     };
   }
 
@@ -84,7 +84,7 @@ export class ProfileEditor extends LitElement {
     const f = this.form;
     const busy = this.state === 'loading' || this.state === 'saving';
     return html`<form @submit=${this.#submit} novalidate aria-busy=${busy ? 'true' : 'false'}>
-      <fieldset>
+      <fieldset ?disabled=${this.state === 'loading'}>
         <legend>Stage profile</legend>
         <p class="who" id="profile-private-note">Only you see this: the server keeps it encrypted under your key and shows it to nobody, viewers included. Viewers see your pseudonym and identity picture.</p>
         <label>Stage name
@@ -103,19 +103,19 @@ export class ProfileEditor extends LitElement {
           <input id="profile-tags" .value=${f.tags} placeholder="cosplay, music" aria-invalid=${this.#invalid('tags')} aria-describedby="problem-tags"></label>
         ${this.#problem('tags')}
       </fieldset>
-      <fieldset>
+      <fieldset ?disabled=${this.state === 'loading'}>
         <legend>Private shows</legend>
         <p class="who">Public: the directory shows your price and minimum to everyone.</p>
         <div class="row">
           <label>Price, LIVE per minute
-            <input id="profile-price" inputmode="decimal" .value=${f.price} aria-invalid=${this.#invalid('price')} aria-describedby="problem-price"></label>
+            <input id="price" inputmode="decimal" .value=${f.price} aria-invalid=${this.#invalid('price')} aria-describedby="problem-price"></label>
           <label>Minimum minutes
-            <input id="profile-min-minutes" type="number" min="1" max=${LIMITS.privateMaxMinMinutes} .value=${f.minMinutes}
+            <input id="min-minutes" type="number" min="1" max=${LIMITS.privateMaxMinMinutes} .value=${f.minMinutes}
               aria-invalid=${this.#invalid('minMinutes')} aria-describedby="problem-minMinutes"></label>
         </div>
         ${this.#problem('price')}${this.#problem('minMinutes')}
       </fieldset>
-      <p><button type="submit" id="profile-save" ?disabled=${busy}>${this.state === 'saving' ? 'Saving…' : 'Save profile and price'}</button></p>
+      <p><button type="submit" id="set-price" ?disabled=${busy}>${this.state === 'saving' ? 'Saving…' : 'Save profile and price'}</button></p>
       ${this.status ? html`<p id="profile-status" role=${this.state === 'failed' ? 'alert' : 'status'} data-state=${this.state}>${this.status}</p>` : nothing}
     </form>`;
   }
