@@ -54,6 +54,8 @@ export class MediaDeviceService {
   readonly #levelIntervalMs: number;
   #state: MediaDevicesState = 'idle';
   #stream: MediaStream | null = null;
+  /** The open in flight: a second `open()` (Go live while the camera is still starting) waits for the same one. */
+  #opening: Promise<MediaStream> | null = null;
   #cameras: DeviceChoice[] = [];
   #microphones: DeviceChoice[] = [];
   #audio: { context: AudioContext; source: MediaStreamAudioSourceNode; analyser: AnalyserNode; samples: Float32Array<ArrayBuffer> } | null = null;
@@ -104,9 +106,14 @@ export class MediaDeviceService {
    * Opens the chosen devices (the browser's default for one not given) and returns the stream; an open stream
    * is returned as it is. Rejects with CAMERA_DENIED (permission refused) or CAMERA_UNAVAILABLE.
    */
-  async open(choice: { cameraId?: string; microphoneId?: string } = {}): Promise<MediaStream> {
+  open(choice: { cameraId?: string; microphoneId?: string } = {}): Promise<MediaStream> {
+    if (this.#stream) return Promise.resolve(this.#stream);
+    this.#opening ??= this.#open(choice).finally(() => { this.#opening = null; });
+    return this.#opening;
+  }
+
+  async #open(choice: { cameraId?: string; microphoneId?: string }): Promise<MediaStream> {
     if (this.#state === 'closed') throw new ClientError('CAMERA_UNAVAILABLE', 'the devices were closed');
-    if (this.#stream) return this.#stream;
     if (!this.#devices?.getUserMedia) {
       this.#setState('unavailable');
       throw new ClientError('CAMERA_UNAVAILABLE', 'this browser gives no camera access (not a secure page?)');
