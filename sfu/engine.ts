@@ -157,6 +157,8 @@ export interface SfuEngine {
    * subject's joins for the rest of the show, even with a token still valid: how a ban reaches the media.
    */
   evictViewer(showId: string, sub: string): Promise<void>;
+  /** Lifts `evictViewer` for that subject (the model unbanned them): their next join is let in. */
+  readmitViewer(showId: string, sub: string): Promise<void>;
   /** True when a publisher session exists for the show. */
   hasShow(showId: string): boolean;
   /** The role of a session, or undefined when unknown. */

@@ -130,6 +130,12 @@ export function chatHandlers(ctx: Ctx): Handlers {
       access: 'model',
       async handle(socket, p) {
         await ctx.store.unban(socket.data.key, p.target);
+        const showId = (await ctx.store.getPresence(socket.data.key))?.showId;
+        if (showId) {
+          const sub = await viewerSubject(ctx.config.SESSION_SECRET, showId, p.target);
+          ctx.timers.cancel(`evict:${showId}:${sub}`);
+          await ctx.sfu?.readmitViewer?.(showId, sub).catch((err: unknown) => ctx.logger.warn({ err, showId }, 'sfu readmitViewer failed'));
+        }
         ctx.io.to(rooms.identity(p.target)).to(rooms.identity(socket.data.key))
           .emit('chat:moderated', { showId: null, action: 'unbanned', target: p.target });
         return {};

@@ -242,6 +242,10 @@ export class WeriftEngine implements SfuEngine {
     await Promise.all(gone.map((v) => v.close('evicted')));
   }
 
+  async readmitViewer(showId: string, sub: string): Promise<void> {
+    this.#evicted.get(showId)?.delete(sub);
+  }
+
   hasShow(showId: string): boolean {
     return this.#shows.has(showId);
   }

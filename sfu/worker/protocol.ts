@@ -3,7 +3,7 @@ import type { SfuEngineEvents } from '../engine.ts';
 import type { WeriftEngineOptions } from '../werift/WeriftEngine.ts';
 
 export type EngineMethod =
-  | 'publish' | 'view' | 'setLayer' | 'closeResource' | 'closeShow' | 'evictViewer' | 'viewerInfo' | 'showStats' | 'workerStats';
+  | 'publish' | 'view' | 'setLayer' | 'closeResource' | 'closeShow' | 'evictViewer' | 'readmitViewer' | 'viewerInfo' | 'showStats' | 'workerStats';
 
 export type ToWorker =
   | { type: 'init'; options: WeriftEngineOptions }

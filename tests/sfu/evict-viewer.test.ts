@@ -1,7 +1,7 @@
 /**
  * How a ban reaches the media: `evictViewer(showId, sub)` ends every viewer session of the show whose token
  * subject is `sub` (reason `evicted`, on every device of that viewer) and refuses that subject's joins for the
- * rest of the show even with a still-valid token, while other viewers keep their media. Real worker process,
+ * rest of the show even with a still-valid token (until `readmitViewer`), while other viewers keep their media. Real worker process,
  * werift publisher and viewers over loopback.
  */
 import { suite } from 'uvu';
@@ -62,6 +62,11 @@ evict('the evicted subject loses its media on every session and cannot join agai
     const fresh = await joinWhep(whep(show, 'late-viewer'));
     await waitFor(() => fresh.videoPackets() > 5, 10_000, 'another subject still joins');
     await fresh.close();
+    // Readmitted (the model lifted the ban): the same subject joins again.
+    await sfu.engine.readmitViewer(show, 'banned-viewer');
+    const back = await joinWhep(banned);
+    await waitFor(() => back.videoPackets() > 5, 10_000, 'the readmitted subject receives again');
+    await back.close();
     // Evicting from a show nobody publishes is a no-op, not an error.
     await sfu.engine.evictViewer('nobody-here', 'banned-viewer');
   } finally {

@@ -18,6 +18,8 @@ class RecordingSfu {
   readonly evicted: { showId: string; sub: string; at: number }[] = [];
   async closeShow(showId: string): Promise<void> { this.events.emit('showended', showId, 'deleted'); }
   async evictViewer(showId: string, sub: string): Promise<void> { this.evicted.push({ showId, sub, at: Date.now() }); }
+  readonly readmitted: { showId: string; sub: string }[] = [];
+  async readmitViewer(showId: string, sub: string): Promise<void> { this.readmitted.push({ showId, sub }); }
 }
 
 const t = suite<{ run: Running; sfu: RecordingSfu }>('a ban ends the viewer\'s media');
@@ -53,8 +55,10 @@ t('the banned viewer\'s WHEP subject is evicted at the SFU after the pages were 
   assert.equal(sfu.evicted.map((e) => [e.showId, e.sub]), [[showId, sub]]);
   assert.ok(sfu.evicted[0]!.at - bannedAt >= BAN_EVICT_AFTER_MS - 50, 'after the grace');
 
-  // The next show gives the same viewer another subject: the SFU cannot link them across shows.
+  // An unban lets the subject in again at the SFU.
   await ok(model.socket, 'chat:unban', { target: banned.key });
+  assert.equal(sfu.readmitted, [{ showId, sub }]);
+  // The next show gives the same viewer another subject: the SFU cannot link them across shows.
   await ok(model.socket, 'show:close', {});
   const { showId: nextShow } = await ok(model.socket, 'show:open', {});
   const liveAgain = next(model.socket, 'directory:update', (e) => e.key === model.key && e.status === 'public' && e.showId === nextShow);
