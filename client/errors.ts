@@ -36,7 +36,9 @@ export const CLIENT_ERROR_CODES = [
   'PEER_KEY_MISMATCH', // the server named another key for the peer than the one this browser pinned
   'KEY_CHANGED', // a known pseudonym arrived with another key than the one pinned for it
   'DEPOSIT_EXHAUSTED', // the channel's deposit cannot pay the next minute
-  'CAMERA_UNAVAILABLE', // no camera or microphone, or permission refused
+  'CAMERA_UNAVAILABLE', // no camera or microphone, or it cannot be opened (in use by another program)
+  'CAMERA_DENIED', // the person or the browser refused the camera or microphone permission
+  'PROFILE_INVALID', // a profile field is empty where required, too long or not one of the choices
   'DOCUMENT_TOO_LARGE', // the age document is bigger than the server accepts (protocol LIMITS)
   'DOCUMENT_UNSUPPORTED', // the age document is empty, or not an image or a PDF
   'VERIFIER_UNTRUSTED', // the verifier key in the link is not one this server accepts documents for

@@ -22,6 +22,7 @@ export type CloseReason =
   | 'show-ended'     // the publisher left, so the viewer has nothing to watch
   | 'worker-died'    // the worker process crashed: reconnect
   | 'stalled'        // the publisher's media stopped and did not come back in time
+  | 'evicted'        // signaling removed the viewer (the model banned them): `evictViewer`
   | 'engine-closed'; // the SFU is shutting down
 
 export interface PublishRequest {
@@ -182,6 +183,13 @@ export interface SfuEngine {
   closeResource(showId: string, resourceId: string, role: ResourceRole): Promise<void>;
   /** Ends a show and all its sessions (e.g. the model was banned). */
   closeShow(showId: string): Promise<void>;
+  /**
+   * Ends every viewer session of the show whose token subject is `sub` (reason `evicted`) and refuses that
+   * subject's joins for the rest of the show, even with a token still valid: how a ban reaches the media.
+   */
+  evictViewer(showId: string, sub: string): Promise<void>;
+  /** Lifts `evictViewer` for that subject (the model unbanned them): their next join is let in. */
+  readmitViewer(showId: string, sub: string): Promise<void>;
   /** True when a publisher session exists for the show. */
   hasShow(showId: string): boolean;
   /** The role of a session, or undefined when unknown. */

@@ -7,6 +7,14 @@ import { rooms, type AuthedSock, type Ctx, type Handlers, type Sock } from './co
 import { fail } from './errors.ts';
 import type { ChatMessage } from './protocol.ts';
 import { newId } from './shows.ts';
+import { acceptVoucher } from './payments.ts';
+import { viewerSubject } from './viewer-subject.ts';
+
+/**
+ * How long a banned viewer's own page has to leave the show's media after `show:ended` (it DELETEs its WHEP
+ * session) before the SFU cuts whatever is left: a modified player that ignores the ban gets no more video.
+ */
+export const BAN_EVICT_AFTER_MS = 1500;
 
 // C0/C1 controls except tab and newline, bidi overrides and isolates (used to disguise text).
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
@@ -90,6 +98,12 @@ export function chatHandlers(ctx: Ctx): Handlers {
           ctx.io.in(rooms.identity(p.target)).socketsLeave(rooms.show(showId));
           for (const s of await ctx.io.in(rooms.identity(p.target)).local.fetchSockets()) s.data.shows.delete(showId);
           await ctx.store.removeWatching(p.target, showId);
+          const sub = await viewerSubject(ctx.config.SESSION_SECRET, showId, p.target);
+          const sfu = ctx.sfu;
+          if (sfu?.evictViewer) {
+            ctx.timers.set(`evict:${showId}:${sub}`, BAN_EVICT_AFTER_MS, () => sfu.evictViewer!(showId, sub)
+              .catch((err: unknown) => ctx.logger.warn({ err, showId }, 'sfu evictViewer failed')));
+          }
         }
         ctx.logger.info({ model: socket.data.pseudonym }, 'ban');
         return {};
@@ -99,6 +113,12 @@ export function chatHandlers(ctx: Ctx): Handlers {
       access: 'model',
       async handle(socket, p) {
         await ctx.store.unban(socket.data.key, p.target);
+        const showId = (await ctx.store.getPresence(socket.data.key))?.showId;
+        if (showId) {
+          const sub = await viewerSubject(ctx.config.SESSION_SECRET, showId, p.target);
+          ctx.timers.cancel(`evict:${showId}:${sub}`);
+          await ctx.sfu?.readmitViewer?.(showId, sub).catch((err: unknown) => ctx.logger.warn({ err, showId }, 'sfu readmitViewer failed'));
+        }
         ctx.io.to(rooms.identity(p.target)).to(rooms.identity(socket.data.key))
           .emit('chat:moderated', { showId: null, action: 'unbanned', target: p.target });
         return {};

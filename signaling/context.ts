@@ -160,6 +160,10 @@ export interface ChainInfo {
 /** The part of the SFU that signaling drives. */
 export interface SfuControl {
   closeShow(showId: string): Promise<void>;
+  /** Ends a banned viewer's media (sfu/engine.ts `evictViewer`); an SFU without it leaves that to the viewer's page. */
+  evictViewer?(showId: string, sub: string): Promise<void>;
+  /** Lifts `evictViewer` (an unban). */
+  readmitViewer?(showId: string, sub: string): Promise<void>;
 }
 
 /**

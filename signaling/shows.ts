@@ -8,6 +8,7 @@ import { placeShow, placeViewer, type SfuHost } from './sfu-hosts.ts';
 import { endShow, pushEntry, setStatus } from './presence.ts';
 import { requireAdult } from './age.ts';
 import { refuseHidden, visibleFrom } from './regions.ts';
+import { viewerSubject } from './viewer-subject.ts';
 
 export const newId = (): string => randomBytes(12).toString('base64url');
 
@@ -137,9 +138,10 @@ export function showHandlers(ctx: Ctx): Handlers {
         const origin = await ctx.sfuHosts.get(show.host);
         const placed = placeViewer(origin, origin ? await ctx.sfuHosts.list() : []);
         if (!placed) fail('SFU_UNAVAILABLE', 'the media server of this show is gone: try again in a moment');
-        // The SFU learns a random viewer id, not the viewer's identity.
+        // The SFU learns an opaque per-show viewer id, not the viewer's identity (viewer-subject.ts: a ban evicts it).
+        const sub = await viewerSubject(ctx.config.SESSION_SECRET, show.showId, socket.data.key);
         const whepToken = mintSfuToken(ctx.sfuTokenKey, {
-          kind: 'whep', showId: show.showId, sub: newId(), ttlSeconds: ctx.tuning.sfuTokenTtlSeconds,
+          kind: 'whep', showId: show.showId, sub, ttlSeconds: ctx.tuning.sfuTokenTtlSeconds,
           ...(placed.edge ? { origin: origin!.url } : {}),
         });
         return { showId: show.showId, whepUrl: placed.host.url + whepPath(show.showId), whepToken, model, slowModeSeconds: show.slowModeSeconds };

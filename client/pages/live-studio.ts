@@ -14,17 +14,27 @@ import '../components/call-screen.ts';
 import '../components/earnings-panel.ts';
 import '../components/hidden-countries.ts';
 import '../components/tip-menu-editor.ts';
+import '../components/device-picker.ts';
+import '../components/ban-list.ts';
+import '../components/profile-editor.ts';
 import type { HiddenCountriesDetail } from '../components/hidden-countries.ts';
+import type { DeviceChooseDetail } from '../components/device-picker.ts';
+import type { ChatBanDetail, ChatMuteDetail, ChatSlowModeDetail } from '../components/live-chat.ts';
+import type { ProfileChecked } from '../lib/profile-fields.ts';
+import { MediaDeviceService, type DeviceChoice, type MediaDevicesState } from '../services/media-devices.ts';
+import { ProfileController } from '../controllers/profile.ts';
 
 /**
- * The model's studio: camera preview, go live (WHIP), end the show. It says "live" only when signaling says the
- * show is `public` (the SFU has the media, so the directory sends viewers), follows a stall and its end, and
- * shows the private-show prompt, call and earnings.
+ * The model's studio: camera and microphone check (preview, level, device choice; another device while live
+ * replaces the track on the WHIP connection, the show goes on), go live (WHIP), end the show. It says "live"
+ * only when signaling says the show is `public` (the SFU has the media, so the directory sends viewers),
+ * follows a stall and its end, moderates the chat (mute, ban, unban, slow mode), edits the stage profile and
+ * price, and shows the private-show prompt, call and earnings.
  */
 export class LiveStudio extends LitElement {
   static override properties = {
     status: { state: true }, live: { state: true }, onAir: { state: true }, showId: { state: true }, pseudonym: { state: true },
-    hiding: { state: true }, ageRefused: { state: true },
+    hiding: { state: true }, ageRefused: { state: true }, devices: { state: true },
   };
   /** Going live was refused for age verification: the way to the verification page is shown. */
   declare ageRefused: boolean;
@@ -37,23 +47,23 @@ export class LiveStudio extends LitElement {
   declare pseudonym: string;
   /** The countries hidden from, what saving them said, and whether a save runs. */
   declare hiding: { countries: string[]; status: string; busy: boolean };
+  /** What the device picker shows. */
+  declare devices: { state: MediaDevicesState; cameras: DeviceChoice[]; microphones: DeviceChoice[]; cameraId: string; microphoneId: string; level: number; error: string };
   #services = consumeServices(this);
   #chat = new ChatController(this);
   #private = new PrivateStudioController(this);
+  #profile = new ProfileController(this, this.#private);
   #connection: Session | null = null;
-  #stream: MediaStream | null = null;
+  #media: MediaDeviceService | null = null;
   #publishing: WhipSession | null = null;
   #myKey = '';
   #stopListening: (() => void)[] = [];
 
   static override styles = css`
     .stage { display: flex; gap: 16px; flex-wrap: wrap; }
-    video { width: 640px; max-width: 100%; background: #000; border-radius: 8px; }
     button { font-size: 1.1em; padding: 8px 20px; }
     .golive { background: #c9184a; color: white; border: 0; border-radius: 6px; }
     .private { display: grid; gap: 16px; margin-top: 20px; }
-    .price { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: end; }
-    .price input { width: 9em; padding: 6px; }
   `;
 
   constructor() {
@@ -65,6 +75,21 @@ export class LiveStudio extends LitElement {
     this.pseudonym = '';
     this.hiding = { countries: [], status: '', busy: false };
     this.ageRefused = false;
+    this.devices = { state: 'idle', cameras: [], microphones: [], cameraId: '', microphoneId: '', level: 0, error: '' };
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.#media) return;
+    const media = this.#media = new MediaDeviceService();
+    const sync = () => {
+      this.devices = { ...this.devices, state: media.state, cameras: media.cameras, microphones: media.microphones, cameraId: media.cameraId, microphoneId: media.microphoneId };
+    };
+    media.events.on('state', sync);
+    media.events.on('devices', sync);
+    media.events.on('level', (level) => { if (Math.abs(level - this.devices.level) > 0.01) this.devices = { ...this.devices, level }; });
+    media.events.on('track', (track, kind) => { sync(); void this.#replaceTrack(track, kind); });
+    void media.refresh();
   }
 
   override async firstUpdated(): Promise<void> {
@@ -80,6 +105,7 @@ export class LiveStudio extends LitElement {
       this.#myKey = info.key;
       this.pseudonym = info.pseudonym;
       void this.#private.attach(this.#services.value!);
+      void this.#profile.load(this.#connection, info.key);
       void this.#connection.request('regions:get', {}).then(
         ({ countries }) => { this.hiding = { ...this.hiding, countries }; },
         (err: unknown) => { this.hiding = { ...this.hiding, status: messageFor(err) }; });
@@ -88,15 +114,37 @@ export class LiveStudio extends LitElement {
     }
   }
 
+  /** The chosen camera and microphone, opened once; a refusal shows in the picker with what to do. */
   async #camera(): Promise<MediaStream> {
-    if (!this.#stream) {
-      this.#stream = await navigator.mediaDevices.getUserMedia({
-        video: { width: 1280, height: 720, frameRate: 30 },
-        audio: true,
-      });
-      this.renderRoot.querySelector('video')!.srcObject = this.#stream;
+    try {
+      const stream = await this.#media!.open();
+      this.devices = { ...this.devices, error: '' };
+      return stream;
+    } catch (err) {
+      this.devices = { ...this.devices, error: messageFor(err) };
+      throw err;
     }
-    return this.#stream;
+  }
+
+  #onChoose = async (e: CustomEvent<DeviceChooseDetail>): Promise<void> => {
+    const media = this.#media!;
+    try {
+      if (e.detail.kind === 'camera') await media.useCamera(e.detail.deviceId);
+      else await media.useMicrophone(e.detail.deviceId);
+      this.devices = { ...this.devices, error: '' };
+    } catch (err) {
+      this.devices = { ...this.devices, error: messageFor(err) };
+    }
+  };
+
+  /** Another device while live: the WHIP connection sends the new track, the show goes on (no new offer). */
+  async #replaceTrack(track: MediaStreamTrack, kind: 'audio' | 'video'): Promise<void> {
+    const pc = this.#publishing?.pc;
+    if (!pc) return;
+    const transceiver = pc.getTransceivers().find((t) => t.receiver.track.kind === kind && t.direction !== 'inactive');
+    await transceiver?.sender.replaceTrack(track).catch((err: unknown) => {
+      this.devices = { ...this.devices, error: messageFor(err) };
+    });
   }
 
   async #goLive(): Promise<void> {
@@ -105,7 +153,7 @@ export class LiveStudio extends LitElement {
       this.status = 'Going live…';
       const show = await this.#connection!.request('show:open', {});
       this.showId = show.showId;
-      this.#chat.attach(this.#connection!, show.showId);
+      this.#chat.attach(this.#connection!, show.showId, { moderator: true });
       this.#publishing = await whipPublish(new URL(show.whipUrl, location.origin).href, show.whipToken, stream);
       this.live = true;
       // The directory may already have said public while the WHIP answer was on its way.
@@ -153,16 +201,12 @@ export class LiveStudio extends LitElement {
     super.disconnectedCallback();
     for (const off of this.#stopListening.splice(0)) off();
     void this.#end();
-    this.#stream?.getTracks().forEach((t) => t.stop());
+    this.#media?.close();
+    this.#media = null;
   }
 
-  #onPrice = (e: Event): void => {
-    e.preventDefault();
-    const form = e.target as HTMLFormElement;
-    const price = parseAmount(form.querySelector<HTMLInputElement>('#price')!.value);
-    const minutes = Number(form.querySelector<HTMLInputElement>('#min-minutes')!.value);
-    if (price === null || !Number.isInteger(minutes) || minutes < 1) return;
-    void this.#private.setPrice(price, minutes);
+  #onProfile = (e: CustomEvent<ProfileChecked>): void => {
+    if (this.#connection) void this.#profile.save(this.#connection, e.detail);
   };
 
   #onHidden = async (e: CustomEvent<HiddenCountriesDetail>): Promise<void> => {
@@ -184,11 +228,8 @@ export class LiveStudio extends LitElement {
         min-minutes=${r.minMinutes} expires-at=${r.expiresAt} ?busy=${p.answering}
         @private-accept=${(e: CustomEvent<{ direct: boolean }>) => void p.accept(e.detail.direct)}
         @private-decline=${() => void p.decline()}></private-prompt>` : ''}
-      ${view.active ? '' : html`<form class="price" @submit=${this.#onPrice}>
-        <label>Private show price <input id="price" inputmode="decimal" placeholder="LIVE per minute" required></label>
-        <label>Minimum minutes <input id="min-minutes" type="number" min="1" max="240" value="5" required></label>
-        <button type="submit" id="set-price">Offer private shows</button>
-      </form>`}
+      ${view.active ? '' : html`<profile-editor .form=${this.#profile.form} state=${this.#profile.state} status=${this.#profile.status}
+        @profile-save=${this.#onProfile}></profile-editor>`}
       ${p.status ? html`<p role="status" id="private-status">${p.status}</p>` : ''}
       ${view.active ? html`<call-screen .remote=${view.remote} .local=${view.local} .chat=${view.chat} state=${view.state} peer=${view.peer} peer-key=${view.peerKey}
         .minute=${view.minute} .spent=${view.spent} .remaining=${view.remaining} safety-code=${view.safetyCode}
@@ -203,15 +244,22 @@ export class LiveStudio extends LitElement {
 
   override render() {
     if (this.#private.view.active) return html`<section class="private">${this.#privateSection()}</section>`;
+    const d = this.devices;
     return html`
       <p>Performing as <strong id="pseudonym">${this.pseudonym || '…'}</strong></p>
       <p id="status" role="status">${this.status}</p>
       ${this.ageRefused ? html`<p><a href="#/verify" id="to-verify">Verify your age</a></p>` : ''}
       <div class="stage">
-        <video autoplay playsinline muted id="preview"></video>
-        ${this.showId ? html`<live-chat .messages=${this.#chat.messages} .error=${this.#chat.error}
-          @chat-send=${(e: CustomEvent<{ text: string }>) => void this.#chat.send(e.detail.text)}></live-chat>` : ''}
+        <device-picker state=${d.state} .stream=${this.#media?.stream ?? null} .cameras=${d.cameras} .microphones=${d.microphones}
+          camera-id=${d.cameraId} microphone-id=${d.microphoneId} level=${d.level} error=${d.error}
+          @device-open=${() => void this.#camera().catch(() => undefined)} @device-choose=${this.#onChoose}></device-picker>
+        ${this.showId ? html`<live-chat .messages=${this.#chat.messages} .error=${this.#chat.error} notice=${this.#chat.notice} .moderation=${this.#chat.moderation}
+          @chat-send=${(e: CustomEvent<{ text: string }>) => void this.#chat.send(e.detail.text)}
+          @chat-mute=${(e: CustomEvent<ChatMuteDetail>) => void this.#chat.mute(e.detail.target, e.detail.seconds)}
+          @chat-ban=${(e: CustomEvent<ChatBanDetail>) => void this.#chat.ban(e.detail.target)}
+          @chat-slow-mode=${(e: CustomEvent<ChatSlowModeDetail>) => void this.#chat.slowMode(e.detail.seconds)}></live-chat>` : ''}
       </div>
+      <ban-list .bans=${this.#chat.bans} @ban-list-unban=${(e: CustomEvent<{ target: string }>) => void this.#chat.unban(e.detail.target)}></ban-list>
       <p>
         ${this.live
           ? html`<button id="end" @click=${() => this.#end().then(() => { this.status = 'Show ended.'; })}>End show</button>`

@@ -26,7 +26,7 @@ const VOLUME_KEY = 'livecam.volume';
 const ENDED_WORDS: Partial<Record<EndReason, string>> = {
   ended: 'The show has ended.',
   disconnected: 'The show has ended. The model\'s video stopped reaching the server.',
-  banned: 'The model has blocked you from this show.',
+  banned: 'You were banned by this model: the chat and the video stopped.',
   region: 'This show is no longer available where you connect from.',
   deleted: 'The model closed their account.',
 };
@@ -158,7 +158,7 @@ export class LiveViewer extends LitElement {
       this.#stopPlayback();
       this.showId = watch.showId;
       this.#modelName = watch.model.pseudonym;
-      this.#chat.attach(connection, watch.showId);
+      this.#chat.attach(connection, watch.showId, { slowModeSeconds: watch.slowModeSeconds });
       void this.#tips.attach(this.#services.value!, connection, this.model, watch.showId);
       this.status = `Watching ${watch.model.pseudonym}`;
       // The first ticket is this answer; a reconnect asks signaling again (maybe another SFU host, a fresh token).
@@ -311,7 +311,7 @@ export class LiveViewer extends LitElement {
         </div>
         ${this.showId ? html`<div class="side">
           <tip-goal .goal=${this.#tips.goal}></tip-goal>
-          <live-chat .messages=${this.#chat.messages} .error=${this.#chat.error}
+          <live-chat .messages=${this.#chat.messages} .error=${this.#chat.error} .moderation=${this.#chat.moderation}
             @chat-send=${(e: CustomEvent<{ text: string }>) => void this.#chat.send(e.detail.text)}></live-chat>
           <tip-panel .menu=${this.#tips.menu} ?busy=${this.#tips.busy} status=${this.#tips.status}
             wallet-link=${this.#tips.needsDeposit ? `#/wallet/${this.model}` : ''}

@@ -53,6 +53,10 @@ export class WeriftEngine implements SfuEngine {
   readonly #relayed = new Set<string>();
   /** Relays being attached (their feed not answered yet). */
   readonly #attaching = new Set<string>();
+  /** Token subject of each viewer session, for `evictViewer`. */
+  readonly #viewerSubs = new Map<string, string>();
+  /** Per show, the viewer subjects evicted from it (refused until the show ends). */
+  readonly #evicted = new Map<string, Set<string>>();
   readonly #admission: JoinAdmission;
   #closed = false;
 
@@ -137,6 +141,8 @@ export class WeriftEngine implements SfuEngine {
 
   async #endShow(show: WeriftShow, reason: CloseReason): Promise<void> {
     if (this.#shows.get(show.showId) === show) this.#shows.delete(show.showId);
+    // Evictions last as long as the show: a media drop or a new publisher keeps it (signaling's show goes on).
+    if (reason === 'deleted' || reason === 'stalled' || reason === 'engine-closed') this.#evicted.delete(show.showId);
     const viewers = [...this.#viewers.values()].filter((v) => v.showId === show.showId);
     const viewerReason: CloseReason = reason === 'worker-died' || reason === 'engine-closed' ? reason : 'show-ended';
     await Promise.all(viewers.map((v) => v.close(viewerReason)));
@@ -149,6 +155,7 @@ export class WeriftEngine implements SfuEngine {
     this.#check(request.showId);
     const show = this.#shows.get(request.showId);
     if (!show || show.closed) throw new SfuError('SFU_UNKNOWN_SHOW', 'nobody is publishing this show');
+    if (this.#evicted.get(request.showId)?.has(request.sub)) throw new SfuError('SFU_FORBIDDEN', 'this viewer was removed from the show');
     const release = await this.#admission.admit();
     try {
       return await this.#join(show, request, release);
@@ -178,11 +185,17 @@ export class WeriftEngine implements SfuEngine {
       await viewer.close('show-ended');
       throw new SfuError('SFU_UNKNOWN_SHOW', 'the show ended');
     }
+    if (this.#evicted.get(request.showId)?.has(request.sub)) {
+      await viewer.close('evicted');
+      throw new SfuError('SFU_FORBIDDEN', 'this viewer was removed from the show');
+    }
     this.#viewers.set(viewer.id, viewer);
+    this.#viewerSubs.set(viewer.id, request.sub);
     viewer.events.on('connected', release);
     viewer.events.on('close', (reason) => {
       release();
       this.#viewers.delete(viewer.id);
+      this.#viewerSubs.delete(viewer.id);
       this.events.emit('resourceclosed', viewer.showId, viewer.id, 'viewer', reason);
       // A relayed copy ends with its last viewer.
       if (this.#relayed.has(viewer.showId)) this.#closeIfUnwatched(show);
@@ -231,6 +244,20 @@ export class WeriftEngine implements SfuEngine {
   async closeShow(showId: string): Promise<void> {
     const p = this.#publishers.get(showId);
     if (p) await p.close('deleted');
+  }
+
+  async evictViewer(showId: string, sub: string): Promise<void> {
+    this.#check(showId);
+    if (!this.#shows.has(showId) && !this.#publishers.has(showId)) return;
+    let evicted = this.#evicted.get(showId);
+    if (!evicted) this.#evicted.set(showId, (evicted = new Set()));
+    evicted.add(sub);
+    const gone = [...this.#viewers.values()].filter((v) => v.showId === showId && this.#viewerSubs.get(v.id) === sub);
+    await Promise.all(gone.map((v) => v.close('evicted')));
+  }
+
+  async readmitViewer(showId: string, sub: string): Promise<void> {
+    this.#evicted.get(showId)?.delete(sub);
   }
 
   hasShow(showId: string): boolean {

@@ -337,6 +337,18 @@ export class WorkerPool implements SfuEngine {
     if (i !== undefined) await this.#handle(i).call('closeShow', showId);
   }
 
+  async evictViewer(showId: string, sub: string): Promise<void> {
+    this.#check(showId);
+    const i = this.#showWorker.get(showId);
+    if (i !== undefined) await this.#handle(i).call('evictViewer', showId, sub);
+  }
+
+  async readmitViewer(showId: string, sub: string): Promise<void> {
+    this.#check(showId);
+    const i = this.#showWorker.get(showId);
+    if (i !== undefined) await this.#handle(i).call('readmitViewer', showId, sub);
+  }
+
   hasShow(showId: string): boolean {
     return this.#live.has(showId);
   }

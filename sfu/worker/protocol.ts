@@ -3,7 +3,7 @@ import type { SfuEngineEvents } from '../engine.ts';
 import type { WeriftEngineOptions } from '../werift/WeriftEngine.ts';
 
 export type EngineMethod =
-  | 'publish' | 'view' | 'setLayer' | 'closeResource' | 'closeShow' | 'viewerInfo' | 'showStats' | 'workerStats'
+  | 'publish' | 'view' | 'setLayer' | 'closeResource' | 'closeShow' | 'evictViewer' | 'readmitViewer' | 'viewerInfo' | 'showStats' | 'workerStats'
   | 'openRelay' | 'attachRelay' | 'closeRelay';
 
 export type ToWorker =
