@@ -4,7 +4,7 @@
  * origin), no referrer, no sniffing, no framing. The browser reaches the chain through this origin's RPC proxy
  * (chain-routes.ts), so `connect-src 'self'` covers signaling, WHIP/WHEP, the API and the chain alike.
  */
-import express, { type RequestHandler, type Response } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import { fail } from './errors.ts';
 
 export interface StaticClientOptions {
@@ -53,19 +53,27 @@ export function contentSecurityPolicy(connectSources: readonly string[] = []): s
 /** The express middleware serving `root` with the policy; index.html is revalidated, hashed assets are cached. */
 export function staticClient(options: StaticClientOptions): RequestHandler {
   const sources = options.connectSources;
-  let policy = contentSecurityPolicy(typeof sources === 'function' ? [] : sources);
-  let policyAt = 0;
+  const fixed = contentSecurityPolicy(typeof sources === 'function' ? [] : sources);
+  let origins: readonly string[] = [];
+  let originsAt = 0;
   // A host whose URL is not a bare origin is left out of the policy (its media is then blocked), never widens it.
-  const current = async (): Promise<string> => {
-    if (typeof sources !== 'function' || Date.now() - policyAt < POLICY_TTL_MS) return policy;
-    const origins = await sources().catch(() => [] as readonly string[]);
-    const valid = [...new Set(origins.flatMap((o) => { try { return [checkedOrigin(o)]; } catch { return []; } }))].sort();
-    policy = contentSecurityPolicy(valid);
-    policyAt = Date.now();
-    return policy;
+  const hostOrigins = async (): Promise<readonly string[]> => {
+    if (typeof sources !== 'function') return [];
+    if (Date.now() - originsAt >= POLICY_TTL_MS) {
+      const listed = await sources().catch(() => [] as readonly string[]);
+      origins = [...new Set(listed.flatMap((o) => { try { return [checkedOrigin(o)]; } catch { return []; } }))].sort();
+      originsAt = Date.now();
+    }
+    return origins;
+  };
+  // The page's own origin is 'self' already: naming it again only when the page was reached by another name.
+  const policyFor = async (req: Request): Promise<string> => {
+    if (typeof sources !== 'function') return fixed;
+    const self = `${req.protocol}://${req.headers.host ?? ''}`;
+    return contentSecurityPolicy((await hostOrigins()).filter((o) => o !== self));
   };
   const setHeaders = (res: Response, path: string) => {
-    res.setHeader('Content-Security-Policy', (res.locals.csp as string | undefined) ?? policy);
+    res.setHeader('Content-Security-Policy', (res.locals.csp as string | undefined) ?? fixed);
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
@@ -76,6 +84,6 @@ export function staticClient(options: StaticClientOptions): RequestHandler {
   const serve = express.static(options.root, { index: 'index.html', setHeaders: setHeaders as never });
   return (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') { next(); return; }
-    void current().then((csp) => { res.locals.csp = csp; serve(req, res, next); }, next);
+    void policyFor(req).then((csp) => { res.locals.csp = csp; serve(req, res, next); }, next);
   };
 }

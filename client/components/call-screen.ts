@@ -71,7 +71,7 @@ export class CallScreen extends LitElement {
     form { display: flex; gap: 6px; }
     input { flex: 1; min-width: 0; padding: 6px; border-radius: 4px; border: 1px solid #555; background: #111; color: #eee; }
     button { padding: 6px 14px; border-radius: 6px; border: 0; cursor: pointer; }
-    .end { background: #ff4d6d; color: #fff; font-weight: 600; }
+    .end { background: #c9184a; color: #fff; font-weight: 600; }
     .ended { background: #2a1f24; border-left: 4px solid #ff4d6d; padding: 10px 14px; border-radius: 6px; }
     .notice { color: #ffcf70; }
   `;

@@ -43,7 +43,7 @@ export class PrivateOffer extends LitElement {
     .warn { color: #ffcf70; font-size: .9em; margin: 4px 0 0 24px; }
     .short { background: #2a1f24; border-left: 4px solid #ffcf70; padding: 8px 12px; border-radius: 4px; }
     a { color: #8ab4ff; }
-    button { font-size: 1.05em; padding: 8px 18px; border-radius: 6px; border: 0; background: #ff4d6d; color: #fff; cursor: pointer; }
+    button { font-size: 1.05em; padding: 8px 18px; border-radius: 6px; border: 0; background: #c9184a; color: #fff; cursor: pointer; }
     button[disabled] { opacity: .5; cursor: default; }
     label { display: block; margin: 10px 0; }
   `;

@@ -1,4 +1,6 @@
 import { LitElement, css, html } from 'lit';
+// styleMap sets the width through CSSOM, which the page's CSP (style-src 'self', no inline style) allows.
+import { styleMap } from 'lit/directives/style-map.js';
 import type { TipGoal } from '../../signaling/protocol.ts';
 import { formatAmount } from '../format.ts';
 
@@ -35,7 +37,7 @@ export class TipGoalView extends LitElement {
     return html`<section aria-labelledby="goal-title">
       <h3 id="goal-title">Goal: <span id="goal-name">${g.title}</span></h3>
       <div class="bar" role="progressbar" id="goal-bar" aria-labelledby="goal-title" aria-valuemin="0" aria-valuemax="100"
-        aria-valuenow=${percent} aria-valuetext=${words}><div class="fill" style="width: ${percent}%"></div></div>
+        aria-valuenow=${percent} aria-valuetext=${words}><div class="fill" style=${styleMap({ width: `${percent}%` })}></div></div>
       <p id="goal-progress" aria-live="polite">${words}${progress >= target ? ' — reached!' : ''}</p>
     </section>`;
   }

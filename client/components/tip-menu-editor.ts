@@ -44,7 +44,7 @@ export class TipMenuEditor extends LitElement {
     label { display: flex; flex-direction: column; gap: 4px; color: #ccc; }
     .row { display: flex; flex-wrap: wrap; gap: 8px; align-items: end; }
     button { font: inherit; min-height: 44px; padding: 0 14px; border-radius: 6px; border: 1px solid #555; background: #2c2c3d; color: #eee; cursor: pointer; }
-    button.primary { background: #ff4d6d; border-color: #ff4d6d; color: white; }
+    button.primary { background: #c9184a; border-color: #c9184a; color: white; }
     button:disabled { opacity: 0.6; cursor: default; }
     button:focus-visible, input:focus-visible { outline: 2px solid #8ab4ff; outline-offset: 2px; }
     .hint { color: #999; margin: 4px 0; }

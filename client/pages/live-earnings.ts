@@ -35,6 +35,7 @@ export class LiveEarnings extends LitElement {
 
   static override styles = css`
     :host { display: block; max-width: 1000px; }
+    a { color: #8ab4ff; }
     [role='alert'] { color: #ff8fa3; }
     .muted { color: #aaa; }
     code { word-break: break-all; }

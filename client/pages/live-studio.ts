@@ -63,6 +63,7 @@ export class LiveStudio extends LitElement {
     .stage { display: flex; gap: 16px; flex-wrap: wrap; }
     button { font-size: 1.1em; padding: 8px 20px; }
     .golive { background: #c9184a; color: white; border: 0; border-radius: 6px; }
+    a { color: #8ab4ff; }
     .private { display: grid; gap: 16px; margin-top: 20px; }
   `;
 

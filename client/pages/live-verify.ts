@@ -38,6 +38,7 @@ export class LiveVerify extends LitElement {
 
   static override styles = css`
     :host { display: block; max-width: 720px; }
+    a { color: #8ab4ff; }
     section { background: #1f1f2b; border-radius: 8px; padding: 16px; margin: 0 0 16px; }
     h2, h3 { margin: 0 0 8px; }
     .muted { color: #aaa; }

@@ -29,7 +29,7 @@ export interface WorkerPoolOptions {
   engine: WeriftEngineOptions;
   /** UDP port range, split evenly between workers. */
   rtcPortRange?: [number, number];
-  /** Viewers a worker takes before a show's further viewers spill to other workers (default: no count, only the CPU budget for joins). */
+  /** Viewers a worker takes before a show's further viewers spill to other workers; with every worker at it, the least loaded still takes them (only the CPU budget for joins refuses). Default: no count. */
   viewersPerWorker?: number;
 }
 
@@ -222,6 +222,14 @@ export class WorkerPool implements SfuEngine {
     for (let i = 0; i < this.#slots.length; i++) {
       if (i === home || !room(i)) continue;
       if (best === undefined || this.#slots[i]!.viewers < this.#slots[best]!.viewers) best = i;
+    }
+    if (best !== undefined) return best;
+    // Every worker at its count: the count only orders placement (signaling sends further viewers to an edge host
+    // by a registry a heartbeat old, so a few arrive late); only the CPU budget for joins refuses (SFU_OVERLOADED).
+    const alive = (i: number) => this.#slots[i]!.handle?.alive === true && !tried.has(i);
+    if (alive(home)) return home;
+    for (let i = 0; i < this.#slots.length; i++) {
+      if (alive(i) && (best === undefined || this.#slots[i]!.viewers < this.#slots[best]!.viewers)) best = i;
     }
     return best;
   }

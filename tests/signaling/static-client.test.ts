@@ -64,6 +64,38 @@ t('every file is served with the policy; the page is revalidated, hashed assets 
   }
 });
 
+t('SFU hosts with their own origin are named in connect-src, asked again as hosts come and go; bad entries never widen it', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'livecam-static-'));
+  writeFileSync(join(root, 'index.html'), '<!doctype html><title>t</title>');
+  let hosts = ['https://sfu1.example:8441', 'https://sfu1.example:8441/', '*', 'https://a.example; script-src *'];
+  let asked = 0;
+  const app = express().use(staticClient({ root, connectSources: async () => { asked++; return hosts; } }));
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const connect = async () => directives((await fetch(`${base}/`)).headers.get('content-security-policy') ?? '').get('connect-src');
+    assert.equal(await connect(), ["'self'", 'https://sfu1.example:8441']);
+    // The page's own origin is 'self': an embedded host at the same origin adds nothing.
+    hosts = [base];
+    assert.equal(await connect(), ["'self'", 'https://sfu1.example:8441'], 'reused within its lifetime');
+    assert.is(asked, 1);
+  } finally {
+    server.close();
+  }
+  const again = express().use(staticClient({ root, connectSources: async () => hosts }));
+  const server2 = again.listen(0, '127.0.0.1');
+  await new Promise((r) => server2.once('listening', r));
+  const base2 = `http://127.0.0.1:${(server2.address() as AddressInfo).port}`;
+  try {
+    hosts = [base2, 'http://localhost:1'];
+    const policy = (await fetch(`${base2}/`)).headers.get('content-security-policy') ?? '';
+    assert.equal(directives(policy).get('connect-src'), ["'self'", 'http://localhost:1']);
+  } finally {
+    server2.close();
+  }
+});
+
 t('the built page has no inline script, no inline style and no third-party URL', async () => {
   await buildClient();
   const html = readFileSync(fileURLToPath(new URL('../../client/dist/index.html', import.meta.url)), 'utf8');
