@@ -11,6 +11,13 @@
  * Usage: `npm test [-- substring ...]` runs only files whose path contains one
  * of the substrings.
  *
+ * Two lanes share the machine's two cores: suites without browsers or media
+ * (crypto, contracts, signaling, layers, runner, docker) run one at a time
+ * beside the media suites (client, cluster, e2e), and the SFU's timing-sensitive
+ * suites start only once the first lane is done. Each file's output is printed
+ * whole when it ends, so the lanes never interleave. `TEST_LANES=1` runs every
+ * file one after another.
+ *
  * Before anything runs it checks the system commands the suites need
  * (tests/runner/system-packages.ts) and names the missing ones in one line with
  * the command that installs them: a full run stops there; a filtered run stops
@@ -24,6 +31,12 @@ import { systemCheck } from './runner/system-packages.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const perFileTimeoutMs = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 300_000);
+const lanes = process.env.TEST_LANES === '1' ? 1 : 2;
+/** Folders of tests/ whose suites start no browser, media or TURN: they run beside the media lane. */
+const LIGHT = new Set(['crypto', 'contracts', 'signaling', 'layers', 'runner', 'docker']);
+/** Folders whose suites measure timing (event-loop delay, bitrate ramps): they run alone, after the light lane. */
+const ALONE = new Set(['sfu']);
+const folderOf = (file: string) => relative(join(root, 'tests'), file).split(/[\\/]/)[0] ?? '';
 
 function inLoopbackOnlyNamespace(): boolean {
   const out = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
@@ -70,8 +83,9 @@ function runFile(file: string): Promise<FileResult> {
       detached: true,
     });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d; process.stdout.write(d); });
-    child.stderr.on('data', (d: Buffer) => { process.stderr.write(d); });
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d; });
+    child.stderr.on('data', (d: Buffer) => { err += d; });
     const timer = setTimeout(() => {
       console.error(`\ntests/run: ${relative(root, file)} exceeded ${perFileTimeoutMs} ms, killed`);
       try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
@@ -87,6 +101,8 @@ function runFile(file: string): Promise<FileResult> {
       const skipped = num('Skipped');
       let failed = Math.max(0, total - passed - skipped);
       if (code !== 0 && failed === 0) failed = 1; // crashed or timed out before uvu's summary
+      process.stdout.write(`\n# ${relative(root, file)}\n${out}`);
+      if (err) process.stderr.write(err);
       resolve({ file, passed, failed, skipped, ok: code === 0 && failed === 0, ms: Date.now() - started });
     });
   });
@@ -111,11 +127,17 @@ async function main(): Promise<void> {
     console.error('tests/run: no test file matched');
     process.exit(1);
   }
-  const results: FileResult[] = [];
-  for (const file of files) {
-    console.log(`\n# ${relative(root, file)}`);
-    results.push(await runFile(file));
+  const byFile = new Map<string, FileResult>();
+  const runAll = async (list: string[]) => { for (const file of list) byFile.set(file, await runFile(file)); };
+  if (lanes === 1) await runAll(files);
+  else {
+    const light = files.filter((f) => LIGHT.has(folderOf(f)));
+    const alone = files.filter((f) => ALONE.has(folderOf(f)));
+    const media = files.filter((f) => !light.includes(f) && !alone.includes(f));
+    await Promise.all([runAll(light), runAll(media)]);
+    await runAll(alone);
   }
+  const results = files.map((f) => byFile.get(f)!);
   console.log('\n# summary');
   for (const r of results) {
     console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${relative(root, r.file)} (${r.passed} passed, ${r.failed} failed, ${(r.ms / 1000).toFixed(1)} s)`);

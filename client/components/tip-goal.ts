@@ -1,6 +1,4 @@
 import { LitElement, css, html } from 'lit';
-// styleMap sets the width through CSSOM, which the page's CSP (style-src 'self', no inline style) allows.
-import { styleMap } from 'lit/directives/style-map.js';
 import type { TipGoal } from '../../signaling/protocol.ts';
 import { formatAmount } from '../format.ts';
 
@@ -37,9 +35,17 @@ export class TipGoalView extends LitElement {
     return html`<section aria-labelledby="goal-title">
       <h3 id="goal-title">Goal: <span id="goal-name">${g.title}</span></h3>
       <div class="bar" role="progressbar" id="goal-bar" aria-labelledby="goal-title" aria-valuemin="0" aria-valuemax="100"
-        aria-valuenow=${percent} aria-valuetext=${words}><div class="fill" style=${styleMap({ width: `${percent}%` })}></div></div>
+        aria-valuenow=${percent} aria-valuetext=${words}><div class="fill"></div></div>
       <p id="goal-progress" aria-live="polite">${words}${progress >= target ? ' — reached!' : ''}</p>
     </section>`;
+  }
+
+  // The fill's width is set through CSSOM after each render: the page's CSP (style-src 'self') refuses a style
+  // attribute, and Lit's styleMap writes one on its first render.
+  override updated(): void {
+    const bar = this.renderRoot.querySelector<HTMLElement>('#goal-bar');
+    const fill = bar?.querySelector<HTMLElement>('.fill');
+    if (bar && fill) fill.style.width = `${bar.getAttribute('aria-valuenow') ?? '0'}%`;
   }
 }
 customElements.define('tip-goal', TipGoalView);
