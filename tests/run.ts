@@ -13,8 +13,8 @@
  *
  * Two lanes share the machine's two cores: suites without browsers or media
  * (crypto, contracts, signaling, layers, runner, docker) run one at a time
- * beside the media suites (client, cluster, e2e), and the SFU's timing-sensitive
- * suites start only once the first lane is done. Each file's output is printed
+ * beside the media suites (cluster, e2e), and the timing-sensitive suites (client's
+ * payment grace, the SFU's) start only once both are done. Each file's output is printed
  * whole when it ends, so the lanes never interleave. `TEST_LANES=1` runs every
  * file one after another.
  *
@@ -34,8 +34,8 @@ const perFileTimeoutMs = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 300_000);
 const lanes = process.env.TEST_LANES === '1' ? 1 : 2;
 /** Folders of tests/ whose suites start no browser, media or TURN: they run beside the media lane. */
 const LIGHT = new Set(['crypto', 'contracts', 'signaling', 'layers', 'runner', 'docker']);
-/** Folders whose suites measure timing (event-loop delay, bitrate ramps): they run alone, after the light lane. */
-const ALONE = new Set(['sfu']);
+/** Folders whose suites measure timing (a payment's grace period, event-loop delay, bitrate ramps): they run alone, after the light lane. */
+const ALONE = new Set(['client', 'sfu']);
 const folderOf = (file: string) => relative(join(root, 'tests'), file).split(/[\\/]/)[0] ?? '';
 
 function inLoopbackOnlyNamespace(): boolean {
