@@ -12,8 +12,7 @@
  *   serious and critical violations (one per rule and page), each printed on stderr.
  * Prints `name: value unit`. Runs inside a loopback-only network namespace (re-executes itself there).
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { runOnLoopback } from './loopback.ts';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { axeViolations, blocking } from '../helpers/axe.ts';
@@ -22,13 +21,7 @@ import { goLive, routeUrls, settled } from '../helpers/every-route.ts';
 import { npmStart } from '../helpers/npm-start.ts';
 
 const LOADS = Number(process.env.BENCH_LOADS ?? 5);
-const self = fileURLToPath(import.meta.url);
 
-function loopbackOnly(): boolean {
-  const out = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
-  const links = out.stdout?.split('\n').filter((l) => l.trim() !== '') ?? [];
-  return out.status === 0 && links.length === 1 && /\blo\b/.test(links[0] ?? '');
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
@@ -128,12 +121,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (!loopbackOnly() && process.env.LIVECAM_BENCH_NETNS !== '1') {
-  const isRoot = process.getuid?.() === 0;
-  const inner = `ip link set lo up && exec "${process.execPath}" --import tsx "${self}"`;
-  const r = spawnSync('unshare', [...(isRoot ? ['-n'] : ['-rn']), 'bash', '-c', inner], { stdio: 'inherit', env: { ...process.env, LIVECAM_BENCH_NETNS: '1' } });
-  process.exit(r.status ?? 1);
-} else {
-  await main();
-  process.exit(0);
-}
+await runOnLoopback(import.meta.url, main);

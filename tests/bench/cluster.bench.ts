@@ -24,7 +24,8 @@
  * relay-cost phase, default 10), CLUSTER_BENCH_WINDOW_S (default 10), CLUSTER_BENCH_ROUNDS (first-frame rounds, default 5).
  * Runs inside a loopback-only network namespace (re-executes itself there).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { runOnLoopback } from './loopback.ts';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
   MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, useNACK, usePLI, useREMB,
@@ -34,7 +35,6 @@ import { RelaySource } from '../../sfu/relay/RelaySource.ts';
 import { mintSfuToken } from '../../sfu/tokens.ts';
 import { loopbackPeer } from '../sfu/helpers/loopbackPeer.ts';
 
-const self = fileURLToPath(import.meta.url);
 const HOST = fileURLToPath(new URL('../sfu/edge-relay-host.ts', import.meta.url));
 const VIEWERS = Number(process.env.CLUSTER_BENCH_VIEWERS ?? 10);
 const FEEDS = Number(process.env.CLUSTER_BENCH_FEEDS ?? 10);
@@ -45,11 +45,6 @@ const SHOW = 'cluster-bench';
 const PACKETS_PER_FRAME = 4;
 const secret = Buffer.alloc(32, 9);
 
-function loopbackOnly(): boolean {
-  const out = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
-  const links = (out.stdout ?? '').split('\n').filter((l) => l.trim() !== '');
-  return out.status === 0 && links.length === 1 && /\blo\b/.test(links[0] ?? '');
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const print = (name: string, value: number | string, unit: string) => console.log(`${name}: ${typeof value === 'number' ? value.toFixed(1) : value} ${unit}`);
@@ -268,12 +263,4 @@ async function main(): Promise<void> {
   for (const h of [origin, edge]) h.child.kill('SIGTERM');
 }
 
-if (!loopbackOnly() && process.env.LIVECAM_BENCH_NETNS !== '1') {
-  const isRoot = process.getuid?.() === 0;
-  const inner = `ip link set lo up && exec "${process.execPath}" --import tsx "${self}"`;
-  const r = spawnSync('unshare', [...(isRoot ? ['-n'] : ['-rn']), 'bash', '-c', inner], { stdio: 'inherit', env: { ...process.env, LIVECAM_BENCH_NETNS: '1' } });
-  process.exit(r.status ?? 1);
-} else {
-  await main();
-  process.exit(0);
-}
+await runOnLoopback(import.meta.url, main);

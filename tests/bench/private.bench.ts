@@ -15,8 +15,7 @@
  * of a call that did not complete), `BENCH_CALLS=n` measures n calls.
  * Runs inside a loopback-only network namespace (re-executes itself there).
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { runOnLoopback } from './loopback.ts';
 import { Wallet, parseUnits } from 'ethers';
 import { connectChannels } from '../../contracts/client.ts';
 import { launchChromium } from '../helpers/chromium.ts';
@@ -27,13 +26,7 @@ const CALLS = Number(process.env.BENCH_CALLS ?? 20);
 /** `BENCH_TRACE=1`: also print, per step of a call, its median time after the accept on each side (stderr). */
 const TRACE = process.env.BENCH_TRACE === '1';
 const PRICE = parseUnits('1', 18);
-const self = fileURLToPath(import.meta.url);
 
-function loopbackOnly(): boolean {
-  const out = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
-  const links = out.stdout?.split('\n').filter((l) => l.trim() !== '') ?? [];
-  return out.status === 0 && links.length === 1 && /\blo\b/.test(links[0] ?? '');
-}
 
 function percentile(sorted: number[], p: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -119,12 +112,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (!loopbackOnly() && process.env.LIVECAM_BENCH_NETNS !== '1') {
-  const isRoot = process.getuid?.() === 0;
-  const inner = `ip link set lo up && exec "${process.execPath}" --import tsx "${self}"`;
-  const r = spawnSync('unshare', [...(isRoot ? ['-n'] : ['-rn']), 'bash', '-c', inner], { stdio: 'inherit', env: { ...process.env, LIVECAM_BENCH_NETNS: '1' } });
-  process.exit(r.status ?? 1);
-} else {
-  await main();
-  process.exit(0);
-}
+await runOnLoopback(import.meta.url, main);

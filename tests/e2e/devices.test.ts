@@ -4,6 +4,7 @@
  * replaces the track on the WHIP connection (the show stays live, the viewer keeps decoding, no new publisher
  * at the SFU), and a browser that refuses the permission gets a clear state with what to do.
  */
+import { until } from '../helpers/poll.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,15 +41,6 @@ devices.after(async (ctx) => {
   await ctx.platform?.close();
 });
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(v)})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const options = (page: Page, id: string) => page.locator(`#${id} option`).evaluateAll((os) => os.map((o) => ({ value: (o as HTMLOptionElement).value, label: o.textContent!.trim(), selected: (o as HTMLOptionElement).selected })));
 const level = (page: Page) => page.locator('#mic-level').evaluate((m) => (m as HTMLMeterElement).value);

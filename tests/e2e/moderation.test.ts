@@ -4,6 +4,7 @@
  * words), bans them (their chat and video stop, the SFU feeds them no more, a rejoin is refused) and unbans them
  * from the studio's list of banned viewers (they watch again).
  */
+import { until } from '../helpers/poll.ts';
 import type { Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -27,15 +28,6 @@ const decoded = (page: Page) => page.evaluate(`(async () => {
   return frames;
 })()`) as Promise<number>;
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(v)})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 mod.before(async (ctx) => {
   await buildClient();

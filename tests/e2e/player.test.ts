@@ -6,6 +6,7 @@
  * the WHEP answer's `Link` headers named. The platform sends no ICE server in `Link` unless configured, so the test
  * adds one (its coturn, with REST credentials) to the real answers, as a configured SFU would.
  */
+import { waitFor } from '../sfu/helpers/browser.ts';
 import type { Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -18,16 +19,7 @@ import { buildClient, startTestPlatform } from '../helpers/platform.ts';
 interface Ctx { platform: Platform; browser: Browser; model: Page; viewer: Page; errors: string[]; turnUrl: string; modelKey: string; showId: string }
 const t = suite<Ctx>('the watch page\'s player');
 
-/** Polls `fn` until it returns truthy, or fails naming `what`. */
-async function until<T>(fn: () => Promise<T>, timeoutMs: number, what: string): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
+const until = <T>(fn: () => Promise<T>, timeoutMs: number, what: string) => waitFor(fn, timeoutMs, what, 150);
 
 interface PcView { index: number; state: string; framesDecoded: number; iceServers: string[]; configured: string[]; relayOffered: boolean }
 

@@ -5,6 +5,7 @@
  * progress and the tips in the chat; the second is told plainly that it has no deposit; the model settles what the
  * server kept for it, and the chain pays exactly the tips, to the wei, minus the contract's fee.
  */
+import { waitFor } from '../sfu/helpers/browser.ts';
 import { Wallet, parseEther, parseUnits } from 'ethers';
 import type { Page } from 'playwright-core';
 import { suite } from 'uvu';
@@ -23,15 +24,7 @@ interface Ctx {
 }
 const t = suite<Ctx>('tips in the browser');
 
-async function until<T>(fn: () => Promise<T>, timeoutMs: number, what: string): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = <T>(fn: () => Promise<T>, timeoutMs: number, what: string) => waitFor(fn, timeoutMs, what, 200);
 
 t.before(async (ctx) => {
   await buildClient();
